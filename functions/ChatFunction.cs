@@ -1,0 +1,80 @@
+using BrokerChat.Contracts.Messages;
+
+namespace BrokerChat.Functions;
+
+/// <summary>Where an inbound record sits in Kafka; the message ids of its deliveries are derived from it.</summary>
+/// <param name="Partition">The inbound partition.</param>
+/// <param name="Offset">The record's offset in that partition.</param>
+public readonly record struct InboundPosition(int Partition, long Offset)
+{
+    /// <summary>The deterministic id of the <paramref name="index"/>-th delivery made from this record.</summary>
+    public string MessageId(int index = 0) => index == 0 ? $"{Partition}-{Offset}" : $"{Partition}-{Offset}-{index}";
+}
+
+/// <summary>
+/// The chat function: one client request in, the deliveries to publish out. Plain code with no Kafka in it, so
+/// any trigger can host it (the Kafka consumer loop here, an HTTP custom handler, a test).
+/// </summary>
+public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProvider)
+{
+    /// <summary>Handles one request. Never throws for bad input: a rejection is an ack error for the sender.</summary>
+    public IReadOnlyList<Delivery> Handle(InboundFrame frame, InboundPosition position)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var rejection = validator.Validate(frame);
+        if (rejection is { } error)
+        {
+            return frame.AckId is { } ackId
+                ? [AckOnly(frame, position, now, AckOutcome.Failed(frame.ConnectionId, ackId, error.Name, error.Message))]
+                : [];
+        }
+
+        switch (frame.Kind)
+        {
+            case InboundKind.SendToGroup:
+                return
+                [
+                    new Delivery
+                    {
+                        Target = DeliveryTarget.Group,
+                        Hub = frame.Hub,
+                        Group = frame.Group,
+                        ExcludedConnectionId = frame.NoEcho ? frame.ConnectionId : null,
+                        MessageId = position.MessageId(),
+                        DataType = frame.DataType,
+                        Payload = frame.Payload,
+                        ProducedAt = now,
+                        FromUserId = frame.UserId,
+                        Ack = frame.AckId is { } ackId ? AckOutcome.Succeeded(frame.ConnectionId, ackId) : null,
+                        AckConnectorId = frame.AckId is null ? null : frame.ConnectorId,
+                        ReceivedAt = frame.ReceivedAt,
+                        TraceParent = frame.TraceParent,
+                    },
+                ];
+
+            case InboundKind.Event:
+                // Events are accepted: the application's own handlers consume them from the inbound topic.
+                return frame.AckId is { } eventAckId
+                    ? [AckOnly(frame, position, now, AckOutcome.Succeeded(frame.ConnectionId, eventAckId))]
+                    : [];
+
+            default:
+                throw new InvalidOperationException($"The validator let through an unknown kind {frame.Kind}.");
+        }
+    }
+
+    private static Delivery AckOnly(InboundFrame frame, InboundPosition position, long now, AckOutcome outcome) => new()
+    {
+        Target = DeliveryTarget.Connection,
+        Hub = frame.Hub,
+        ConnectionId = frame.ConnectionId,
+        MessageId = position.MessageId(),
+        ProducedAt = now,
+        Ack = outcome,
+        AckConnectorId = frame.ConnectorId,
+        ReceivedAt = frame.ReceivedAt,
+        TraceParent = frame.TraceParent,
+        HasMessage = false,
+    };
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Unicode;
+using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.Names;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.Functions;
+
+/// <summary>Why a request was rejected: the ack error's <c>name</c> and <c>message</c>.</summary>
+public readonly record struct Rejection(string Name, string Message);
+
+/// <summary>
+/// The rules every request must pass before it is delivered: payload size, payload matching its data type, group
+/// and event names, and the sender's permission (from the roles its token granted).
+/// </summary>
+public sealed class FrameValidator(IOptions<FunctionsOptions> options)
+{
+    private static readonly JsonReaderOptions s_jsonOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+    private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
+
+    /// <summary>Returns null when the request may be delivered, or the reason it may not.</summary>
+    public Rejection? Validate(InboundFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (!Enum.IsDefined(frame.Kind))
+        {
+            return Bad($"Unknown request kind {(int)frame.Kind}.");
+        }
+
+        if (!HubNames.IsValid(frame.Hub))
+        {
+            return Bad("Invalid hub name.");
+        }
+
+        if (frame.Payload.Length > _maxMessageBytes)
+        {
+            return Bad($"The message of {frame.Payload.Length} bytes exceeds the limit of {_maxMessageBytes} bytes.");
+        }
+
+        if (PayloadError(frame) is { } payloadError)
+        {
+            return Bad(payloadError);
+        }
+
+        switch (frame.Kind)
+        {
+            case InboundKind.SendToGroup:
+                if (!GroupNames.IsValid(frame.Group))
+                {
+                    return Bad("Invalid group name: it must be 1 to 1024 characters, not only whitespace, with no control characters.");
+                }
+
+                if (!Permissions.CanSendToGroup(frame.Roles, frame.Group!))
+                {
+                    return new Rejection(AckErrorNames.Forbidden, $"The client does not have permission to send to group '{frame.Group}'.");
+                }
+
+                return null;
+
+            case InboundKind.Event:
+                return EventNames.IsValid(frame.EventName) ? null : Bad("Invalid event name: it must match ^[a-z][a-z0-9_.-]{0,127}$.");
+
+            default:
+                return Bad($"Unknown request kind {(int)frame.Kind}.");
+        }
+    }
+
+    private static string? PayloadError(InboundFrame frame)
+    {
+        switch (frame.DataType)
+        {
+            case DataType.Json:
+                return IsSingleJsonValue(frame.Payload) ? null : "The data is not a single valid JSON value.";
+            case DataType.Text:
+                return Utf8.IsValid(frame.Payload) ? null : "The text data is not valid UTF-8.";
+            case DataType.Binary:
+                return null;
+            default:
+                return $"Unknown data type {(int)frame.DataType}.";
+        }
+    }
+
+    private static bool IsSingleJsonValue(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload, s_jsonOptions);
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static Rejection Bad(string message) => new(AckErrorNames.BadRequest, message);
+}

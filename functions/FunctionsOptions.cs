@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrokerChat.Functions;
+
+/// <summary>Settings of the worker functions, bound from the <c>Functions</c> configuration section.</summary>
+public sealed class FunctionsOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Functions";
+
+    /// <summary>Largest payload a request may carry, in bytes. The default is 1 MiB (1,048,576), Web PubSub's frame limit.</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Kafka consumer group the workers share. The default is <c>brokerchat-functions</c>.</summary>
+    [Required]
+    [RegularExpression(@"^[A-Za-z0-9._$-]{1,200}$")]
+    public string GroupId { get; set; } = "brokerchat-functions";
+
+    /// <summary>
+    /// Workers the connector process hosts itself. The default is 2 when Kafka is embedded and 0 otherwise (run
+    /// <c>dotnet run --project functions</c> instead). A standalone functions process always runs one worker per
+    /// instance of this setting, at least one.
+    /// </summary>
+    [Range(0, 64)]
+    public int? InProcessWorkers { get; set; }
+
+    /// <summary>
+    /// Records a worker may have read but not yet seen written to the outbound topic. Bounds memory; when reached,
+    /// the worker stops polling until deliveries complete. The default is 10,000.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInFlight { get; set; } = 10_000;
+
+    /// <summary>How long a stopping worker waits for in-flight deliveries before leaving the group. The default is 10 s.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

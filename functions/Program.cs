@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace BrokerChat.Functions;
+
+/// <summary>
+/// The standalone worker: <c>dotnet run --project functions -- --Kafka:BootstrapServers=&lt;list&gt;</c>. It runs
+/// <c>Functions:InProcessWorkers</c> consumer group members (default 1) against that cluster.
+/// </summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static async Task Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        var workers = Math.Max(1, builder.Configuration.GetValue<int?>("Functions:InProcessWorkers") ?? 1);
+        builder.Services.AddBrokerChatFunctions(builder.Configuration, workers);
+        using var host = builder.Build();
+        await host.RunAsync().ConfigureAwait(false);
+    }
+}

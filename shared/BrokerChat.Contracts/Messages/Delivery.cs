@@ -1,0 +1,51 @@
+using MessagePack;
+
+namespace BrokerChat.Contracts.Messages;
+
+/// <summary>
+/// What the functions publish to the outbound topic for connectors to write to client sockets: a message for a
+/// target (a group, a user, a connection or the whole hub), an ack outcome for one connection, or both (a group
+/// message that also acknowledges its sender's request once the connector holding the sender sees it).
+/// </summary>
+/// <remarks>
+/// Wire format: a MessagePack array whose item <c>n</c> is the member with <c>[Key(n)]</c>; append-only, readers
+/// ignore trailing items they do not know.
+/// <list type="table">
+/// <item><term>0</term><description>target (<see cref="DeliveryTarget"/> as int)</description></item>
+/// <item><term>1</term><description>hub, lower-cased</description></item>
+/// <item><term>2</term><description>group, for <see cref="DeliveryTarget.Group"/></description></item>
+/// <item><term>3</term><description>user id, for <see cref="DeliveryTarget.User"/></description></item>
+/// <item><term>4</term><description>connection id, for <see cref="DeliveryTarget.Connection"/></description></item>
+/// <item><term>5</term><description>excluded connection id (the sender when it asked for noEcho), or nil</description></item>
+/// <item><term>6</term><description>message id: deterministic, derived from the inbound record, so redelivery can be detected</description></item>
+/// <item><term>7</term><description>data type (<see cref="DataType"/> as int)</description></item>
+/// <item><term>8</term><description>payload bytes, or nil for an ack-only delivery</description></item>
+/// <item><term>9</term><description>produced-at, Unix time in milliseconds</description></item>
+/// <item><term>10</term><description>user id of the sender (<c>fromUserId</c>), or nil for server-originated messages</description></item>
+/// <item><term>11</term><description>ack outcome for the sender's request (<see cref="AckOutcome"/>), or nil</description></item>
+/// <item><term>12</term><description>id of the connector that holds the acknowledged connection, or nil</description></item>
+/// <item><term>13</term><description>received-at of the originating request, Unix ms, for end-to-end latency</description></item>
+/// <item><term>14</term><description>W3C <c>traceparent</c>, or nil</description></item>
+/// <item><term>15</term><description>has-message: false for a delivery that only carries an ack outcome</description></item>
+/// </list>
+/// </remarks>
+[MessagePackObject]
+public sealed class Delivery
+{
+    [Key(0)] public DeliveryTarget Target { get; set; }
+    [Key(1)] public string Hub { get; set; } = "";
+    [Key(2)] public string? Group { get; set; }
+    [Key(3)] public string? UserId { get; set; }
+    [Key(4)] public string? ConnectionId { get; set; }
+    [Key(5)] public string? ExcludedConnectionId { get; set; }
+    [Key(6)] public string MessageId { get; set; } = "";
+    [Key(7)] public DataType DataType { get; set; }
+    [Key(8)] public byte[]? Payload { get; set; }
+    [Key(9)] public long ProducedAt { get; set; }
+    [Key(10)] public string? FromUserId { get; set; }
+    [Key(11)] public AckOutcome? Ack { get; set; }
+    [Key(12)] public string? AckConnectorId { get; set; }
+    [Key(13)] public long ReceivedAt { get; set; }
+    [Key(14)] public string? TraceParent { get; set; }
+    [Key(15)] public bool HasMessage { get; set; } = true;
+}

@@ -1,0 +1,46 @@
+using MessagePack;
+
+namespace BrokerChat.Contracts.Messages;
+
+/// <summary>
+/// A client request the connector accepted from a socket and handed to the functions through the inbound topic.
+/// </summary>
+/// <remarks>
+/// Wire format: a MessagePack array whose item <c>n</c> is the member with <c>[Key(n)]</c>. The contract is
+/// append-only: new members take the next free key, existing keys never change meaning, and readers ignore
+/// items past the ones they know (and use the default for items a shorter, older array lacks).
+/// <list type="table">
+/// <item><term>0</term><description>kind (<see cref="InboundKind"/> as int)</description></item>
+/// <item><term>1</term><description>hub, lower-cased</description></item>
+/// <item><term>2</term><description>group (the room), or nil for events</description></item>
+/// <item><term>3</term><description>connection id of the sender</description></item>
+/// <item><term>4</term><description>id of the connector that holds the sender's socket</description></item>
+/// <item><term>5</term><description>user id of the sender, or nil when anonymous</description></item>
+/// <item><term>6</term><description>the sender's roles, as granted by its access token</description></item>
+/// <item><term>7</term><description>the client's ackId, or nil for fire-and-forget</description></item>
+/// <item><term>8</term><description>data type (<see cref="DataType"/> as int)</description></item>
+/// <item><term>9</term><description>payload bytes: JSON text, UTF-8 text or raw bytes</description></item>
+/// <item><term>10</term><description>received-at, Unix time in milliseconds, set by the connector</description></item>
+/// <item><term>11</term><description>W3C <c>traceparent</c> of the request, or nil</description></item>
+/// <item><term>12</term><description>noEcho: exclude the sender from the delivery</description></item>
+/// <item><term>13</term><description>event name for <see cref="InboundKind.Event"/>, or nil</description></item>
+/// </list>
+/// </remarks>
+[MessagePackObject]
+public sealed class InboundFrame
+{
+    [Key(0)] public InboundKind Kind { get; set; }
+    [Key(1)] public string Hub { get; set; } = "";
+    [Key(2)] public string? Group { get; set; }
+    [Key(3)] public string ConnectionId { get; set; } = "";
+    [Key(4)] public string ConnectorId { get; set; } = "";
+    [Key(5)] public string? UserId { get; set; }
+    [Key(6)] public string[] Roles { get; set; } = [];
+    [Key(7)] public ulong? AckId { get; set; }
+    [Key(8)] public DataType DataType { get; set; }
+    [Key(9)] public byte[] Payload { get; set; } = [];
+    [Key(10)] public long ReceivedAt { get; set; }
+    [Key(11)] public string? TraceParent { get; set; }
+    [Key(12)] public bool NoEcho { get; set; }
+    [Key(13)] public string? EventName { get; set; }
+}

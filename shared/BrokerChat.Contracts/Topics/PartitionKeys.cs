@@ -1,0 +1,39 @@
+using System.Text;
+
+namespace BrokerChat.Contracts.Topics;
+
+/// <summary>
+/// The partition-key rule: a room (hub + group) is one key, so all of its traffic lands on one partition and keeps
+/// its order. Producers use the <c>murmur2_random</c> partitioner (the Java client's default) so that every Kafka
+/// client maps a key to the same partition.
+/// </summary>
+public static class PartitionKeys
+{
+    // '/' cannot occur in a hub name (hub names match ^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$), so hub + '/' + group
+    // is unambiguous whatever the group name holds.
+    private const char Separator = '/';
+
+    /// <summary>The key of a room: the lower-cased hub, '/', and the group name (case-sensitive).</summary>
+    public static byte[] Room(string hub, string group)
+    {
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentNullException.ThrowIfNull(group);
+        var hubLower = hub.ToLowerInvariant();
+        var bytes = new byte[Encoding.UTF8.GetByteCount(hubLower) + 1 + Encoding.UTF8.GetByteCount(group)];
+        var written = Encoding.UTF8.GetBytes(hubLower, bytes);
+        bytes[written++] = (byte)Separator;
+        Encoding.UTF8.GetBytes(group, bytes.AsSpan(written));
+        return bytes;
+    }
+
+    /// <summary>
+    /// The key for a request that names no group (a custom event): the hub and the sender's connection, so one
+    /// connection's events keep their order.
+    /// </summary>
+    public static byte[] Connection(string hub, string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(connectionId);
+        // A group literally named "@<connection id>" would share this key; that only shares a partition, which is harmless.
+        return Room(hub, "@" + connectionId);
+    }
+}

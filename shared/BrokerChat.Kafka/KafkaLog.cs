@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace BrokerChat.Kafka;
+
+/// <summary>Log messages of the Kafka plumbing. Event ids 100–199 are reserved for this component.</summary>
+internal static partial class KafkaLog
+{
+    [LoggerMessage(EventId = 100, Message = "Kafka bootstrap servers: {BootstrapServers}", EventName = "BootstrapServers")]
+    public static partial void BootstrapServers(ILogger logger, LogLevel level, string bootstrapServers);
+
+    [LoggerMessage(101, LogLevel.Information, "Started the embedded Kafka cluster with {Brokers} brokers and topics {Topics} of {Partitions} partitions.", EventName = "EmbeddedStarted")]
+    public static partial void EmbeddedStarted(ILogger logger, int brokers, string topics, int partitions);
+
+    [LoggerMessage(102, LogLevel.Information, "Created Kafka topic {Topic} with {Partitions} partitions.", EventName = "TopicCreated")]
+    public static partial void TopicCreated(ILogger logger, string topic, int partitions);
+
+    [LoggerMessage(103, LogLevel.Information, "Stopped the embedded Kafka cluster.", EventName = "EmbeddedStopped")]
+    public static partial void EmbeddedStopped(ILogger logger);
+
+    [LoggerMessage(EventId = 104, Message = "librdkafka {Client} [{Facility}]: {Message}", EventName = "Librdkafka")]
+    public static partial void Librdkafka(ILogger logger, LogLevel level, string client, string facility, string message);
+
+    [LoggerMessage(105, LogLevel.Warning, "Kafka producer error: {Reason} ({Code}).", EventName = "ProducerError")]
+    public static partial void ProducerError(ILogger logger, string reason, Confluent.Kafka.ErrorCode code);
+
+    [LoggerMessage(106, LogLevel.Warning, "Kafka producer still had {Count} records in flight when it was closed.", EventName = "ProducerUnflushed")]
+    public static partial void ProducerUnflushed(ILogger logger, int count);
+}
