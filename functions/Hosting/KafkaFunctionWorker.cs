@@ -57,6 +57,11 @@ public sealed class KafkaFunctionWorker : BackgroundService
         _inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
     }
 
+    private long _processed;
+
+    /// <summary>Requests this worker has run the function on since it started.</summary>
+    public long Processed => Interlocked.Read(ref _processed);
+
     /// <summary>The inbound partitions this worker owns right now.</summary>
     public IReadOnlyCollection<int> AssignedPartitions => _progress.Keys.Order().ToArray();
 
@@ -183,6 +188,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
         {
             var frame = ContractSerializer.DeserializeInbound(result.Message.Value);
             outputs = _function.Handle(frame, new InboundPosition(partition, offset));
+            Interlocked.Increment(ref _processed);
             _metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
         }
         catch (ContractException ex)
@@ -304,11 +310,21 @@ public sealed class KafkaFunctionWorker : BackgroundService
             _progress[tp.Partition.Value] = new PartitionProgress(tp.Partition.Value);
         }
 
+        if (partitions.Count == 0)
+        {
+            return;
+        }
+
         Log.PartitionsAssigned(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        if (partitions.Count == 0)
+        {
+            return;
+        }
+
         Log.PartitionsRevoked(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
         var revoked = partitions.Select(p => p.Partition.Value).ToHashSet();
         WaitForInFlight(p => revoked.Contains(p.Partition));

@@ -1,0 +1,212 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using BrokerChat.Contracts.Names;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.Connector.Auth;
+
+/// <summary>What a valid client access token grants.</summary>
+/// <param name="UserId">The <c>sub</c> claim, or null for an anonymous client.</param>
+/// <param name="Roles">The <c>role</c> claims.</param>
+/// <param name="Groups">The <c>webpubsub.group</c> claims: groups joined at connect.</param>
+public sealed record ClientIdentity(string? UserId, string[] Roles, string[] Groups);
+
+/// <summary>
+/// Mints and validates Azure Web PubSub client access tokens: compact JWS, HS256 keyed with the UTF-8 bytes of an
+/// access key; <c>aud</c> = <c>{endpoint}/client/hubs/{hub}</c>, <c>sub</c> = user id, <c>role</c> and
+/// <c>webpubsub.group</c> as string or array, <c>exp</c> required.
+/// </summary>
+/// <remarks>
+/// The audience's path must be <c>/client/hubs/{hub}</c> for the hub connected to (case-insensitive); its scheme
+/// and host are not compared, because behind a TLS-terminating proxy they differ from what this process sees.
+/// </remarks>
+public sealed class AccessTokenService
+{
+    private const int MaxTokenLength = 16 * 1024;
+    private static readonly byte[] s_header = Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}""");
+    private readonly byte[][] _keys;
+    private readonly AuthOptions _options;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the service from the configured keys, or a random key when none is configured.</summary>
+    public AccessTokenService(IOptions<AuthOptions> options, TimeProvider timeProvider)
+    {
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _keys = _options.AccessKeys.Count > 0
+            ? _options.AccessKeys.Select(Encoding.UTF8.GetBytes).ToArray()
+            : [Encoding.UTF8.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))];
+        IsEphemeralKey = _options.AccessKeys.Count == 0;
+    }
+
+    /// <summary>True when no key is configured and tokens are signed with a key made at startup.</summary>
+    public bool IsEphemeralKey { get; }
+
+    /// <summary>Mints a token for <paramref name="audience"/> (the client URL without query).</summary>
+    public string Mint(string audience, string? userId, IEnumerable<string> roles, IEnumerable<string> groups, TimeSpan lifetime)
+    {
+        var now = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        using var payload = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(payload))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("aud", audience);
+            writer.WriteNumber("iat", now);
+            writer.WriteNumber("exp", now + (long)lifetime.TotalSeconds);
+            if (userId is not null)
+            {
+                writer.WriteString("sub", userId);
+            }
+
+            WriteArray(writer, "role", roles);
+            WriteArray(writer, "webpubsub.group", groups);
+            writer.WriteEndObject();
+        }
+
+        var signingInput = Base64Url.EncodeToString(s_header) + "." + Base64Url.EncodeToString(payload.ToArray());
+        var signature = HMACSHA256.HashData(_keys[0], Encoding.ASCII.GetBytes(signingInput));
+        return signingInput + "." + Base64Url.EncodeToString(signature);
+    }
+
+    /// <summary>Validates a token for <paramref name="hub"/>; returns null and a reason when it is not acceptable.</summary>
+    public ClientIdentity? Validate(string? token, string hub, out string? failure)
+    {
+        failure = null;
+        if (string.IsNullOrEmpty(token))
+        {
+            failure = "An access token is required.";
+            return null;
+        }
+
+        if (token.Length > MaxTokenLength)
+        {
+            failure = "The access token is too long.";
+            return null;
+        }
+
+        var parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            failure = "The access token is not a compact JWS.";
+            return null;
+        }
+
+        try
+        {
+            if (!HeaderIsHs256(Base64Url.DecodeFromChars(parts[0])))
+            {
+                failure = "The access token must be signed with HS256.";
+                return null;
+            }
+
+            var signature = Base64Url.DecodeFromChars(parts[2]);
+            var signingInput = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+            if (!_keys.Any(key => CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(key, signingInput), signature)))
+            {
+                failure = "The access token signature is invalid.";
+                return null;
+            }
+
+            return ReadClaims(Base64Url.DecodeFromChars(parts[1]), hub, out failure);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
+        {
+            failure = "The access token is malformed.";
+            return null;
+        }
+    }
+
+    private ClientIdentity? ReadClaims(byte[] payload, string hub, out string? failure)
+    {
+        failure = null;
+        using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
+        var root = document.RootElement;
+        var now = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var skew = (long)_options.ClockSkew.TotalSeconds;
+        if (!root.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires))
+        {
+            failure = "The access token has no expiry.";
+            return null;
+        }
+
+        if (expires + skew < now)
+        {
+            failure = "The access token has expired.";
+            return null;
+        }
+
+        if (root.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore - skew > now)
+        {
+            failure = "The access token is not valid yet.";
+            return null;
+        }
+
+        if (!root.TryGetProperty("aud", out var aud) || aud.ValueKind != JsonValueKind.String || !AudienceMatches(aud.GetString()!, hub))
+        {
+            failure = "The access token's audience is not this hub's client endpoint.";
+            return null;
+        }
+
+        var userId = root.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
+        var groups = ReadStrings(root, "webpubsub.group");
+        if (groups.Any(g => !GroupNames.IsValid(g)))
+        {
+            failure = "The access token names an invalid group.";
+            return null;
+        }
+
+        return new ClientIdentity(userId, ReadStrings(root, "role"), groups);
+    }
+
+    private static bool AudienceMatches(string audience, string hub)
+    {
+        if (!Uri.TryCreate(audience, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        var path = uri.AbsolutePath.TrimEnd('/');
+        return string.Equals(path, "/client/hubs/" + Uri.EscapeDataString(hub), StringComparison.OrdinalIgnoreCase)
+            || string.Equals(Uri.UnescapeDataString(path), "/client/hubs/" + hub, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool HeaderIsHs256(byte[] header)
+    {
+        using var document = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 4 });
+        return document.RootElement.TryGetProperty("alg", out var alg) && alg.ValueKind == JsonValueKind.String && alg.GetString() == "HS256";
+    }
+
+    private static string[] ReadStrings(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value))
+        {
+            return [];
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => [value.GetString()!],
+            JsonValueKind.Array => value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToArray(),
+            _ => [],
+        };
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var value in list)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+}

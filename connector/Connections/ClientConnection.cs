@@ -1,0 +1,262 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using BrokerChat.Connector.Protocol;
+
+namespace BrokerChat.Connector.Connections;
+
+/// <summary>
+/// The state of one client socket: identity, group memberships, the bounded outbound queue drained by a single
+/// send loop, pending acks, and how it is closing. Any thread may enqueue frames or ask it to close; only the
+/// send loop writes to the socket.
+/// </summary>
+internal sealed class ClientConnection : IDisposable
+{
+    /// <summary>Close code for a client that could not keep up: "try again later", so it reconnects.</summary>
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
+
+    /// <summary>Close code for a server that is going away for a restart: the client should reconnect elsewhere.</summary>
+    public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+
+    private const int MaxPendingAcks = 1000;
+    private const int MaxCloseReasonBytes = 123;
+
+    private readonly Channel<ReadOnlyMemory<byte>> _queue;
+    private readonly int _maxQueuedBytes;
+    private readonly CancellationTokenSource _aborted = new();
+    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<ulong, long> _pendingAcks = [];
+    private readonly Lock _acksGate = new();
+    private long _queuedBytes;
+    private int _closing;
+    private bool _discardQueued;
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+    private string _closeReason = "";
+    private byte[]? _disconnectedFrame;
+
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes)
+    {
+        Id = id;
+        Hub = hub;
+        UserId = userId;
+        Roles = roles;
+        _maxQueuedBytes = maxQueuedBytes;
+        _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(maxQueuedMessages)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; nothing ever waits on it
+        });
+    }
+
+    public string Id { get; }
+
+    /// <summary>The hub, lower-cased.</summary>
+    public string Hub { get; }
+
+    public string? UserId { get; }
+
+    public string[] Roles { get; }
+
+    /// <summary>Groups joined; read and changed only under the hub index's lock.</summary>
+    public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cancelled when the connection must end at once.</summary>
+    public CancellationToken Aborted => _aborted.Token;
+
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>Why the server closed the connection, or null if it did not.</summary>
+    public string? CloseReason => IsClosing ? _closeReason : null;
+
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    public int PendingAckCount
+    {
+        get
+        {
+            lock (_acksGate)
+            {
+                return _pendingAcks.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a frame for the socket without ever waiting. A client whose queue is full is too slow: it is
+    /// disconnected, so that it cannot hold memory or delay anyone else.
+    /// </summary>
+    public bool TryEnqueue(ReadOnlyMemory<byte> frame)
+    {
+        if (IsClosing)
+        {
+            return false;
+        }
+
+        if (Interlocked.Add(ref _queuedBytes, frame.Length) > _maxQueuedBytes || !_queue.Writer.TryWrite(frame))
+        {
+            Interlocked.Add(ref _queuedBytes, -frame.Length);
+            Close(TryAgainLater, "SlowClient: the client did not read its messages fast enough.", discardQueued: true);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a server-side close: a <c>disconnected</c> system message with <paramref name="reason"/>, then a close
+    /// frame. With <paramref name="discardQueued"/> frames still queued are dropped rather than sent first.
+    /// </summary>
+    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        _closeStatus = status;
+        _closeReason = Truncate(reason);
+        _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
+        Volatile.Write(ref _discardQueued, discardQueued);
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>Ends the connection at once: no more frames, the socket is aborted.</summary>
+    public void Abort()
+    {
+        Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false);
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already ended.
+        }
+    }
+
+    /// <summary>Tells the send loop the client's side is done (its close frame arrived or the socket failed).</summary>
+    public void ReceiveEnded() => _receiveEnded.TrySetResult();
+
+    /// <summary>
+    /// Writes queued frames to the socket until the connection closes, then the closing frames. Ends when the
+    /// close handshake finishes, fails, or the client does not answer within <paramref name="closeTimeout"/>.
+    /// </summary>
+    public async Task RunSendLoopAsync(WebSocket socket, TimeSpan closeTimeout, TimeProvider timeProvider)
+    {
+        var token = _aborted.Token;
+        try
+        {
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
+                    if (!Volatile.Read(ref _discardQueued))
+                    {
+                        await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (_disconnectedFrame is { } disconnected && socket.State == WebSocketState.Open)
+            {
+                await socket.SendAsync(disconnected, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+            }
+
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(_closeStatus, _closeReason, token).ConfigureAwait(false);
+            }
+
+            // Wait for the client's close frame; a client that never sends one is cut off.
+            await _receiveEnded.Task.WaitAsync(closeTimeout, timeProvider, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException or IOException or ObjectDisposedException)
+        {
+            Abort();
+        }
+        finally
+        {
+            // Frames left behind are dropped; keep the byte count honest.
+            while (_queue.Reader.TryRead(out var frame))
+            {
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+            }
+        }
+    }
+
+    /// <summary>Registers a request awaiting its outcome; false when the ackId is already pending or too many are.</summary>
+    public bool TryAddPendingAck(ulong ackId, long deadlineTimestamp, out bool tooMany)
+    {
+        lock (_acksGate)
+        {
+            tooMany = _pendingAcks.Count >= MaxPendingAcks;
+            return !tooMany && _pendingAcks.TryAdd(ackId, deadlineTimestamp);
+        }
+    }
+
+    /// <summary>Removes a pending ack; true when it was pending (so its outcome should be sent now).</summary>
+    public bool TryCompleteAck(ulong ackId)
+    {
+        lock (_acksGate)
+        {
+            return _pendingAcks.Remove(ackId);
+        }
+    }
+
+    /// <summary>Removes and returns the acks whose deadline passed.</summary>
+    public List<ulong>? ExpireAcks(long nowTimestamp)
+    {
+        List<ulong>? expired = null;
+        lock (_acksGate)
+        {
+            foreach (var (ackId, deadline) in _pendingAcks)
+            {
+                if (deadline <= nowTimestamp)
+                {
+                    (expired ??= []).Add(ackId);
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (var ackId in expired)
+                {
+                    _pendingAcks.Remove(ackId);
+                }
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>Drops every pending ack (the connection ended).</summary>
+    public void ClearPendingAcks()
+    {
+        lock (_acksGate)
+        {
+            _pendingAcks.Clear();
+        }
+    }
+
+    /// <summary>Releases the connection's resources once both loops ended.</summary>
+    public void Dispose() => _aborted.Dispose();
+
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes)
+        {
+            return reason;
+        }
+
+        var length = Math.Min(reason.Length, MaxCloseReasonBytes);
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, length)) > MaxCloseReasonBytes - 3)
+        {
+            length--;
+        }
+
+        return string.Concat(reason.AsSpan(0, length), "...");
+    }
+}

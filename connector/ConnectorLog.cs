@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace BrokerChat.Connector;
+
+/// <summary>Log messages of the connector. Event ids 200–299 are reserved for this component.</summary>
+internal static partial class ConnectorLog
+{
+    [LoggerMessage(200, LogLevel.Debug, "Connection {ConnectionId} opened on hub {Hub} for user {UserId}.", EventName = "ConnectionOpened")]
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, string hub, string? userId);
+
+    [LoggerMessage(201, LogLevel.Debug, "Connection {ConnectionId} closed: {Reason}.", EventName = "ConnectionClosed")]
+    public static partial void ConnectionClosed(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(202, LogLevel.Information, "Connection refused with {StatusCode}: {Reason}", EventName = "ConnectionRefused")]
+    public static partial void ConnectionRefused(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(203, LogLevel.Warning, "Kafka did not accept a request of connection {ConnectionId}: {Reason}.", EventName = "ProduceRejected")]
+    public static partial void ProduceRejected(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(204, LogLevel.Warning, "Kafka consumer error: {Reason} ({Code}).", EventName = "ConsumerError")]
+    public static partial void ConsumerError(ILogger logger, string reason, Confluent.Kafka.ErrorCode code);
+
+    [LoggerMessage(205, LogLevel.Information, "Connector {ConnectorId} reads deliveries from {Topic}.", EventName = "DispatcherStarted")]
+    public static partial void DispatcherStarted(ILogger logger, string connectorId, string topic);
+
+    [LoggerMessage(206, LogLevel.Warning, "Outbound record {Partition}@{Offset} was skipped: {Reason}", EventName = "BadDelivery")]
+    public static partial void BadDelivery(ILogger logger, int partition, long offset, string reason);
+
+    [LoggerMessage(207, LogLevel.Debug, "Connection {ConnectionId} sent a frame that was rejected: {Reason}", EventName = "BadFrame")]
+    public static partial void BadFrame(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(208, LogLevel.Warning, "Access keys are not configured: tokens are signed with a key made at startup, which only this process accepts. Set Auth:AccessKeys for more than one connector.", EventName = "EphemeralKey")]
+    public static partial void EphemeralKey(ILogger logger);
+
+    [LoggerMessage(209, LogLevel.Information, "BrokerChat is running. Open {Url} to chat.", EventName = "Running")]
+    public static partial void Running(ILogger logger, string url);
+
+    [LoggerMessage(210, LogLevel.Information, "Closing {Count} client connections for shutdown.", EventName = "ClosingForShutdown")]
+    public static partial void ClosingForShutdown(ILogger logger, int count);
+}

@@ -1,0 +1,110 @@
+using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Kafka;
+using BrokerChat.Functions;
+using BrokerChat.Functions.Hosting;
+using BrokerChat.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.Connector.Hosting;
+
+/// <summary>
+/// The composition root of the connector process: Kafka (embedded when no bootstrap servers are configured), the
+/// in-process function workers, the WebSocket endpoint, <c>/negotiate</c>, health endpoints and the chat page.
+/// </summary>
+public static class ConnectorApp
+{
+    /// <summary>Builds the application from command-line arguments (standard ASP.NET Core keys such as <c>--urls</c> apply).</summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configureServices">Replaces or adds services after the defaults (tests use it for a fake clock).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        AddConnector(builder.Services, builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+        var app = builder.Build();
+        MapConnector(app);
+        return app;
+    }
+
+    /// <summary>Registers the connector's services.</summary>
+    public static IServiceCollection AddConnector(IServiceCollection services, IConfiguration configuration)
+    {
+        // Kafka first: its cluster host must start before, and stop after, everything that uses Kafka.
+        services.AddBrokerChatKafka(configuration);
+        var embedded = string.IsNullOrWhiteSpace(configuration[$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.BootstrapServers)}"]);
+        var workers = configuration.GetValue<int?>($"{FunctionsOptions.SectionName}:{nameof(FunctionsOptions.InProcessWorkers)}") ?? (embedded ? 2 : 0);
+        services.AddBrokerChatFunctions(configuration, workers);
+
+        services.AddOptions<ConnectorOptions>().Bind(configuration.GetSection(ConnectorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConnectorOptions>, ConnectorOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, ConnectorOptionsValidator>();
+        services.PostConfigure<AuthOptions>(o => o.EnableNegotiate ??= embedded);
+
+        services.AddSingleton<ConnectorIdentity>();
+        services.AddSingleton<ConnectionIndex>();
+        services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<InboundPublisher>();
+        services.AddSingleton<ClientConnectionHandler>();
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddSingleton<ConnectionHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConnectionHeartbeat>());
+        return services;
+    }
+
+    /// <summary>Maps the connector's endpoints.</summary>
+    public static void MapConnector(WebApplication app)
+    {
+        app.UseWebSockets();
+        var handler = app.Services.GetRequiredService<ClientConnectionHandler>();
+        app.Map("/client/hubs/{hub}", (HttpContext context, string hub) => handler.HandleAsync(context, hub));
+        app.Map("/client", (HttpContext context, string? hub) => handler.HandleAsync(context, hub ?? ""));
+
+        if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.EnableNegotiate == true)
+        {
+            app.MapGet("/negotiate", NegotiateEndpoint.Handle);
+        }
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (DeliveryDispatcher dispatcher, FunctionWorkers workers) =>
+            IsReady(dispatcher, workers) ? Results.Text("ready") : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/", () => Results.Stream(ChatPage.Open(), "text/html; charset=utf-8"));
+
+        if (app.Services.GetRequiredService<AccessTokenService>().IsEphemeralKey)
+        {
+            ConnectorLog.EphemeralKey(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectorApp)));
+        }
+    }
+
+    /// <summary>Waits until deliveries are being read and every in-process worker owns partitions.</summary>
+    public static async Task WaitUntilReadyAsync(WebApplication app, TimeSpan timeout)
+    {
+        var dispatcher = app.Services.GetRequiredService<DeliveryDispatcher>();
+        var workers = app.Services.GetRequiredService<FunctionWorkers>();
+        using var cts = new CancellationTokenSource(timeout);
+        await dispatcher.Ready.WaitAsync(cts.Token).ConfigureAwait(false);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!IsReady(dispatcher, workers))
+        {
+            await timer.WaitForNextTickAsync(cts.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The addresses Kestrel listens on.</summary>
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    private static bool IsReady(DeliveryDispatcher dispatcher, FunctionWorkers workers) =>
+        dispatcher.Ready.IsCompletedSuccessfully && workers.Workers.All(w => w.AssignedPartitions.Count > 0);
+}

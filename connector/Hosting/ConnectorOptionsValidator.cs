@@ -1,0 +1,50 @@
+using BrokerChat.Connector.Auth;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.Connector.Hosting;
+
+/// <summary>Checks the rules data annotations cannot express, at startup.</summary>
+internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>, IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ConnectorOptions options)
+    {
+        var failures = new List<string>();
+        if (options.AckTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Connector:AckTimeout must be positive.");
+        }
+
+        if (options.CloseTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Connector:CloseTimeout must be positive.");
+        }
+
+        if (options.OutboundQueueBytes < options.MaxMessageBytes)
+        {
+            failures.Add("Connector:OutboundQueueBytes must be at least Connector:MaxMessageBytes, or a single large message would disconnect its recipients.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        var failures = new List<string>();
+        if (options.AccessKeys.Any(k => k.Length < options.MinimumKeyLength))
+        {
+            failures.Add($"Every Auth:AccessKeys entry must be at least {options.MinimumKeyLength} characters.");
+        }
+
+        if (options.NegotiateTokenLifetime <= TimeSpan.Zero)
+        {
+            failures.Add("Auth:NegotiateTokenLifetime must be positive.");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero)
+        {
+            failures.Add("Auth:ClockSkew must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

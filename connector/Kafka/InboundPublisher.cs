@@ -1,0 +1,88 @@
+using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Protocol;
+using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.Serialization;
+using BrokerChat.Contracts.Topics;
+using BrokerChat.Kafka;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.Connector.Kafka;
+
+/// <summary>
+/// Hands client requests to the functions: produces an <see cref="InboundFrame"/> to the inbound topic keyed by
+/// room, after registering the request's ackId so the outcome that comes back through the outbound topic (or the
+/// ack timeout) answers it. A request Kafka refuses is answered with an ack error at once.
+/// </summary>
+internal sealed class InboundPublisher(
+    KafkaProducerHost producerHost,
+    KafkaClientFactory factory,
+    ConnectorIdentity identity,
+    IOptions<ConnectorOptions> options,
+    TimeProvider timeProvider,
+    ILogger<InboundPublisher> logger)
+{
+    private readonly TimeSpan _ackTimeout = options.Value.AckTimeout;
+
+    public void Publish(ClientConnection connection, ClientRequest request, InboundKind kind)
+    {
+        if (request.AckId is { } ackId)
+        {
+            var deadline = timeProvider.GetTimestamp() + (long)(_ackTimeout.TotalSeconds * timeProvider.TimestampFrequency);
+            if (!connection.TryAddPendingAck(ackId, deadline, out var tooMany))
+            {
+                connection.TryEnqueue(tooMany
+                    ? JsonFrameWriter.AckError(ackId, "TooManyRequests", "Too many requests are awaiting acknowledgement on this connection.")
+                    : JsonFrameWriter.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
+                return;
+            }
+        }
+
+        var frame = new InboundFrame
+        {
+            Kind = kind,
+            Hub = connection.Hub,
+            Group = request.Group,
+            ConnectionId = connection.Id,
+            ConnectorId = identity.Id,
+            UserId = connection.UserId,
+            Roles = connection.Roles,
+            AckId = request.AckId,
+            DataType = request.DataType,
+            Payload = request.Data ?? [],
+            ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+            NoEcho = request.NoEcho,
+            EventName = request.Event,
+        };
+        var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
+        var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) };
+        try
+        {
+            producerHost.Producer.Produce(factory.Topics.Inbound, message, request.AckId is { } id ? report => OnDelivered(report, connection, id) : null);
+        }
+        catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
+        {
+            var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
+            ConnectorLog.ProduceRejected(logger, connection.Id, reason);
+            Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
+        }
+    }
+
+    private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong ackId)
+    {
+        if (report.Error.IsError)
+        {
+            ConnectorLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
+            Fail(connection, ackId, "The message could not be handed to the functions; retry later.");
+        }
+    }
+
+    private static void Fail(ClientConnection connection, ulong? ackId, string message)
+    {
+        if (ackId is { } id && connection.TryCompleteAck(id))
+        {
+            connection.TryEnqueue(JsonFrameWriter.AckError(id, AckErrorNames.InternalServerError, message));
+        }
+    }
+}
