@@ -1,0 +1,35 @@
+using BrokerChat.Contracts.Topics;
+
+namespace BrokerChat.UnitTests.Contracts;
+
+public sealed class PartitionKeysTests
+{
+    [Fact]
+    public void ARoomAlwaysHasTheSameKey() =>
+        Assert.Equal(PartitionKeys.Room("chat", "lobby"), PartitionKeys.Room("chat", "lobby"));
+
+    [Fact]
+    public void HubsCompareCaseInsensitivelyAndGroupsCaseSensitively()
+    {
+        Assert.Equal(PartitionKeys.Room("Chat", "lobby"), PartitionKeys.Room("chat", "lobby"));
+        Assert.NotEqual(PartitionKeys.Room("chat", "Lobby"), PartitionKeys.Room("chat", "lobby"));
+    }
+
+    [Fact]
+    public void DifferentRoomsHaveDifferentKeysEvenWhenTheirConcatenationsMatch()
+    {
+        Assert.NotEqual(PartitionKeys.Room("ab", "c"), PartitionKeys.Room("a", "bc"));
+        Assert.NotEqual(PartitionKeys.Room("chat", "a"), PartitionKeys.Room("other", "a"));
+    }
+
+    [Fact]
+    public void KeyIsHubSlashGroupInUtf8() =>
+        Assert.Equal("chat/ж"u8.ToArray(), PartitionKeys.Room("CHAT", "ж"));
+
+    [Fact]
+    public void TopicNamesCarryThePrefix()
+    {
+        var topics = new KafkaTopics("t1.");
+        Assert.Equal(["t1.inbound", "t1.outbound"], topics.All);
+    }
+}
