@@ -15,8 +15,9 @@ namespace BrokerChat.Kafka;
 /// Register it before every other hosted service: hosts stop services in reverse order, so it stops last and
 /// destroys the embedded cluster only after every client of this process has closed.
 /// </remarks>
-public sealed class KafkaClusterHost(KafkaEndpoint endpoint, IOptions<KafkaOptions> options, ILogger<KafkaClusterHost> logger) : IHostedService, IDisposable
+public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory factory, IOptions<KafkaOptions> options, ILogger<KafkaClusterHost> logger) : IHostedService, IDisposable
 {
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private readonly KafkaOptions _options = options.Value;
     private EmbeddedKafkaCluster? _embedded;
 
@@ -72,21 +73,37 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, IOptions<KafkaOptio
             config.Set(key, value);
         }
 
-        using var admin = new AdminClientBuilder(config).Build();
-        foreach (var topic in endpoint.Topics.All)
+        using var admin = new AdminClientBuilder(config)
+            .SetLogHandler((_, message) => factory.Log(message))
+            .Build();
+
+        // Listing every topic never auto-creates one, and works where the topic admin API does not (another
+        // process's embedded cluster, clusters where this identity may not create topics).
+        var existing = admin.GetMetadata(MetadataTimeout).Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToHashSet(StringComparer.Ordinal);
+        var missing = endpoint.Topics.All.Where(t => !existing.Contains(t)).ToList();
+        if (missing.Count == 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
+            return;
+        }
+
+        try
+        {
+            await admin.CreateTopicsAsync(
+                missing.Select(t => new TopicSpecification { Name = t, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }),
+                new CreateTopicsOptions { RequestTimeout = MetadataTimeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var topic in missing)
             {
-                await admin.CreateTopicsAsync(
-                    [new TopicSpecification { Name = topic, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }],
-                    new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
                 KafkaLog.TopicCreated(logger, topic, _options.Partitions);
             }
-            catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
-            {
-                // Already there: nothing to do. Its partition count is whatever it was created with.
-            }
+        }
+        catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
+        {
+            // Created meanwhile by another process: nothing to do.
+        }
+        catch (KafkaException ex)
+        {
+            throw new InvalidOperationException(
+                $"Topics {string.Join(", ", missing)} do not exist and could not be created ({ex.Error.Reason}). Create them with {_options.Partitions} partitions, or set Kafka:CreateTopics=false once they exist.", ex);
         }
     }
 }

@@ -28,7 +28,13 @@ public sealed class BrokerChatHost : IAsyncDisposable
     /// <summary>Starts a host; <paramref name="settings"/> are configuration keys such as <c>Functions:InProcessWorkers</c>.</summary>
     public static async Task<BrokerChatHost> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning" };
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0",
+            "--Logging:LogLevel:Default", "Warning",
+            "--Auth:AccessKeys:0", "test-access-key-0123456789abcdef0123456789",
+            "--Auth:EnableNegotiate", "true",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             args.Add($"--{key}");
