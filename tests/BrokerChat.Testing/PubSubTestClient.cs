@@ -21,7 +21,7 @@ public sealed class PubSubTestClient : IAsyncDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
     private readonly ClientWebSocket _socket;
-    private readonly Channel<JsonObject> _messages = Channel.CreateBounded<JsonObject>(100_000);
+    private readonly Channel<(JsonObject Frame, long ReceivedAt)> _messages = Channel.CreateBounded<(JsonObject, long)>(100_000);
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<AckFrame>> _acks = new();
     private readonly ConcurrentQueue<JsonObject> _all = new();
     private readonly TaskCompletionSource<JsonObject> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,11 +118,20 @@ public sealed class PubSubTestClient : IAsyncDisposable
     }
 
     /// <summary>The next data message (<c>type</c> = message), in arrival order.</summary>
-    public Task<JsonObject> NextMessageAsync(CancellationToken cancellationToken = default) =>
+    public async Task<JsonObject> NextMessageAsync(CancellationToken cancellationToken = default) =>
+        (await NextMessageWithTimestampAsync(cancellationToken).ConfigureAwait(false)).Frame;
+
+    /// <summary>The next data message with the <see cref="System.Diagnostics.Stopwatch"/> timestamp of its arrival.</summary>
+    public Task<(JsonObject Frame, long ReceivedAt)> NextMessageWithTimestampAsync(CancellationToken cancellationToken = default) =>
         _messages.Reader.ReadAsync(cancellationToken).AsTask().WaitAsync(DefaultTimeout, cancellationToken);
 
     /// <summary>A data message already received, if any, without waiting.</summary>
-    public bool TryTakeMessage(out JsonObject? message) => _messages.Reader.TryRead(out message);
+    public bool TryTakeMessage(out JsonObject? message)
+    {
+        var taken = _messages.Reader.TryRead(out var item);
+        message = taken ? item.Frame : null;
+        return taken;
+    }
 
     /// <summary>Waits until the server closes the connection and returns its close status and reason.</summary>
     public Task<(WebSocketCloseStatus? Status, string? Description)> WaitForCloseAsync(CancellationToken cancellationToken = default) =>
@@ -224,7 +233,7 @@ public sealed class PubSubTestClient : IAsyncDisposable
                 _acks.GetOrAdd(ackId, _ => new TaskCompletionSource<AckFrame>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(ack);
                 break;
             case "message":
-                if (!_messages.Writer.TryWrite(frame))
+                if (!_messages.Writer.TryWrite((frame, System.Diagnostics.Stopwatch.GetTimestamp())))
                 {
                     throw new InvalidOperationException("The test client's message queue is full; read messages as they arrive.");
                 }

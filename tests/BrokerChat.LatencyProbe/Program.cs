@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BrokerChat.Testing;
+
+namespace BrokerChat.LatencyProbe;
+
+/// <summary>
+/// End-to-end latency between two clients in one room: a sender publishes N messages at a fixed interval, a
+/// receiver in the same room records when each arrives; latency is send → receipt (client → connector → Kafka →
+/// function → Kafka → connector → client). With no <c>--url</c> it starts a whole BrokerChat in this process
+/// (embedded Kafka, two workers), as <c>dotnet run --project connector</c> does.
+/// </summary>
+/// <example>
+/// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --messages 1000 --interval-ms 5</c>
+/// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --url http://127.0.0.1:5000/</c>
+/// </example>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        var messages = IntArg(args, "--messages", 1000);
+        var warmup = IntArg(args, "--warmup", 100);
+        var intervalMs = IntArg(args, "--interval-ms", 5);
+        var url = StringArg(args, "--url");
+
+        BrokerChatHost? host = null;
+        Uri server;
+        if (url is null)
+        {
+            Console.WriteLine("Starting BrokerChat in this process (embedded Kafka, 2 function workers)...");
+            host = await BrokerChatHost.StartAsync();
+            server = host.BaseUri;
+        }
+        else
+        {
+            server = new Uri(url.TrimEnd('/') + "/");
+        }
+
+        try
+        {
+            var room = "probe-" + Guid.NewGuid().ToString("N")[..8];
+            await using var sender = await PubSubTestClient.ConnectAsync(server, "latency", "sender");
+            await using var receiver = await PubSubTestClient.ConnectAsync(server, "latency", "receiver");
+            await receiver.JoinGroupAsync(room);
+
+            Console.WriteLine($"Sending {warmup} warm-up + {messages} measured messages, one every {intervalMs} ms, to room {room} at {server}");
+            var total = warmup + messages;
+            var sentAt = new long[total];
+            var latencies = new List<double>(messages);
+            var ackLatencies = new List<double>(messages);
+            var receive = Task.Run(async () =>
+            {
+                for (var i = 0; i < total; i++)
+                {
+                    var (frame, receivedAt) = await receiver.NextMessageWithTimestampAsync();
+                    var n = (int)frame["data"]!["n"]!;
+                    if (n >= warmup)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(sentAt[n], receivedAt).TotalMilliseconds);
+                    }
+                }
+            });
+
+            var acks = new List<(int N, Task<AckFrame> Ack)>(total);
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(intervalMs));
+            for (var i = 0; i < total; i++)
+            {
+                sentAt[i] = Stopwatch.GetTimestamp();
+                var ack = await sender.SendWithoutWaitingAsync(new JsonObject
+                {
+                    ["type"] = "sendToGroup",
+                    ["group"] = room,
+                    ["dataType"] = "json",
+                    ["data"] = new JsonObject { ["n"] = i },
+                    ["noEcho"] = true,
+                });
+                var n = i;
+                acks.Add((n, ack.ContinueWith(t =>
+                {
+                    if (n >= warmup)
+                    {
+                        lock (ackLatencies)
+                        {
+                            ackLatencies.Add(Stopwatch.GetElapsedTime(sentAt[n]).TotalMilliseconds);
+                        }
+                    }
+
+                    return t.Result;
+                }, TaskScheduler.Default)));
+                await pace.WaitForNextTickAsync();
+            }
+
+            await receive.WaitAsync(TimeSpan.FromSeconds(60));
+            var failed = (await Task.WhenAll(acks.Select(a => a.Ack))).Count(a => !a.Success);
+
+            Console.WriteLine();
+            Console.WriteLine($"Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}");
+            Console.WriteLine($"Messages measured: {latencies.Count}; failed acks: {failed}");
+            Report("end-to-end (send -> other client receives)", latencies);
+            Report("ack (send -> sender's ack)", ackLatencies);
+            return failed == 0 && latencies.Count == messages ? 0 : 1;
+        }
+        finally
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    private static void Report(string name, List<double> values)
+    {
+        values.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: p50 {Percentile(values, 50):F1} ms, p90 {Percentile(values, 90):F1} ms, p99 {Percentile(values, 99):F1} ms, max {values[^1]:F1} ms"));
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static int IntArg(string[] args, string name, int fallback) =>
+        StringArg(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    private static string? StringArg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
