@@ -38,4 +38,71 @@ public sealed class ConnectorOptions
 
     /// <summary>How long closing a socket may take before it is aborted. The default is 5 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A keep-alive frame (<c>{"type":"pong"}</c>) is sent to a connection that was sent nothing else for this long.
+    /// The default is 15 s, half of <see cref="ClientTimeout"/>, so a client with the same timeout hears from the
+    /// server in time.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A connection from which no frame (data, <c>ping</c> or anything else) arrived for this long is closed and
+    /// cleaned up; this frees half-open sockets. The default is 30 s (the JS client pings every 20 s).
+    /// </summary>
+    public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A TCP connection that has not sent a complete upgrade request within this time is dropped, so a slowloris
+    /// client cannot hold a slot. The default is 10 s.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent client connections this process accepts; beyond it upgrades get HTTP 503. The default is 50,000.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxConnections { get; set; } = 50_000;
+
+    /// <summary>Concurrent connections of one user id on this process; beyond it upgrades get HTTP 429. The default is 100.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxConnectionsPerUser { get; set; } = 100;
+
+    /// <summary>
+    /// Concurrent connections from one client IP address on this process; beyond it upgrades get HTTP 429. The default
+    /// is 10,000 (behind a proxy every client has the proxy's address unless forwarded headers are configured).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxConnectionsPerAddress { get; set; } = 10_000;
+
+    /// <summary>Groups one connection may be in; a join beyond it gets an ack error. The default is 1,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxGroupsPerConnection { get; set; } = 1000;
+
+    /// <summary>Sustained requests per second one connection may send (a token bucket). The default is 100.</summary>
+    [Range(1, 1_000_000)]
+    public double MaxMessagesPerSecond { get; set; } = 100;
+
+    /// <summary>Requests one connection may send in a burst above the sustained rate. The default is 200.</summary>
+    [Range(1, 1_000_000)]
+    public int MessageBurst { get; set; } = 200;
+
+    /// <summary>
+    /// Requests over the rate limit (each answered with an ack error) after which the connection is closed with 1008.
+    /// The count decays at the sustained rate. The default is 100.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitDisconnectAfter { get; set; } = 100;
+
+    /// <summary>
+    /// Requests handed to Kafka whose outcome from the brokers is not known yet, across the process. At the bound the
+    /// connector stops reading client sockets (TCP pushes back) for up to <see cref="InboundBackpressureTimeout"/>,
+    /// then answers the request with an ack error. The default is 20,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxPendingProduces { get; set; } = 20_000;
+
+    /// <summary>How long a connection waits for room to hand a request to Kafka before it is refused. The default is 5 s.</summary>
+    public TimeSpan InboundBackpressureTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a graceful shutdown waits for clients to close and outbound queues to drain. The default is 10 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

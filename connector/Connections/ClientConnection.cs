@@ -33,9 +33,17 @@ internal sealed class ClientConnection : IDisposable
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private byte[]? _disconnectedFrame;
+    private long _lastReceived;
+    private long _lastSent;
+    private double _tokens = double.NaN;
+    private double _overLimit;
+    private long _lastRefill;
 
-    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes)
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, long now = 0)
     {
+        _lastReceived = now;
+        _lastSent = now;
+        _lastRefill = now;
         Id = id;
         Hub = hub;
         UserId = userId;
@@ -66,10 +74,54 @@ internal sealed class ClientConnection : IDisposable
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
+    /// <summary>The metric tag of the server-side close (slow_client, timeout, …), or null.</summary>
+    public string? CloseKind { get; private set; }
+
     /// <summary>Why the server closed the connection, or null if it did not.</summary>
     public string? CloseReason => IsClosing ? _closeReason : null;
 
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last frame received from the client.</summary>
+    public long LastReceived => Volatile.Read(ref _lastReceived);
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last frame written (or keep-alive queued) to the client.</summary>
+    public long LastSent => Volatile.Read(ref _lastSent);
+
+    /// <summary>Reports what the loops wrote; set by the connection handler.</summary>
+    public Action<int>? FrameSent { get; set; }
+
+    public void MarkReceived(long now) => Volatile.Write(ref _lastReceived, now);
+
+    public void MarkSent(long now) => Volatile.Write(ref _lastSent, now);
+
+    /// <summary>
+    /// Takes one token from the connection's bucket (<paramref name="ratePerSecond"/> sustained, <paramref name="burst"/>
+    /// at most). Returns false when the request is over the limit; <paramref name="overLimit"/> is then the decaying
+    /// count of such requests, for deciding when to disconnect. Called only from the receive loop.
+    /// </summary>
+    public bool TryTakeToken(long now, long timestampFrequency, double ratePerSecond, int burst, out double overLimit)
+    {
+        if (double.IsNaN(_tokens))
+        {
+            _tokens = burst;
+        }
+
+        var refill = (now - _lastRefill) / (double)timestampFrequency * ratePerSecond;
+        _lastRefill = now;
+        _tokens = Math.Min(burst, _tokens + refill);
+        _overLimit = Math.Max(0, _overLimit - refill);
+        if (_tokens >= 1)
+        {
+            _tokens -= 1;
+            overLimit = _overLimit;
+            return true;
+        }
+
+        _overLimit += 1;
+        overLimit = _overLimit;
+        return false;
+    }
 
     public int PendingAckCount
     {
@@ -96,7 +148,7 @@ internal sealed class ClientConnection : IDisposable
         if (Interlocked.Add(ref _queuedBytes, frame.Length) > _maxQueuedBytes || !_queue.Writer.TryWrite(frame))
         {
             Interlocked.Add(ref _queuedBytes, -frame.Length);
-            Close(TryAgainLater, "SlowClient: the client did not read its messages fast enough.", discardQueued: true);
+            Close(TryAgainLater, "SlowClient: the client did not read its messages fast enough.", discardQueued: true, kind: "slow_client");
             return false;
         }
 
@@ -107,13 +159,14 @@ internal sealed class ClientConnection : IDisposable
     /// Starts a server-side close: a <c>disconnected</c> system message with <paramref name="reason"/>, then a close
     /// frame. With <paramref name="discardQueued"/> frames still queued are dropped rather than sent first.
     /// </summary>
-    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true)
+    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
         }
 
+        CloseKind = kind;
         _closeStatus = status;
         _closeReason = Truncate(reason);
         _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
@@ -124,7 +177,7 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Ends the connection at once: no more frames, the socket is aborted.</summary>
     public void Abort()
     {
-        Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false);
+        Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false, kind: "abort");
         try
         {
             _aborted.Cancel();
@@ -156,6 +209,8 @@ internal sealed class ClientConnection : IDisposable
                     if (!Volatile.Read(ref _discardQueued))
                     {
                         await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                        Volatile.Write(ref _lastSent, timeProvider.GetTimestamp());
+                        FrameSent?.Invoke(frame.Length);
                     }
                 }
             }

@@ -18,8 +18,10 @@ namespace BrokerChat.Connector.Connections;
 /// </summary>
 internal sealed class ClientConnectionHandler(
     ConnectionIndex connections,
+    ConnectionLimiter limiter,
     AccessTokenService tokens,
     InboundPublisher publisher,
+    ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<ClientConnectionHandler> logger)
@@ -34,13 +36,13 @@ internal sealed class ClientConnectionHandler(
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket connections only.").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket connections only.").ConfigureAwait(false);
             return;
         }
 
         if (!HubNames.IsValid(hub))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Invalid hub name.").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.").ConfigureAwait(false);
             return;
         }
 
@@ -49,26 +51,58 @@ internal sealed class ClientConnectionHandler(
         var client = tokens.Validate(token, hub, out var failure);
         if (client is null)
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, failure!).ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "unauthorized", failure!).ConfigureAwait(false);
             return;
         }
 
         if (!context.WebSockets.WebSocketRequestedProtocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"Offer the subprotocol {JsonSubprotocol}.").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", $"Offer the subprotocol {JsonSubprotocol}.").ConfigureAwait(false);
             return;
         }
 
-        // No WebSocket-level keep-alive: it would run a timer per connection.
+        var address = context.Connection.RemoteIpAddress;
+        switch (limiter.TryAcquire(client.UserId, address))
+        {
+            case ConnectionLimiter.Refusal.MaxConnections:
+                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another.").ConfigureAwait(false);
+                return;
+            case ConnectionLimiter.Refusal.MaxPerUser:
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections.").ConfigureAwait(false);
+                return;
+            case ConnectionLimiter.Refusal.MaxPerAddress:
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections.").ConfigureAwait(false);
+                return;
+        }
+
+        connections.HandlerStarted();
+        try
+        {
+            await RunAsync(context, hub, client).ConfigureAwait(false);
+        }
+        finally
+        {
+            limiter.Release(client.UserId, address);
+            connections.HandlerEnded();
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, string hub, ClientIdentity client)
+    {
+        // No WebSocket-level keep-alive: it would run a timer per connection; the heartbeat scan does it for all.
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = JsonSubprotocol,
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
 
-        var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes);
+        var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider.GetTimestamp())
+        {
+            FrameSent = metrics.FrameOut,
+        };
+        metrics.Opened();
         Task? sendLoop = null;
-        var reason = "closed by the client";
+        var reason = "client_close";
         try
         {
             connections.Add(connection);
@@ -84,7 +118,7 @@ internal sealed class ClientConnectionHandler(
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or BadHttpRequestException)
         {
-            reason = "the socket failed: " + ex.Message;
+            reason = "abort";
         }
         finally
         {
@@ -98,7 +132,9 @@ internal sealed class ClientConnectionHandler(
             }
 
             connection.Dispose();
-            ConnectorLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : reason);
+            var closedBy = connection.CloseKind ?? reason;
+            metrics.Closed(closedBy);
+            ConnectorLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
         }
     }
 
@@ -113,7 +149,7 @@ internal sealed class ClientConnectionHandler(
             var peek = await socket.ReceiveAsync(Memory<byte>.Empty, token).ConfigureAwait(false);
             if (peek.MessageType == WebSocketMessageType.Close)
             {
-                return "closed by the client";
+                return "client_close";
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
@@ -127,8 +163,8 @@ internal sealed class ClientConnectionHandler(
                     {
                         if (buffer.Length >= _options.MaxMessageBytes)
                         {
-                            connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.");
-                            return "message too big";
+                            connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.", kind: "message_too_big");
+                            return "message_too_big";
                         }
 
                         var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxMessageBytes + 1));
@@ -142,53 +178,93 @@ internal sealed class ClientConnectionHandler(
                     length += result.Count;
                     if (length > _options.MaxMessageBytes)
                     {
-                        connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.");
-                        return "message too big";
+                        connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.", kind: "message_too_big");
+                        return "message_too_big";
                     }
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
+                var now = timeProvider.GetTimestamp();
+                connection.MarkReceived(now);
                 switch (result.MessageType)
                 {
                     case WebSocketMessageType.Close:
-                        return "closed by the client";
+                        return "client_close";
                     case WebSocketMessageType.Binary:
-                        connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.");
-                        return "binary frame";
+                        connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: "invalid_frame");
+                        return "invalid_frame";
                 }
 
-                if (!Handle(connection, buffer.AsSpan(0, length), request))
+                metrics.FrameIn(length);
+                if (!Parse(connection, buffer.AsSpan(0, length), request))
                 {
-                    return "invalid frame";
+                    return "invalid_frame";
+                }
+
+                if (!connection.TryTakeToken(now, timeProvider.TimestampFrequency, _options.MaxMessagesPerSecond, _options.MessageBurst, out var overLimit))
+                {
+                    metrics.RequestRejected("rate_limit");
+                    if (overLimit > _options.RateLimitDisconnectAfter)
+                    {
+                        connection.Close(WebSocketCloseStatus.PolicyViolation, $"RateLimited: more than {_options.MaxMessagesPerSecond} messages per second.", kind: "rate_limit");
+                        return "rate_limit";
+                    }
+
+                    if (request.AckId is { } limitedAckId)
+                    {
+                        connection.TryEnqueue(JsonFrameWriter.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
+                    }
+
+                    continue;
                 }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+
+            // Outside the buffer's lifetime: producing may wait for Kafka capacity, and no buffer is held meanwhile.
+            await DispatchAsync(connection, request, token).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Handles one text frame; returns false when the connection is being closed because of it.</summary>
-    private bool Handle(ClientConnection connection, ReadOnlySpan<byte> frame, ClientRequest request)
+    /// <summary>
+    /// Parses one text frame into <paramref name="request"/>; returns false when the connection is being closed
+    /// because of it. A request that was answered with an error here is left with type Unknown and no ackId.
+    /// </summary>
+    private bool Parse(ClientConnection connection, ReadOnlySpan<byte> frame, ClientRequest request)
     {
         Reset(request);
         var status = JsonRequestParser.Parse(frame, request, out var error);
-        if (status != ParseStatus.Ok)
+        if (status == ParseStatus.Ok)
         {
-            ConnectorLog.BadFrame(logger, connection.Id, error!);
-            if (request.AckId is { } badAckId)
-            {
-                connection.TryEnqueue(JsonFrameWriter.AckError(badAckId, AckErrorNames.BadRequest, error!));
-            }
-
-            if (status == ParseStatus.Malformed)
-            {
-                connection.Close(WebSocketCloseStatus.InvalidPayloadData, error!);
-                return false;
-            }
-
             return true;
+        }
+
+        ConnectorLog.BadFrame(logger, connection.Id, error!);
+        metrics.RequestRejected("bad_request");
+        if (request.AckId is { } badAckId)
+        {
+            connection.TryEnqueue(JsonFrameWriter.AckError(badAckId, AckErrorNames.BadRequest, error!));
+        }
+
+        Reset(request);
+        if (status == ParseStatus.Malformed)
+        {
+            connection.Close(WebSocketCloseStatus.InvalidPayloadData, error!, kind: "invalid_frame");
+            return false;
+        }
+
+        request.TypeName = "";
+        return true;
+    }
+
+    /// <summary>Carries out one parsed request.</summary>
+    private async ValueTask DispatchAsync(ClientConnection connection, ClientRequest request, CancellationToken cancellationToken)
+    {
+        if (request.TypeName is null or { Length: 0 })
+        {
+            return; // already answered by Parse
         }
 
         switch (request.Type)
@@ -203,12 +279,12 @@ internal sealed class ClientConnectionHandler(
             case ClientRequestType.SendToGroup:
                 if (CheckGroup(connection, request, forSend: true))
                 {
-                    publisher.Publish(connection, request, InboundKind.SendToGroup);
+                    await publisher.PublishAsync(connection, request, InboundKind.SendToGroup, cancellationToken).ConfigureAwait(false);
                 }
 
                 break;
             case ClientRequestType.Event:
-                publisher.Publish(connection, request, InboundKind.Event);
+                await publisher.PublishAsync(connection, request, InboundKind.Event, cancellationToken).ConfigureAwait(false);
                 break;
             case ClientRequestType.SequenceAck:
                 break; // Only meaningful on the reliable subprotocol.
@@ -221,8 +297,6 @@ internal sealed class ClientConnectionHandler(
 
                 break;
         }
-
-        return true;
     }
 
     private void JoinOrLeave(ClientConnection connection, ClientRequest request)
@@ -232,11 +306,18 @@ internal sealed class ClientConnectionHandler(
             return;
         }
 
-        if (request.Type == ClientRequestType.JoinGroup)
+        if (request.Type == ClientRequestType.JoinGroup && !connections.JoinGroup(connection, request.Group!, _options.MaxGroupsPerConnection))
         {
-            connections.JoinGroup(connection, request.Group!);
+            metrics.RequestRejected("max_groups");
+            if (request.AckId is { } limitAckId)
+            {
+                connection.TryEnqueue(JsonFrameWriter.AckError(limitAckId, AckErrorNames.BadRequest, $"The connection is already in the maximum of {_options.MaxGroupsPerConnection} groups."));
+            }
+
+            return;
         }
-        else
+
+        if (request.Type == ClientRequestType.LeaveGroup)
         {
             connections.LeaveGroup(connection, request.Group!);
         }
@@ -248,7 +329,7 @@ internal sealed class ClientConnectionHandler(
     }
 
     /// <summary>Checks the group name and the role the request needs; answers the ack error itself when it fails.</summary>
-    private static bool CheckGroup(ClientConnection connection, ClientRequest request, bool forSend)
+    private bool CheckGroup(ClientConnection connection, ClientRequest request, bool forSend)
     {
         string? name = null;
         string? message = null;
@@ -270,6 +351,8 @@ internal sealed class ClientConnectionHandler(
             return true;
         }
 
+        metrics.RequestRejected(name == AckErrorNames.Forbidden ? "forbidden" : "bad_request");
+
         if (request.AckId is { } ackId)
         {
             connection.TryEnqueue(JsonFrameWriter.AckError(ackId, name, message!));
@@ -278,8 +361,9 @@ internal sealed class ClientConnectionHandler(
         return false;
     }
 
-    private async Task RefuseAsync(HttpContext context, int statusCode, string reason)
+    private async Task RefuseAsync(HttpContext context, int statusCode, string metricReason, string reason)
     {
+        metrics.Rejected(metricReason);
         ConnectorLog.ConnectionRefused(logger, statusCode, reason);
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "text/plain; charset=utf-8";

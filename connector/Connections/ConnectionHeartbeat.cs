@@ -3,16 +3,23 @@ using BrokerChat.Connector.Protocol;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Connections;
 
 /// <summary>
-/// The one periodic scan over all connections (there are no per-connection timers): it expires acks whose
-/// outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>. When the application stops it tells
-/// every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere.
+/// The one periodic scan over all connections (there are no per-connection timers). Each tick is a few timestamp
+/// comparisons per connection: a keep-alive to a connection that was sent nothing for
+/// <see cref="ConnectorOptions.KeepAliveInterval"/>, a close for one that sent nothing for
+/// <see cref="ConnectorOptions.ClientTimeout"/> (this frees half-open sockets), and an ack error for each request
+/// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>. When the application stops it
+/// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
+/// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>.
 /// </summary>
 internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
+    ConnectorMetrics metrics,
+    IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
     ILogger<ConnectionHeartbeat> logger) : BackgroundService
@@ -20,10 +27,12 @@ internal sealed class ConnectionHeartbeat(
     /// <summary>How often the scan runs.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    private readonly ConnectorOptions _options = options.Value;
+
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStopping.Register(CloseAllForShutdown);
+        lifetime.ApplicationStopping.Register(() => _ = CloseAllForShutdownAsync());
         return base.StartAsync(cancellationToken);
     }
 
@@ -48,24 +57,54 @@ internal sealed class ConnectionHeartbeat(
     internal void Tick()
     {
         var now = timeProvider.GetTimestamp();
+        var frequency = timeProvider.TimestampFrequency;
+        var keepAlive = (long)(_options.KeepAliveInterval.TotalSeconds * frequency);
+        var clientTimeout = (long)(_options.ClientTimeout.TotalSeconds * frequency);
         foreach (var connection in connections.All)
         {
+            if (connection.IsClosing)
+            {
+                continue;
+            }
+
+            if (now - connection.LastReceived >= clientTimeout)
+            {
+                metrics.HeartbeatTimeout();
+                connection.Close(WebSocketCloseStatus.EndpointUnavailable, $"PingTimeout: nothing received for {_options.ClientTimeout.TotalSeconds:0} s.", discardQueued: true, kind: "timeout");
+                continue;
+            }
+
+            if (now - connection.LastSent >= keepAlive)
+            {
+                // Marked as sent when queued, so a slow socket does not get one keep-alive per tick.
+                connection.MarkSent(now);
+                connection.TryEnqueue(JsonFrameWriter.Pong);
+            }
+
             if (connection.ExpireAcks(now) is { } expired)
             {
                 foreach (var ackId in expired)
                 {
+                    metrics.RequestRejected("timeout");
                     connection.TryEnqueue(JsonFrameWriter.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
                 }
             }
         }
     }
 
-    private void CloseAllForShutdown()
+    private async Task CloseAllForShutdownAsync()
     {
         ConnectorLog.ClosingForShutdown(logger, connections.Count);
         foreach (var connection in connections.All)
         {
-            connection.Close(ClientConnection.ServiceRestart, "The server is restarting; reconnect.");
+            // Queued frames are still sent first, within the shutdown timeout.
+            connection.Close(ClientConnection.ServiceRestart, "The server is restarting; reconnect.", kind: "shutdown");
+        }
+
+        await Task.Delay(_options.ShutdownTimeout, timeProvider).ConfigureAwait(false);
+        foreach (var connection in connections.All)
+        {
+            connection.Abort();
         }
     }
 }

@@ -11,7 +11,16 @@ internal sealed class ConnectionIndex
     private readonly ConcurrentDictionary<string, ClientConnection> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HubIndex> _hubs = new(StringComparer.Ordinal);
 
+    private int _handlers;
+
     public int Count => _byId.Count;
+
+    /// <summary>Connection handlers still running (each owns a receive and a send loop): zero once all are gone.</summary>
+    public int ActiveHandlers => Volatile.Read(ref _handlers);
+
+    public void HandlerStarted() => Interlocked.Increment(ref _handlers);
+
+    public void HandlerEnded() => Interlocked.Decrement(ref _handlers);
 
     /// <summary>Group entries across all hubs (for leak checks and metrics).</summary>
     public int GroupCount => _hubs.Values.Sum(h => h.Groups.Count);
@@ -67,21 +76,33 @@ internal sealed class ConnectionIndex
         }
     }
 
-    /// <summary>Adds the connection to a group; joining a group already joined succeeds.</summary>
-    public void JoinGroup(ClientConnection connection, string group)
+    /// <summary>
+    /// Adds the connection to a group; joining a group already joined succeeds. Returns false only when the
+    /// connection is already in <paramref name="maxGroups"/> other groups.
+    /// </summary>
+    public bool JoinGroup(ClientConnection connection, string group, int maxGroups = int.MaxValue)
     {
         var hub = _hubs.GetOrAdd(connection.Hub, static _ => new HubIndex());
         lock (hub.Gate)
         {
             if (connection.IsClosing || !_byId.ContainsKey(connection.Id))
             {
-                return; // a connection being removed must not leave an entry behind
+                return true; // a connection being removed must not leave an entry behind
             }
 
-            if (connection.Groups.Add(group))
+            if (connection.Groups.Contains(group))
             {
-                hub.Groups.GetOrAdd(group, static _ => new MemberSet()).Add(connection);
+                return true;
             }
+
+            if (connection.Groups.Count >= maxGroups)
+            {
+                return false;
+            }
+
+            connection.Groups.Add(group);
+            hub.Groups.GetOrAdd(group, static _ => new MemberSet()).Add(connection);
+            return true;
         }
     }
 

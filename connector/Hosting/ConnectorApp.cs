@@ -7,7 +7,11 @@ using BrokerChat.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,6 +34,7 @@ public static class ConnectorApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         AddConnector(builder.Services, builder.Configuration);
+        ConfigureKestrel(builder);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         MapConnector(app);
@@ -53,6 +58,9 @@ public static class ConnectorApp
 
         services.AddSingleton<ConnectorIdentity>();
         services.AddSingleton<ConnectionIndex>();
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<InboundCapacity>();
+        services.AddSingleton(sp => new ConnectorMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionIndex>(), sp.GetRequiredService<InboundCapacity>()));
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<InboundPublisher>();
         services.AddSingleton<ClientConnectionHandler>();
@@ -61,6 +69,38 @@ public static class ConnectorApp
         services.AddSingleton<ConnectionHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionHeartbeat>());
         return services;
+    }
+
+    /// <summary>
+    /// Kestrel settings the connector depends on: a request must complete its upgrade within
+    /// <see cref="ConnectorOptions.HandshakeTimeout"/> (headers, and idle keep-alive connections, are cut off after
+    /// it), TCP keep-alive on accepted sockets so dead peers are found even without traffic, and a host shutdown
+    /// timeout long enough for the connector's own drain.
+    /// </summary>
+    private static void ConfigureKestrel(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ConnectorOptions>>((kestrel, connector) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.RequestHeadersTimeout = connector.Value.HandshakeTimeout;
+            kestrel.Limits.KeepAliveTimeout = connector.Value.HandshakeTimeout;
+        });
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ConnectorOptions>>((host, connector) =>
+            host.ShutdownTimeout = connector.Value.ShutdownTimeout + connector.Value.CloseTimeout + TimeSpan.FromSeconds(15));
+        builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
+        {
+            var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+            if (endpoint is System.Net.IPEndPoint)
+            {
+                // Accepted sockets inherit these on Linux: probe after 60 s idle, every 10 s, give up after 3.
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 60);
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 10);
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
+            }
+
+            return socket;
+        });
     }
 
     /// <summary>Maps the connector's endpoints.</summary>

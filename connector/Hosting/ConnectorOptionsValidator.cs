@@ -19,6 +19,26 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             failures.Add("Connector:CloseTimeout must be positive.");
         }
 
+        foreach (var (name2, value) in new[]
+        {
+            (nameof(options.KeepAliveInterval), options.KeepAliveInterval),
+            (nameof(options.ClientTimeout), options.ClientTimeout),
+            (nameof(options.HandshakeTimeout), options.HandshakeTimeout),
+            (nameof(options.InboundBackpressureTimeout), options.InboundBackpressureTimeout),
+            (nameof(options.ShutdownTimeout), options.ShutdownTimeout),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"Connector:{name2} must be positive.");
+            }
+        }
+
+        if (options.KeepAliveInterval >= options.ClientTimeout)
+        {
+            failures.Add("Connector:KeepAliveInterval must be shorter than Connector:ClientTimeout.");
+        }
+
         if (options.OutboundQueueBytes < options.MaxMessageBytes)
         {
             failures.Add("Connector:OutboundQueueBytes must be at least Connector:MaxMessageBytes, or a single large message would disconnect its recipients.");

@@ -13,25 +13,42 @@ namespace BrokerChat.Connector.Kafka;
 /// <summary>
 /// Hands client requests to the functions: produces an <see cref="InboundFrame"/> to the inbound topic keyed by
 /// room, after registering the request's ackId so the outcome that comes back through the outbound topic (or the
-/// ack timeout) answers it. A request Kafka refuses is answered with an ack error at once.
+/// ack timeout) answers it. A request Kafka refuses is answered with an ack error at once. Requests whose delivery
+/// the brokers have not confirmed are bounded by <see cref="InboundCapacity"/>: at the bound the caller (the
+/// connection's receive loop) waits, so the client's socket is not read.
 /// </summary>
 internal sealed class InboundPublisher(
     KafkaProducerHost producerHost,
     KafkaClientFactory factory,
     ConnectorIdentity identity,
+    InboundCapacity capacity,
+    ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<InboundPublisher> logger)
 {
     private readonly TimeSpan _ackTimeout = options.Value.AckTimeout;
 
-    public void Publish(ClientConnection connection, ClientRequest request, InboundKind kind)
+    public async ValueTask PublishAsync(ClientConnection connection, ClientRequest request, InboundKind kind, CancellationToken cancellationToken)
     {
+        if (!await capacity.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            metrics.RequestRejected("busy");
+            if (request.AckId is { } busyAckId)
+            {
+                connection.TryEnqueue(JsonFrameWriter.AckError(busyAckId, AckErrorNames.InternalServerError, "The server is busy; retry later."));
+            }
+
+            return;
+        }
+
         if (request.AckId is { } ackId)
         {
             var deadline = timeProvider.GetTimestamp() + (long)(_ackTimeout.TotalSeconds * timeProvider.TimestampFrequency);
             if (!connection.TryAddPendingAck(ackId, deadline, out var tooMany))
             {
+                capacity.Release();
+                metrics.RequestRejected("pending_acks");
                 connection.TryEnqueue(tooMany
                     ? JsonFrameWriter.AckError(ackId, "TooManyRequests", "Too many requests are awaiting acknowledgement on this connection.")
                     : JsonFrameWriter.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
@@ -57,20 +74,23 @@ internal sealed class InboundPublisher(
         };
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
         var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) };
+        var ackIdForReport = request.AckId;
         try
         {
-            producerHost.Producer.Produce(factory.Topics.Inbound, message, request.AckId is { } id ? report => OnDelivered(report, connection, id) : null);
+            producerHost.Producer.Produce(factory.Topics.Inbound, message, report => OnDelivered(report, connection, ackIdForReport));
         }
         catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
         {
+            capacity.Release();
             var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
             ConnectorLog.ProduceRejected(logger, connection.Id, reason);
             Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
         }
     }
 
-    private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong ackId)
+    private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong? ackId)
     {
+        capacity.Release();
         if (report.Error.IsError)
         {
             ConnectorLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
@@ -78,8 +98,9 @@ internal sealed class InboundPublisher(
         }
     }
 
-    private static void Fail(ClientConnection connection, ulong? ackId, string message)
+    private void Fail(ClientConnection connection, ulong? ackId, string message)
     {
+        metrics.RequestRejected("kafka");
         if (ackId is { } id && connection.TryCompleteAck(id))
         {
             connection.TryEnqueue(JsonFrameWriter.AckError(id, AckErrorNames.InternalServerError, message));

@@ -18,6 +18,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         {
             ["Functions:MaxMessageBytes"] = FunctionMaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Functions:InProcessWorkers"] = "2",
+            // These tests send bursts; the rate limit has tests of its own.
+            ["Connector:MaxMessagesPerSecond"] = "100000",
+            ["Connector:MessageBurst"] = "100000",
         });
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();

@@ -30,7 +30,11 @@ public static class Program
         if (url is null)
         {
             Console.WriteLine("Starting BrokerChat in this process (embedded Kafka, 2 function workers)...");
-            host = await BrokerChatHost.StartAsync();
+            host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+            {
+                ["Connector:MaxMessagesPerSecond"] = "100000",
+                ["Connector:MessageBurst"] = "100000",
+            });
             server = host.BaseUri;
         }
         else

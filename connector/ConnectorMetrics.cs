@@ -1,0 +1,80 @@
+using System.Diagnostics.Metrics;
+using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Kafka;
+
+namespace BrokerChat.Connector;
+
+/// <summary>
+/// Metrics of the connector, on the meter <c>BrokerChat.Connector</c>:
+/// <list type="table">
+/// <item><term>brokerchat.connector.connections</term><description>gauge: open client connections</description></item>
+/// <item><term>brokerchat.connector.connections.opened</term><description>counter: connections accepted</description></item>
+/// <item><term>brokerchat.connector.connections.closed</term><description>counter, tag <c>reason</c>: connections ended (client_close, abort, timeout, slow_client, rate_limit, message_too_big, invalid_frame, shutdown, …)</description></item>
+/// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request)</description></item>
+/// <item><term>brokerchat.connector.frames.in / .out</term><description>counters: WebSocket messages received / sent</description></item>
+/// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
+/// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka)</description></item>
+/// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
+/// <item><term>brokerchat.connector.outbound.queued_bytes</term><description>gauge: bytes waiting in all outbound queues</description></item>
+/// <item><term>brokerchat.connector.producer.pending</term><description>gauge: requests handed to Kafka whose delivery is not confirmed yet</description></item>
+/// </list>
+/// </summary>
+public sealed class ConnectorMetrics : IDisposable
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "BrokerChat.Connector";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _opened;
+    private readonly Counter<long> _closed;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _framesIn;
+    private readonly Counter<long> _framesOut;
+    private readonly Counter<long> _bytesIn;
+    private readonly Counter<long> _bytesOut;
+    private readonly Counter<long> _requestsRejected;
+    private readonly Counter<long> _heartbeatTimeouts;
+
+    /// <summary>Creates the instruments.</summary>
+    internal ConnectorMetrics(IMeterFactory meterFactory, ConnectionIndex connections, InboundCapacity capacity)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _meter.CreateObservableGauge("brokerchat.connector.connections", () => connections.Count, "{connection}", "Open client connections.");
+        _meter.CreateObservableGauge("brokerchat.connector.outbound.queued_bytes", () => connections.All.Sum(c => c.QueuedBytes), "By", "Bytes waiting in outbound queues.");
+        _meter.CreateObservableGauge("brokerchat.connector.producer.pending", () => capacity.Pending, "{request}", "Requests handed to Kafka and not yet confirmed.");
+        _opened = _meter.CreateCounter<long>("brokerchat.connector.connections.opened", "{connection}");
+        _closed = _meter.CreateCounter<long>("brokerchat.connector.connections.closed", "{connection}");
+        _rejected = _meter.CreateCounter<long>("brokerchat.connector.connections.rejected", "{connection}");
+        _framesIn = _meter.CreateCounter<long>("brokerchat.connector.frames.in", "{frame}");
+        _framesOut = _meter.CreateCounter<long>("brokerchat.connector.frames.out", "{frame}");
+        _bytesIn = _meter.CreateCounter<long>("brokerchat.connector.bytes.in", "By");
+        _bytesOut = _meter.CreateCounter<long>("brokerchat.connector.bytes.out", "By");
+        _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
+        _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
+    }
+
+    internal void Opened() => _opened.Add(1);
+
+    internal void Closed(string reason) => _closed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void FrameIn(int bytes)
+    {
+        _framesIn.Add(1);
+        _bytesIn.Add(bytes);
+    }
+
+    internal void FrameOut(int bytes)
+    {
+        _framesOut.Add(1);
+        _bytesOut.Add(bytes);
+    }
+
+    internal void RequestRejected(string reason) => _requestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}
