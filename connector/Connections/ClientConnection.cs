@@ -38,9 +38,13 @@ internal sealed class ClientConnection : IDisposable
     private double _tokens = double.NaN;
     private double _overLimit;
     private long _lastRefill;
+    private long _closingSince;
+    private readonly TimeProvider _clock;
 
-    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, long now = 0)
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null)
     {
+        _clock = timeProvider ?? TimeProvider.System;
+        var now = _clock.GetTimestamp();
         _lastReceived = now;
         _lastSent = now;
         _lastRefill = now;
@@ -73,6 +77,9 @@ internal sealed class ClientConnection : IDisposable
     public CancellationToken Aborted => _aborted.Token;
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of when the close started (valid once <see cref="IsClosing"/>).</summary>
+    public long ClosingSince => Volatile.Read(ref _closingSince);
 
     /// <summary>The metric tag of the server-side close (slow_client, timeout, …), or null.</summary>
     public string? CloseKind { get; private set; }
@@ -167,6 +174,7 @@ internal sealed class ClientConnection : IDisposable
         }
 
         CloseKind = kind;
+        Volatile.Write(ref _closingSince, _clock.GetTimestamp());
         _closeStatus = status;
         _closeReason = Truncate(reason);
         _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
@@ -193,9 +201,10 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>
     /// Writes queued frames to the socket until the connection closes, then the closing frames. Ends when the
-    /// close handshake finishes, fails, or the client does not answer within <paramref name="closeTimeout"/>.
+    /// close handshake finishes or fails, or when the heartbeat aborts a close that took too long (a client that
+    /// does not read, or does not answer the close).
     /// </summary>
-    public async Task RunSendLoopAsync(WebSocket socket, TimeSpan closeTimeout, TimeProvider timeProvider)
+    public async Task RunSendLoopAsync(WebSocket socket)
     {
         var token = _aborted.Token;
         try
@@ -209,7 +218,7 @@ internal sealed class ClientConnection : IDisposable
                     if (!Volatile.Read(ref _discardQueued))
                     {
                         await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
-                        Volatile.Write(ref _lastSent, timeProvider.GetTimestamp());
+                        Volatile.Write(ref _lastSent, _clock.GetTimestamp());
                         FrameSent?.Invoke(frame.Length);
                     }
                 }
@@ -225,10 +234,10 @@ internal sealed class ClientConnection : IDisposable
                 await socket.CloseOutputAsync(_closeStatus, _closeReason, token).ConfigureAwait(false);
             }
 
-            // Wait for the client's close frame; a client that never sends one is cut off.
-            await _receiveEnded.Task.WaitAsync(closeTimeout, timeProvider, token).ConfigureAwait(false);
+            // Wait for the client's close frame; the heartbeat cuts off a client that never sends one.
+            await _receiveEnded.Task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             Abort();
         }

@@ -96,7 +96,7 @@ internal sealed class ClientConnectionHandler(
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
 
-        var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider.GetTimestamp())
+        var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider)
         {
             FrameSent = metrics.FrameOut,
         };
@@ -112,7 +112,7 @@ internal sealed class ClientConnectionHandler(
             }
 
             connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
-            sendLoop = connection.RunSendLoopAsync(socket, _options.CloseTimeout, timeProvider);
+            sendLoop = connection.RunSendLoopAsync(socket);
             ConnectorLog.ConnectionOpened(logger, connection.Id, hub, connection.UserId);
             reason = await ReceiveLoopAsync(socket, connection).ConfigureAwait(false);
         }

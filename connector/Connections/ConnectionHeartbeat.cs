@@ -11,7 +11,8 @@ namespace BrokerChat.Connector.Connections;
 /// The one periodic scan over all connections (there are no per-connection timers). Each tick is a few timestamp
 /// comparisons per connection: a keep-alive to a connection that was sent nothing for
 /// <see cref="ConnectorOptions.KeepAliveInterval"/>, a close for one that sent nothing for
-/// <see cref="ConnectorOptions.ClientTimeout"/> (this frees half-open sockets), and an ack error for each request
+/// <see cref="ConnectorOptions.ClientTimeout"/> (this frees half-open sockets), an abort for a close that did not
+/// finish within <see cref="ConnectorOptions.CloseTimeout"/>, and an ack error for each request
 /// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>. When the application stops it
 /// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
 /// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>.
@@ -60,10 +61,17 @@ internal sealed class ConnectionHeartbeat(
         var frequency = timeProvider.TimestampFrequency;
         var keepAlive = (long)(_options.KeepAliveInterval.TotalSeconds * frequency);
         var clientTimeout = (long)(_options.ClientTimeout.TotalSeconds * frequency);
+        var closeTimeout = (long)(_options.CloseTimeout.TotalSeconds * frequency);
         foreach (var connection in connections.All)
         {
             if (connection.IsClosing)
             {
+                // A close that cannot finish (the client reads nothing, or never answers the close) is cut off.
+                if (now - connection.ClosingSince >= closeTimeout)
+                {
+                    connection.Abort();
+                }
+
                 continue;
             }
 

@@ -166,7 +166,7 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
         var audience = new Uri(Host.BaseUri, "client/hubs/perm").ToString();
         var token = tokens.Mint(audience, "mallory", [Permissions.JoinLeaveGroup + ".open"], [], TimeSpan.FromMinutes(5));
         var url = new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/perm?access_token={token}");
-        await using var mallory = await PubSubTestClient.ConnectUrlAsync(url, ct);
+        await using var mallory = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
 
         Assert.True((await mallory.JoinGroupAsync("open", ct))!.Success);
         Assert.Equal("Forbidden", (await mallory.JoinGroupAsync("closed", ct))!.ErrorName);

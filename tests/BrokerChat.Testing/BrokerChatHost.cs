@@ -1,4 +1,6 @@
+using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Hosting;
+using BrokerChat.Contracts.Names;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -50,6 +52,14 @@ public sealed class BrokerChatHost : IAsyncDisposable
 
         var address = ConnectorApp.Addresses(app)[0];
         return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>A client access URL minted directly (no HTTP round trip), by default with the roles to join and send anywhere.</summary>
+    public Uri ClientUrl(string hub, string? userId, IEnumerable<string>? roles = null)
+    {
+        var tokens = Services.GetRequiredService<AccessTokenService>();
+        var token = tokens.Mint(new Uri(BaseUri, $"client/hubs/{hub}").ToString(), userId, roles ?? [Permissions.JoinLeaveGroup, Permissions.SendToGroup], [], TimeSpan.FromHours(1));
+        return new Uri($"ws://{BaseUri.Authority}/client/hubs/{hub}?access_token={token}");
     }
 
     /// <summary>Connects a test client through <c>/negotiate</c>.</summary>

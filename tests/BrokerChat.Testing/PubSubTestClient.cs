@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -30,10 +31,12 @@ public sealed class PubSubTestClient : IAsyncDisposable
     private readonly Task _receiveLoop;
     private long _nextAckId;
 
-    private PubSubTestClient(ClientWebSocket socket)
+    private readonly List<(Func<JsonObject, bool> Predicate, TaskCompletionSource<JsonObject> Waiter)> _waiters = [];
+
+    private PubSubTestClient(ClientWebSocket socket, bool read = true)
     {
         _socket = socket;
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _receiveLoop = read ? Task.Run(ReceiveLoopAsync) : Task.CompletedTask;
     }
 
     /// <summary>Every frame received, in order.</summary>
@@ -54,19 +57,66 @@ public sealed class PubSubTestClient : IAsyncDisposable
         using var http = new HttpClient { BaseAddress = server, Timeout = DefaultTimeout };
         var negotiate = await http.GetFromJsonAsync<JsonObject>($"negotiate?hub={Uri.EscapeDataString(hub)}&userId={Uri.EscapeDataString(userId ?? "")}", cancellationToken)
             .WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
-        return await ConnectUrlAsync(new Uri((string)negotiate!["url"]!), cancellationToken).ConfigureAwait(false);
+        return await ConnectUrlAsync(new Uri((string)negotiate!["url"]!), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Connects to a client access URL and waits for the <c>connected</c> frame.</summary>
-    public static async Task<PubSubTestClient> ConnectUrlAsync(Uri url, CancellationToken cancellationToken = default)
+    /// <param name="url">The client access URL.</param>
+    /// <param name="configureSocket">Adjusts the TCP socket before it connects (source address, buffer sizes).</param>
+    /// <param name="read">False for a client that never reads: nothing is received, so the server's frames pile up.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    public static async Task<PubSubTestClient> ConnectUrlAsync(Uri url, Action<Socket>? configureSocket = null, bool read = true, CancellationToken cancellationToken = default)
     {
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await socket.ConnectAsync(url, cancellationToken).WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
-        var client = new PubSubTestClient(socket);
-        await client.Connected.WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    configureSocket?.Invoke(tcp);
+                    await tcp.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
+                    return new NetworkStream(tcp, ownsSocket: true);
+                }
+                catch
+                {
+                    tcp.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        await socket.ConnectAsync(url, invoker, cancellationToken).WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        var client = new PubSubTestClient(socket, read);
+        if (read)
+        {
+            await client.Connected.WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
         return client;
+    }
+
+    /// <summary>Waits for a frame matching <paramref name="predicate"/> (already received or still to come).</summary>
+    public Task<JsonObject> WaitForFrameAsync(Func<JsonObject, bool> predicate, CancellationToken cancellationToken = default)
+    {
+        var waiter = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _waiters.Add((predicate, waiter));
+            foreach (var frame in _all)
+            {
+                if (predicate(frame))
+                {
+                    waiter.TrySetResult(frame);
+                    break;
+                }
+            }
+        }
+
+        return waiter.Task.WaitAsync(DefaultTimeout, cancellationToken);
     }
 
     /// <summary>Sends a raw text frame.</summary>
@@ -220,7 +270,18 @@ public sealed class PubSubTestClient : IAsyncDisposable
 
     private void Route(JsonObject frame)
     {
-        _all.Enqueue(frame);
+        lock (_waiters)
+        {
+            _all.Enqueue(frame);
+            foreach (var (predicate, waiter) in _waiters)
+            {
+                if (!waiter.Task.IsCompleted && predicate(frame))
+                {
+                    waiter.TrySetResult(frame);
+                }
+            }
+        }
+
         switch ((string?)frame["type"])
         {
             case "system" when (string?)frame["event"] == "connected":

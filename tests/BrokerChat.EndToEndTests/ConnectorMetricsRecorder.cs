@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using BrokerChat.Connector;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BrokerChat.EndToEndTests;
+
+/// <summary>Sums the connector's counters of one host (meters are told apart by the host's meter factory).</summary>
+public sealed class ConnectorMetricsRecorder : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, long> _totals = new();
+
+    public ConnectorMetricsRecorder(IServiceProvider services)
+    {
+        var factory = services.GetRequiredService<IMeterFactory>();
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == ConnectorMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name;
+            foreach (var tag in tags)
+            {
+                key += $"|{tag.Key}={tag.Value}";
+            }
+
+            _totals.AddOrUpdate(key, value, (_, total) => total + value);
+        });
+        _listener.Start();
+    }
+
+    /// <summary>The total of a counter, optionally for one <c>reason</c> tag value.</summary>
+    public long Total(string name, string? reason = null) =>
+        _totals.TryGetValue(reason is null ? name : $"{name}|reason={reason}", out var total) ? total : 0;
+
+    public void Dispose() => _listener.Dispose();
+}
