@@ -16,6 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace BrokerChat.Connector.Hosting;
 
@@ -66,6 +67,10 @@ public static class ConnectorApp
         services.AddSingleton<ClientConnectionHandler>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        // Prometheus scrape endpoint /metrics: BrokerChat's meters and the runtime's own (GC heap, working set, thread pool).
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ConnectorMetrics.MeterName, FunctionsMetrics.MeterName, "System.Runtime")
+            .AddPrometheusExporter());
         services.AddSingleton<ConnectionHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionHeartbeat>());
         return services;
@@ -116,6 +121,7 @@ public static class ConnectorApp
             app.MapGet("/negotiate", NegotiateEndpoint.Handle);
         }
 
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (DeliveryDispatcher dispatcher, FunctionWorkers workers) =>
             IsReady(dispatcher, workers) ? Results.Text("ready") : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+namespace BrokerChat.LoadTool;
+
+/// <summary>One idle client: connects, reads whatever arrives (keep-alives), and pings when told to, as the JS client does every 20 s.</summary>
+internal sealed class IdleClient : IAsyncDisposable
+{
+    private static readonly byte[] Ping = """{"type":"ping"}"""u8.ToArray();
+    private readonly ClientWebSocket _socket = new();
+    private Task _reader = Task.CompletedTask;
+
+    public bool Closed { get; private set; }
+
+    public async Task ConnectAsync(Uri url, IPAddress source, HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    {
+        _socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
+        _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        await _socket.ConnectAsync(url, invoker, cancellationToken).ConfigureAwait(false);
+        _reader = ReadAsync();
+    }
+
+    public async Task PingAsync()
+    {
+        if (Closed)
+        {
+            return;
+        }
+
+        try
+        {
+            await _socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Closed = true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _socket.Abort();
+        await _reader.ConfigureAwait(false);
+        _socket.Dispose();
+    }
+
+    private async Task ReadAsync()
+    {
+        var buffer = new byte[512];
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+
+        Closed = true;
+    }
+
+    /// <summary>An HTTP invoker whose connections come from <paramref name="source"/> (several 127.0.0.x addresses spread the ports).</summary>
+    public static HttpMessageInvoker InvokerFrom(IPAddress source) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, token) =>
+        {
+            var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                tcp.Bind(new IPEndPoint(source, 0));
+                await tcp.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
+                return new NetworkStream(tcp, ownsSocket: true);
+            }
+            catch
+            {
+                tcp.Dispose();
+                throw;
+            }
+        },
+    });
+}
