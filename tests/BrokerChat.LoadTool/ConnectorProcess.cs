@@ -76,6 +76,13 @@ internal sealed class ConnectorProcess : IAsyncDisposable
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The raw series lines of a metric, for reporting tags such as close reasons.</summary>
+    public async Task<IReadOnlyList<string>> MetricLinesAsync(string name)
+    {
+        var text = await _http.GetStringAsync("metrics").ConfigureAwait(false);
+        return text.Split('\n').Where(line => line.StartsWith(name + "{", StringComparison.Ordinal)).ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

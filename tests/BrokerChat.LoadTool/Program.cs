@@ -108,6 +108,8 @@ public static class Program
         var endHeap = await HeapAsync(connector);
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"After holding {holdSeconds} s: {survivors:N0} of {target:N0} survived ({100.0 * survivors / target:F2} %); the connector counts {serverCount:N0}; RSS {Mb(endRss)} ({(endRss - baselineRss) / (double)survivors / 1024:F2} KB per connection above baseline, {endRss / (double)survivors / 1024:F2} KB total per connection); managed heap {Mb(endHeap)} ({(endHeap - baselineHeap) / (double)survivors / 1024:F2} KB per connection).");
+        var reasons = string.Join(", ", (await connector.MetricLinesAsync("brokerchat_connector_connections_closed_total")).DefaultIfEmpty("none"));
+        summary += $" Connections the connector closed, by reason: {reasons}.";
         report.AppendLine().AppendLine(summary);
         Console.WriteLine(summary);
         Console.WriteLine();
@@ -125,11 +127,17 @@ public static class Program
         return survivors == target ? 0 : 1;
     }
 
-    /// <summary>Pings every client once every 20 s, spread evenly over the interval.</summary>
+    /// <summary>
+    /// Pings every client once every 20 s, spread evenly: each tick pings the share of clients that the time elapsed
+    /// since the previous tick stands for, so a late tick on a busy machine does not stretch the cycle.
+    /// </summary>
     private static async Task PingLoopAsync(List<IdleClient> clients, CancellationToken cancellationToken)
     {
+        var cycle = TimeSpan.FromSeconds(20);
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         var next = 0;
+        var owed = 0.0;
+        var last = Stopwatch.GetTimestamp();
         try
         {
             while (await tick.WaitForNextTickAsync(cancellationToken))
@@ -137,9 +145,16 @@ public static class Program
                 IdleClient[] batch;
                 lock (clients)
                 {
-                    var perTick = Math.Max(1, clients.Count / 200); // 200 ticks of 100 ms = 20 s
-                    batch = clients.Skip(next).Take(perTick).ToArray();
-                    next = next + perTick >= clients.Count ? 0 : next + perTick;
+                    owed += clients.Count * (Stopwatch.GetElapsedTime(last) / cycle);
+                    last = Stopwatch.GetTimestamp();
+                    var take = Math.Min((int)owed, clients.Count);
+                    owed -= take;
+                    batch = new IdleClient[take];
+                    for (var i = 0; i < take; i++)
+                    {
+                        batch[i] = clients[next];
+                        next = (next + 1) % clients.Count;
+                    }
                 }
 
                 await Task.WhenAll(batch.Select(c => c.PingAsync()));
