@@ -168,13 +168,16 @@ internal sealed class ClientConnection : IDisposable
     /// </summary>
     public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null)
     {
+        // The start time is recorded before the closing flag becomes visible: the heartbeat reads the flag, then the
+        // time, and must never see a close without its start (it would abort the connection at once). A losing
+        // concurrent closer leaves the first start time in place.
+        Interlocked.CompareExchange(ref _closingSince, _clock.GetTimestamp(), 0);
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
         }
 
         CloseKind = kind;
-        Volatile.Write(ref _closingSince, _clock.GetTimestamp());
         _closeStatus = status;
         _closeReason = Truncate(reason);
         _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
