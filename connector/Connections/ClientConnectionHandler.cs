@@ -153,6 +153,7 @@ internal sealed class ClientConnectionHandler(
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+            FrameOutcome outcome;
             try
             {
                 var length = 0;
@@ -196,7 +197,8 @@ internal sealed class ClientConnectionHandler(
                 }
 
                 metrics.FrameIn(length);
-                if (!Parse(connection, buffer.AsSpan(0, length), request))
+                outcome = Parse(connection, buffer.AsSpan(0, length), request);
+                if (outcome == FrameOutcome.Closing)
                 {
                     return "invalid_frame";
                 }
@@ -224,21 +226,34 @@ internal sealed class ClientConnectionHandler(
             }
 
             // Outside the buffer's lifetime: producing may wait for Kafka capacity, and no buffer is held meanwhile.
-            await DispatchAsync(connection, request, token).ConfigureAwait(false);
+            if (outcome == FrameOutcome.Dispatch)
+            {
+                await DispatchAsync(connection, request, token).ConfigureAwait(false);
+            }
         }
     }
 
-    /// <summary>
-    /// Parses one text frame into <paramref name="request"/>; returns false when the connection is being closed
-    /// because of it. A request that was answered with an error here is left with type Unknown and no ackId.
-    /// </summary>
-    private bool Parse(ClientConnection connection, ReadOnlySpan<byte> frame, ClientRequest request)
+    /// <summary>What became of one received frame.</summary>
+    private enum FrameOutcome
+    {
+        /// <summary>A valid request, to be carried out.</summary>
+        Dispatch,
+
+        /// <summary>An invalid request, already answered with an ack error; the connection stays open.</summary>
+        Answered,
+
+        /// <summary>A frame that closes the connection.</summary>
+        Closing,
+    }
+
+    /// <summary>Parses one text frame into <paramref name="request"/>; an invalid one is answered here.</summary>
+    private FrameOutcome Parse(ClientConnection connection, ReadOnlySpan<byte> frame, ClientRequest request)
     {
         Reset(request);
         var status = JsonRequestParser.Parse(frame, request, out var error);
         if (status == ParseStatus.Ok)
         {
-            return true;
+            return FrameOutcome.Dispatch;
         }
 
         ConnectorLog.BadFrame(logger, connection.Id, error!);
@@ -248,25 +263,20 @@ internal sealed class ClientConnectionHandler(
             connection.TryEnqueue(JsonFrameWriter.AckError(badAckId, AckErrorNames.BadRequest, error!));
         }
 
+        // Cleared so that a rate-limit refusal of the same frame cannot answer its ackId a second time.
         Reset(request);
         if (status == ParseStatus.Malformed)
         {
             connection.Close(WebSocketCloseStatus.InvalidPayloadData, error!, kind: "invalid_frame");
-            return false;
+            return FrameOutcome.Closing;
         }
 
-        request.TypeName = "";
-        return true;
+        return FrameOutcome.Answered;
     }
 
     /// <summary>Carries out one parsed request.</summary>
     private async ValueTask DispatchAsync(ClientConnection connection, ClientRequest request, CancellationToken cancellationToken)
     {
-        if (request.TypeName is null or { Length: 0 })
-        {
-            return; // already answered by Parse
-        }
-
         switch (request.Type)
         {
             case ClientRequestType.Ping:
