@@ -446,21 +446,7 @@ public sealed class ConnectorResilienceTests
         using var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
         socket.Options.CollectHttpResponseDetails = true;
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, token) =>
-            {
-                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                if (source is not null)
-                {
-                    tcp.Bind(new IPEndPoint(source, 0));
-                }
-
-                await tcp.ConnectAsync(context.DnsEndPoint, token);
-                return new NetworkStream(tcp, ownsSocket: true);
-            },
-        };
-        using var invoker = new HttpMessageInvoker(handler);
+        using var invoker = source is null ? SocketInvoker.Create(null) : SocketInvoker.From(source);
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, invoker, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct));
         return socket.HttpStatusCode;
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 
 namespace BrokerChat.LoadTool;
@@ -65,24 +64,4 @@ internal sealed class IdleClient : IAsyncDisposable
 
         Closed = true;
     }
-
-    /// <summary>An HTTP invoker whose connections come from <paramref name="source"/> (several 127.0.0.x addresses spread the ports).</summary>
-    public static HttpMessageInvoker InvokerFrom(IPAddress source) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, token) =>
-        {
-            var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                tcp.Bind(new IPEndPoint(source, 0));
-                await tcp.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-                return new NetworkStream(tcp, ownsSocket: true);
-            }
-            catch
-            {
-                tcp.Dispose();
-                throw;
-            }
-        },
-    });
 }

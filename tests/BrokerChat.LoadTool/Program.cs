@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Testing;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.LoadTool;
@@ -43,7 +44,7 @@ public static class Program
         var tokens = new AccessTokenService(Options.Create(new AuthOptions { AccessKeys = [key] }), TimeProvider.System);
         var audience = new Uri(connector.BaseUri, "client/hubs/idle").ToString();
         var url = new Uri($"ws://{connector.BaseUri.Authority}/client/hubs/idle?access_token={tokens.Mint(audience, "load", [Permissions.JoinLeaveGroup], [], TimeSpan.FromHours(4))}");
-        var invokers = sources.Select(IdleClient.InvokerFrom).ToArray();
+        var invokers = sources.Select(SocketInvoker.From).ToArray();
 
         var baselineRss = connector.RssBytes();
         var baselineHeap = await HeapAsync(connector);

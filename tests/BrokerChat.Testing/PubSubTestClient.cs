@@ -70,25 +70,7 @@ public sealed class PubSubTestClient : IAsyncDisposable
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, token) =>
-            {
-                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    configureSocket?.Invoke(tcp);
-                    await tcp.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-                    return new NetworkStream(tcp, ownsSocket: true);
-                }
-                catch
-                {
-                    tcp.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        using var invoker = SocketInvoker.Create(configureSocket);
         await socket.ConnectAsync(url, invoker, cancellationToken).WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
         var client = new PubSubTestClient(socket, read);
         if (read)
