@@ -70,6 +70,17 @@ public sealed class KafkaClientFactory(KafkaEndpoint endpoint, IOptions<KafkaOpt
         return config;
     }
 
+    /// <summary>
+    /// Settings for an admin client. Takes the bootstrap servers explicitly because it is used while the cluster is
+    /// being made ready, before <see cref="KafkaEndpoint.BootstrapServers"/> is known to everyone else.
+    /// </summary>
+    public AdminClientConfig AdminConfig(string bootstrapServers)
+    {
+        var config = new AdminClientConfig { BootstrapServers = bootstrapServers };
+        Apply(config);
+        return config;
+    }
+
     /// <summary>Routes librdkafka's own log lines to the logger.</summary>
     public void Log(LogMessage message)
     {

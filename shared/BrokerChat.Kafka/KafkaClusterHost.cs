@@ -67,13 +67,7 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
 
     private async Task CreateMissingTopicsAsync(CancellationToken cancellationToken)
     {
-        var config = new AdminClientConfig { BootstrapServers = _options.BootstrapServers };
-        foreach (var (key, value) in _options.ClientSettings)
-        {
-            config.Set(key, value);
-        }
-
-        using var admin = new AdminClientBuilder(config)
+        using var admin = new AdminClientBuilder(factory.AdminConfig(_options.BootstrapServers))
             .SetLogHandler((_, message) => factory.Log(message))
             .Build();
 
