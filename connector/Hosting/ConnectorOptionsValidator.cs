@@ -19,7 +19,7 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             failures.Add("Connector:CloseTimeout must be positive.");
         }
 
-        foreach (var (name2, value) in new[]
+        foreach (var (key, value) in new[]
         {
             (nameof(options.KeepAliveInterval), options.KeepAliveInterval),
             (nameof(options.ClientTimeout), options.ClientTimeout),
@@ -30,7 +30,7 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
         {
             if (value <= TimeSpan.Zero)
             {
-                failures.Add($"Connector:{name2} must be positive.");
+                failures.Add($"Connector:{key} must be positive.");
             }
         }
 

@@ -108,16 +108,13 @@ public sealed class PubSubTestClient : IAsyncDisposable
     /// <summary>Sends a request object; returns the ack when <paramref name="withAck"/> is true.</summary>
     public async Task<AckFrame?> SendAsync(JsonObject request, bool withAck = true, CancellationToken cancellationToken = default)
     {
-        TaskCompletionSource<AckFrame>? waiter = null;
-        if (withAck)
+        if (!withAck)
         {
-            var ackId = (ulong)Interlocked.Increment(ref _nextAckId);
-            request["ackId"] = ackId;
-            waiter = _acks.GetOrAdd(ackId, _ => new TaskCompletionSource<AckFrame>(TaskCreationOptions.RunContinuationsAsynchronously));
+            await SendRawAsync(request.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        await SendRawAsync(request.ToJsonString(), cancellationToken).ConfigureAwait(false);
-        return waiter is null ? null : await waiter.Task.WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        return await (await SendWithoutWaitingAsync(request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Sends a request without waiting for its ack; the returned task completes with the ack.</summary>
