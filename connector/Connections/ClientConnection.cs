@@ -1,14 +1,19 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
 using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.WebSockets;
 
 namespace BrokerChat.Connector.Connections;
 
 /// <summary>
 /// The state of one client socket: identity, group memberships, the bounded outbound queue drained by a single
 /// send loop, pending acks, and how it is closing. Any thread may enqueue frames or ask it to close; only the
-/// send loop writes to the socket.
+/// send loop writes to the socket. Queued messages are the encoded payloads shared by every recipient; the send loop
+/// writes the few bytes of WebSocket header in front of each as it copies it to the transport.
 /// </summary>
 internal sealed class ClientConnection : IDisposable
 {
@@ -21,7 +26,12 @@ internal sealed class ClientConnection : IDisposable
     private const int MaxPendingAcks = 1000;
     private const int MaxCloseReasonBytes = 123;
 
-    private readonly Channel<ReadOnlyMemory<byte>> _queue;
+    /// <summary>Bytes written to the transport before the send loop flushes, even if more frames are queued.</summary>
+    private const int FlushThreshold = 64 * 1024;
+
+    private static readonly byte[] NoPayload = [];
+
+    private readonly Channel<OutboundFrame> _queue;
     private readonly int _maxQueuedBytes;
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,7 +63,7 @@ internal sealed class ClientConnection : IDisposable
         UserId = userId;
         Roles = roles;
         _maxQueuedBytes = maxQueuedBytes;
-        _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(maxQueuedMessages)
+        _queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(maxQueuedMessages)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -152,9 +162,22 @@ internal sealed class ClientConnection : IDisposable
             return false;
         }
 
-        if (Interlocked.Add(ref _queuedBytes, frame.Length) > _maxQueuedBytes || !_queue.Writer.TryWrite(frame))
+        return TryEnqueue(new OutboundFrame(frame, WebSocketOpcode.Text));
+    }
+
+    /// <summary>Queues a keep-alive ping; the client's pong counts as a sign of life.</summary>
+    public bool TrySendPing() => !IsClosing && TryEnqueue(new OutboundFrame(NoPayload, WebSocketOpcode.Ping));
+
+    /// <summary>Queues the pong that answers a client's ping, echoing its payload.</summary>
+    public bool TrySendPong(ReadOnlySpan<byte> pingPayload) =>
+        !IsClosing && TryEnqueue(new OutboundFrame(pingPayload.IsEmpty ? NoPayload : pingPayload.ToArray(), WebSocketOpcode.Pong));
+
+    private bool TryEnqueue(OutboundFrame frame)
+    {
+        var length = frame.Payload.Length;
+        if (Interlocked.Add(ref _queuedBytes, length) > _maxQueuedBytes || !_queue.Writer.TryWrite(frame))
         {
-            Interlocked.Add(ref _queuedBytes, -frame.Length);
+            Interlocked.Add(ref _queuedBytes, -length);
             Close(TryAgainLater, "SlowClient: the client did not read its messages fast enough.", discardQueued: true, kind: "slow_client");
             return false;
         }
@@ -203,11 +226,11 @@ internal sealed class ClientConnection : IDisposable
     public void ReceiveEnded() => _receiveEnded.TrySetResult();
 
     /// <summary>
-    /// Writes queued frames to the socket until the connection closes, then the closing frames. Ends when the
-    /// close handshake finishes or fails, or when the heartbeat aborts a close that took too long (a client that
-    /// does not read, or does not answer the close).
+    /// Writes queued frames to the transport until the connection closes, then the closing frames. Frames that are
+    /// queued together go out in one flush. Ends when the close handshake finishes or fails, or when the heartbeat
+    /// aborts a close that took too long (a client that does not read, or does not answer the close).
     /// </summary>
-    public async Task RunSendLoopAsync(WebSocket socket)
+    public async Task RunSendLoopAsync(PipeWriter output)
     {
         var token = _aborted.Token;
         try
@@ -215,32 +238,47 @@ internal sealed class ClientConnection : IDisposable
             var reader = _queue.Reader;
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
+                var unflushed = 0;
                 while (reader.TryRead(out var frame))
                 {
-                    Interlocked.Add(ref _queuedBytes, -frame.Length);
-                    if (!Volatile.Read(ref _discardQueued))
+                    Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+                    if (Volatile.Read(ref _discardQueued))
                     {
-                        await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
-                        Volatile.Write(ref _lastSent, _clock.GetTimestamp());
-                        FrameSent?.Invoke(frame.Length);
+                        continue;
                     }
+
+                    unflushed += Write(output, frame.Opcode, frame.Payload.Span);
+                    if (frame.Opcode == WebSocketOpcode.Text)
+                    {
+                        FrameSent?.Invoke(frame.Payload.Length);
+                    }
+
+                    if (unflushed >= FlushThreshold)
+                    {
+                        await FlushAsync(output, token).ConfigureAwait(false);
+                        unflushed = 0;
+                    }
+                }
+
+                if (unflushed > 0)
+                {
+                    await FlushAsync(output, token).ConfigureAwait(false);
+                    Volatile.Write(ref _lastSent, _clock.GetTimestamp());
                 }
             }
 
-            if (_disconnectedFrame is { } disconnected && socket.State == WebSocketState.Open)
+            if (_disconnectedFrame is { } disconnected && !_receiveEnded.Task.IsCompleted)
             {
-                await socket.SendAsync(disconnected, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                Write(output, WebSocketOpcode.Text, disconnected);
             }
 
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await socket.CloseOutputAsync(_closeStatus, _closeReason, token).ConfigureAwait(false);
-            }
+            WriteClose(output, (ushort)_closeStatus, _closeReason);
+            await FlushAsync(output, token).ConfigureAwait(false);
 
             // Wait for the client's close frame; the heartbeat cuts off a client that never sends one.
             await _receiveEnded.Task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             Abort();
         }
@@ -249,9 +287,36 @@ internal sealed class ClientConnection : IDisposable
             // Frames left behind are dropped; keep the byte count honest.
             while (_queue.Reader.TryRead(out var frame))
             {
-                Interlocked.Add(ref _queuedBytes, -frame.Length);
+                Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
             }
         }
+    }
+
+    private static async ValueTask FlushAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            throw new IOException("The connection's transport is closed.");
+        }
+    }
+
+    /// <summary>Writes one final, unmasked frame; returns the bytes written.</summary>
+    private static int Write(PipeWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    {
+        var header = output.GetSpan(WebSocketFrameHeader.MaxLength);
+        var headerLength = WebSocketFrameHeader.WriteServerHeader(header, opcode, payload.Length);
+        output.Advance(headerLength);
+        output.Write(payload);
+        return headerLength + payload.Length;
+    }
+
+    private static void WriteClose(PipeWriter output, ushort status, string reason)
+    {
+        Span<byte> payload = stackalloc byte[2 + MaxCloseReasonBytes];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, status);
+        var length = 2 + Encoding.UTF8.GetBytes(reason, payload[2..]);
+        Write(output, WebSocketOpcode.Close, payload[..length]);
     }
 
     /// <summary>Registers a request awaiting its outcome; false when the ackId is already pending or too many are.</summary>
@@ -307,6 +372,9 @@ internal sealed class ClientConnection : IDisposable
             _pendingAcks.Clear();
         }
     }
+
+    /// <summary>A frame waiting in the outbound queue.</summary>
+    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketOpcode Opcode);
 
     /// <summary>Releases the connection's resources once both loops ended.</summary>
     public void Dispose() => _aborted.Dispose();

@@ -1,20 +1,29 @@
-using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
 using System.Net.WebSockets;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Kafka;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Connector.WebSockets;
 using BrokerChat.Contracts.Names;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Connections;
 
 /// <summary>
-/// The whole life of one client connection, in <see cref="HandleAsync"/>: authenticate and choose the subprotocol,
-/// accept, register, send <c>connected</c>, run the receive loop, and in <c>finally</c> unregister and release
-/// everything, whichever way the connection ended.
+/// The whole life of one client connection: the upgrade request is checked (token, subprotocol, limits), the
+/// handshake completed, the connection registered, <c>connected</c> sent, and the receive loop run; in <c>finally</c>
+/// everything is unregistered and released, whichever way the connection ended. Connections normally arrive from
+/// <see cref="ClientUpgradeMiddleware"/> straight off Kestrel's transport, and the WebSocket protocol is spoken on
+/// the raw connection (<see cref="WebSocketReceiver"/> and the send loop of <see cref="ClientConnection"/>), so an
+/// idle connection holds no HTTP request state. An upgrade that arrives another way (after other requests on a
+/// kept-alive HTTP/1.1 connection, over TLS terminated by Kestrel, or as an HTTP/2 extended CONNECT) comes through
+/// the HTTP pipeline and is served by the same code over the upgraded stream.
 /// </summary>
 internal sealed class ClientConnectionHandler(
     ConnectionIndex connections,
@@ -29,78 +38,216 @@ internal sealed class ClientConnectionHandler(
     /// <summary>The JSON PubSub subprotocol.</summary>
     public const string JsonSubprotocol = "json.webpubsub.azure.v1";
 
-    private const int InitialReceiveBuffer = 4 * 1024;
     private readonly ConnectorOptions _options = options.Value;
 
-    public async Task HandleAsync(HttpContext context, string hub)
+    /// <summary>What the upgrade request asks for, however it arrived.</summary>
+    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address);
+
+    /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
+    private readonly record struct Refusal(int Status, string Metric, string Reason);
+
+    /// <summary>The hub named by a client-endpoint path (<c>/client/hubs/{hub}</c>, or <c>/client</c> with <c>?hub=</c>); false for any other path.</summary>
+    public static bool TryMatchRoute(string path, Func<string?> hubFromQuery, out string hub)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        const string hubs = "/client/hubs/";
+        if (string.Equals(path, "/client", StringComparison.OrdinalIgnoreCase))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket connections only.").ConfigureAwait(false);
-            return;
+            hub = hubFromQuery() ?? "";
+            return true;
         }
 
-        if (!HubNames.IsValid(hub))
+        if (path.StartsWith(hubs, StringComparison.OrdinalIgnoreCase) && path.Length > hubs.Length && path.IndexOf('/', hubs.Length) < 0)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.").ConfigureAwait(false);
-            return;
+            hub = Uri.UnescapeDataString(path[hubs.Length..]);
+            return true;
         }
 
-        hub = HubNames.Normalize(hub);
-        var token = context.Request.Query["access_token"].FirstOrDefault() ?? BearerToken(context.Request);
-        var client = tokens.Validate(token, hub, out var failure);
+        hub = "";
+        return false;
+    }
+
+    /// <summary>Serves an upgrade read straight off a connection by <see cref="ClientUpgradeMiddleware"/>.</summary>
+    public async Task HandleAsync(ConnectionContext context, HttpRequestHead head, string hub)
+    {
+        var output = context.Transport.Output;
+        var key = head["Sec-WebSocket-Key"];
+        var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
+        var query = head.ParseQuery();
+        var request = new UpgradeRequest(hub, query.TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
+            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address);
+        var client = refusal is null ? Admit(request, out refusal) : null;
         if (client is null)
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "unauthorized", failure!).ConfigureAwait(false);
+            Refused(refusal!.Value);
+            WebSocketHandshake.WriteRefusal(output, refusal.Value.Status, refusal.Value.Reason);
+            await output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
             return;
         }
 
-        if (!context.WebSockets.WebSocketRequestedProtocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
+        await RunAdmittedAsync(request, client, async () =>
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "bad_request", $"Offer the subprotocol {JsonSubprotocol}.").ConfigureAwait(false);
+            WebSocketHandshake.WriteAccept(output, key!, JsonSubprotocol);
+            await output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
+            return context.Transport;
+        }, context.Abort).ConfigureAwait(false);
+    }
+
+    /// <summary>Serves an upgrade that came through the HTTP pipeline (see the class remarks).</summary>
+    public async Task HandleAsync(HttpContext context, string hub)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var connect = context.Features.Get<IHttpExtendedConnectFeature>();
+        var headers = context.Request.Headers;
+        var extendedConnect = connect?.IsExtendedConnect == true;
+        Refusal? refusal;
+        if (extendedConnect)
+        {
+            refusal = string.Equals(connect!.Protocol, "websocket", StringComparison.OrdinalIgnoreCase) && headers.SecWebSocketVersion.ToString() == "13"
+                ? null
+                : new Refusal(StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket version 13 connections only.");
+        }
+        else
+        {
+            refusal = upgrade?.IsUpgradableRequest == true
+                ? CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(headers.Upgrade, headers.Connection, headers.SecWebSocketVersion, headers.SecWebSocketKey))
+                : new Refusal(StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket connections only.");
+        }
+
+        var request = new UpgradeRequest(hub, context.Request.Query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
+            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress);
+        var client = refusal is null ? Admit(request, out refusal) : null;
+        if (client is null)
+        {
+            Refused(refusal!.Value);
+            context.Response.StatusCode = refusal.Value.Status;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            if (refusal.Value.Status == StatusCodes.Status426UpgradeRequired)
+            {
+                context.Response.Headers.SecWebSocketVersion = "13";
+            }
+
+            await context.Response.WriteAsync(refusal.Value.Reason, context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
-        var address = context.Connection.RemoteIpAddress;
-        switch (limiter.TryAcquire(client.UserId, address))
-        {
-            case ConnectionLimiter.Refusal.MaxConnections:
-                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another.").ConfigureAwait(false);
-                return;
-            case ConnectionLimiter.Refusal.MaxPerUser:
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections.").ConfigureAwait(false);
-                return;
-            case ConnectionLimiter.Refusal.MaxPerAddress:
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections.").ConfigureAwait(false);
-                return;
-        }
-
-        connections.HandlerStarted();
+        Stream? stream = null;
+        PipeReader? input = null;
+        PipeWriter? output = null;
         try
         {
-            await RunAsync(context, hub, client).ConfigureAwait(false);
+            await RunAdmittedAsync(request, client, async () =>
+            {
+                context.Response.Headers.SecWebSocketProtocol = JsonSubprotocol;
+                if (extendedConnect)
+                {
+                    stream = await connect!.AcceptAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    context.Response.Headers.Connection = "Upgrade";
+                    context.Response.Headers.Upgrade = "websocket";
+                    context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.AcceptValue(headers.SecWebSocketKey.ToString());
+                    stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+                }
+
+                input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+                output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                return new DuplexPipe(input, output);
+            }, context.Abort).ConfigureAwait(false);
         }
         finally
         {
-            limiter.Release(client.UserId, address);
+            if (output is not null)
+            {
+                await output.CompleteAsync().ConfigureAwait(false);
+            }
+
+            if (input is not null)
+            {
+                await input.CompleteAsync().ConfigureAwait(false);
+            }
+
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>An upgraded stream's two directions.</summary>
+    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    private static Refusal? CheckHeaders((int Status, string Reason)? problem) =>
+        problem is { } p ? new Refusal(p.Status, "bad_request", p.Reason) : null;
+
+    /// <summary>Checks the hub, the access token and the subprotocol, then takes a connection slot; null when refused.</summary>
+    private ClientIdentity? Admit(UpgradeRequest request, out Refusal? refusal)
+    {
+        refusal = null;
+        if (!HubNames.IsValid(request.Hub))
+        {
+            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.");
+            return null;
+        }
+
+        var client = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), HubNames.Normalize(request.Hub), out var failure);
+        if (client is null)
+        {
+            refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
+            return null;
+        }
+
+        if (!request.Protocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
+        {
+            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"Offer the subprotocol {JsonSubprotocol}.");
+            return null;
+        }
+
+        refusal = limiter.TryAcquire(client.UserId, request.Address) switch
+        {
+            ConnectionLimiter.Refusal.MaxConnections => new Refusal(StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another."),
+            ConnectionLimiter.Refusal.MaxPerUser => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections."),
+            ConnectionLimiter.Refusal.MaxPerAddress => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections."),
+            _ => null,
+        };
+        return refusal is null ? client : null;
+    }
+
+    private void Refused(Refusal refusal)
+    {
+        metrics.Rejected(refusal.Metric);
+        ConnectorLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
+    }
+
+    /// <summary>Completes the handshake with <paramref name="accept"/> and runs the connection; the slot taken by <see cref="Admit"/> is released at the end, whatever happens.</summary>
+    private async Task RunAdmittedAsync(UpgradeRequest request, ClientIdentity client, Func<Task<IDuplexPipe>> accept, Action abort)
+    {
+        connections.HandlerStarted();
+        try
+        {
+            var transport = await accept().ConfigureAwait(false);
+            await RunAsync(transport, abort, HubNames.Normalize(request.Hub), client).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client left during the handshake.
+        }
+        finally
+        {
+            limiter.Release(client.UserId, request.Address);
             connections.HandlerEnded();
         }
     }
 
-    private async Task RunAsync(HttpContext context, string hub, ClientIdentity client)
+    private async Task RunAsync(IDuplexPipe transport, Action abortTransport, string hub, ClientIdentity client)
     {
-        // No WebSocket-level keep-alive: it would run a timer per connection; the heartbeat scan does it for all.
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            SubProtocol = JsonSubprotocol,
-            KeepAliveInterval = TimeSpan.Zero,
-        }).ConfigureAwait(false);
-
         var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider)
         {
             FrameSent = metrics.FrameOut,
         };
         metrics.Opened();
+        var receiver = new WebSocketReceiver(transport.Input, _options.MaxMessageBytes);
+        using var abortRegistration = connection.Aborted.Register(abortTransport);
         Task? sendLoop = null;
         var reason = "client_close";
         try
@@ -112,11 +259,11 @@ internal sealed class ClientConnectionHandler(
             }
 
             connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
-            sendLoop = connection.RunSendLoopAsync(socket);
+            sendLoop = connection.RunSendLoopAsync(transport.Output);
             ConnectorLog.ConnectionOpened(logger, connection.Id, hub, connection.UserId);
-            reason = await ReceiveLoopAsync(socket, connection).ConfigureAwait(false);
+            reason = await ReceiveLoopAsync(receiver, connection).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or BadHttpRequestException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
             reason = "abort";
         }
@@ -131,6 +278,7 @@ internal sealed class ClientConnectionHandler(
                 await sendLoop.ConfigureAwait(false);
             }
 
+            receiver.Dispose();
             connection.Dispose();
             var closedBy = connection.CloseKind ?? reason;
             metrics.Closed(closedBy);
@@ -138,66 +286,48 @@ internal sealed class ClientConnectionHandler(
         }
     }
 
-    /// <summary>Reads frames until the client closes or the connection is aborted; returns why it ended.</summary>
-    private async Task<string> ReceiveLoopAsync(WebSocket socket, ClientConnection connection)
+    /// <summary>Reads messages until the client closes or the connection is aborted; returns why it ended.</summary>
+    private async Task<string> ReceiveLoopAsync(WebSocketReceiver receiver, ClientConnection connection)
     {
         var token = connection.Aborted;
         var request = new ClientRequest();
         while (true)
         {
-            // Zero-byte read: an idle connection holds no receive buffer while it waits.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, token).ConfigureAwait(false);
-            if (peek.MessageType == WebSocketMessageType.Close)
+            var message = await receiver.ReceiveAsync(token).ConfigureAwait(false);
+            var now = timeProvider.GetTimestamp();
+            connection.MarkReceived(now);
+            FrameOutcome outcome;
+            switch (message.Kind)
             {
-                return "client_close";
+                case WebSocketReceiveKind.EndOfStream:
+                    return "abort";
+                case WebSocketReceiveKind.Close:
+                    return "client_close";
+                case WebSocketReceiveKind.Failed:
+                    var kind = message.CloseCode == WebSocketCloseCodes.MessageTooBig ? "message_too_big" : "invalid_frame";
+                    connection.Close((WebSocketCloseStatus)message.CloseCode, message.Reason!, kind: kind);
+                    return kind;
+                case WebSocketReceiveKind.Ping:
+                    connection.TrySendPong(message.Payload);
+                    message.Return();
+                    continue;
+                case WebSocketReceiveKind.Pong:
+                    continue;
+                case WebSocketReceiveKind.Binary:
+                    message.Return();
+                    connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: "invalid_frame");
+                    return "invalid_frame";
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
-            FrameOutcome outcome;
             try
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                if (connection.IsClosing)
                 {
-                    if (length == buffer.Length)
-                    {
-                        if (buffer.Length >= _options.MaxMessageBytes)
-                        {
-                            connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.", kind: "message_too_big");
-                            return "message_too_big";
-                        }
-
-                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxMessageBytes + 1));
-                        buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
-
-                    var room = Math.Min(buffer.Length, _options.MaxMessageBytes + 1) - length;
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, room), token).ConfigureAwait(false);
-                    length += result.Count;
-                    if (length > _options.MaxMessageBytes)
-                    {
-                        connection.Close(WebSocketCloseStatus.MessageTooBig, $"The message exceeds the limit of {_options.MaxMessageBytes} bytes.", kind: "message_too_big");
-                        return "message_too_big";
-                    }
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                var now = timeProvider.GetTimestamp();
-                connection.MarkReceived(now);
-                switch (result.MessageType)
-                {
-                    case WebSocketMessageType.Close:
-                        return "client_close";
-                    case WebSocketMessageType.Binary:
-                        connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: "invalid_frame");
-                        return "invalid_frame";
+                    continue; // the server's close is under way: messages are no longer carried out
                 }
 
-                metrics.FrameIn(length);
-                outcome = Parse(connection, buffer.AsSpan(0, length), request);
+                metrics.FrameIn(message.Length);
+                outcome = Parse(connection, message.Payload, request);
                 if (outcome == FrameOutcome.Closing)
                 {
                     return "invalid_frame";
@@ -222,10 +352,11 @@ internal sealed class ClientConnectionHandler(
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                message.Return();
             }
 
-            // Outside the buffer's lifetime: producing may wait for Kafka capacity, and no buffer is held meanwhile.
+            // Outside the buffer's lifetime: producing may wait for Kafka capacity, and no buffer is held meanwhile;
+            // nor is anything read from the socket, so TCP pushes back on the client.
             if (outcome == FrameOutcome.Dispatch)
             {
                 await DispatchAsync(connection, request, token).ConfigureAwait(false);
@@ -371,20 +502,8 @@ internal sealed class ClientConnectionHandler(
         return false;
     }
 
-    private async Task RefuseAsync(HttpContext context, int statusCode, string metricReason, string reason)
-    {
-        metrics.Rejected(metricReason);
-        ConnectorLog.ConnectionRefused(logger, statusCode, reason);
-        context.Response.StatusCode = statusCode;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(reason, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.FirstOrDefault();
-        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-    }
+    private static string? BearerToken(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
     private static void Reset(ClientRequest request)
     {

@@ -9,16 +9,18 @@ namespace BrokerChat.Connector.Connections;
 
 /// <summary>
 /// The one periodic scan over all connections (there are no per-connection timers). Each tick is a few timestamp
-/// comparisons per connection: a keep-alive to a connection that was sent nothing for
-/// <see cref="ConnectorOptions.KeepAliveInterval"/>, a close for one that sent nothing for
+/// comparisons per connection: a keep-alive ping to a connection that was sent nothing for
+/// <see cref="ConnectorOptions.KeepAliveInterval"/>, a close for one that sent nothing (not even a pong) for
 /// <see cref="ConnectorOptions.ClientTimeout"/> (this frees half-open sockets), an abort for a close that did not
 /// finish within <see cref="ConnectorOptions.CloseTimeout"/>, and an ack error for each request
-/// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>. When the application stops it
+/// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>; and it aborts connections whose
+/// WebSocket request head did not arrive within <see cref="ConnectorOptions.HandshakeTimeout"/>. When the application stops it
 /// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
 /// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>.
 /// </summary>
 internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
+    PendingHandshakes handshakes,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
@@ -62,6 +64,12 @@ internal sealed class ConnectionHeartbeat(
         var keepAlive = (long)(_options.KeepAliveInterval.TotalSeconds * frequency);
         var clientTimeout = (long)(_options.ClientTimeout.TotalSeconds * frequency);
         var closeTimeout = (long)(_options.CloseTimeout.TotalSeconds * frequency);
+        var handshakeTimeout = (long)(_options.HandshakeTimeout.TotalSeconds * frequency);
+        for (var aborted = handshakes.AbortExpired(now, handshakeTimeout); aborted > 0; aborted--)
+        {
+            metrics.Rejected("handshake_timeout");
+        }
+
         foreach (var connection in connections.All)
         {
             if (connection.IsClosing)
@@ -84,9 +92,11 @@ internal sealed class ConnectionHeartbeat(
 
             if (now - connection.LastSent >= keepAlive)
             {
-                // Marked as sent when queued, so a slow socket does not get one keep-alive per tick.
+                // A WebSocket ping: every client stack answers it with a pong, which counts as a sign of life, so
+                // an idle but healthy client is never timed out. Marked as sent when queued, so a slow socket does
+                // not get one per tick.
                 connection.MarkSent(now);
-                connection.TryEnqueue(JsonFrameWriter.Pong);
+                connection.TrySendPing();
             }
 
             if (connection.ExpireAcks(now) is { } expired)

@@ -65,6 +65,8 @@ public static class ConnectorApp
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<InboundPublisher>();
         services.AddSingleton<ClientConnectionHandler>();
+        services.AddSingleton<PendingHandshakes>();
+        services.AddSingleton<ClientUpgradeMiddleware>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         // Prometheus scrape endpoint /metrics: BrokerChat's meters and the runtime's own (GC heap, working set, thread pool).
@@ -89,6 +91,13 @@ public static class ConnectorApp
             kestrel.AddServerHeader = false;
             kestrel.Limits.RequestHeadersTimeout = connector.Value.HandshakeTimeout;
             kestrel.Limits.KeepAliveTimeout = connector.Value.HandshakeTimeout;
+            // Every endpoint (from --urls, configuration or code) first offers its connections to the client
+            // endpoint's own WebSocket handshake; whatever is not one goes on to HTTP.
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+            {
+                var middleware = listen.ApplicationServices.GetRequiredService<ClientUpgradeMiddleware>();
+                return context => middleware.OnConnectionAsync(context, next);
+            }));
         });
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ConnectorOptions>>((host, connector) =>
             host.ShutdownTimeout = connector.Value.ShutdownTimeout + connector.Value.CloseTimeout + TimeSpan.FromSeconds(15));
@@ -111,7 +120,6 @@ public static class ConnectorApp
     /// <summary>Maps the connector's endpoints.</summary>
     public static void MapConnector(WebApplication app)
     {
-        app.UseWebSockets();
         var handler = app.Services.GetRequiredService<ClientConnectionHandler>();
         app.Map("/client/hubs/{hub}", (HttpContext context, string hub) => handler.HandleAsync(context, hub));
         app.Map("/client", (HttpContext context, string? hub) => handler.HandleAsync(context, hub ?? ""));

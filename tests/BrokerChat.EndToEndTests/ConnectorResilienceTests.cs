@@ -19,26 +19,54 @@ public sealed class ConnectorResilienceTests
     private const int Timeout = 120_000;
 
     [Fact(Timeout = Timeout)]
-    public async Task SilentClientGetsKeepAlivesThenIsClosedAfterTheClientTimeout()
+    public async Task ClientThatDoesNotAnswerKeepAlivePingsIsClosedAfterTheClientTimeout()
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(clock);
         using var metrics = new ConnectorMetricsRecorder(host.Services);
-        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("silent", "u"), cancellationToken: ct);
+        await using var client = await RawWebSocket.ConnectAsync(host.ClientUrl("silent", "u"), ct);
+        Assert.Contains("connected", (await client.ReadFrameAsync(ct))!.Text, StringComparison.Ordinal);
 
         clock.Advance(TimeSpan.FromSeconds(16));
-        await client.WaitForFrameAsync(f => (string?)f["type"] == "pong", ct); // unsolicited keep-alive
-        Assert.False(client.Closed.Task.IsCompleted);
+        var keepAlive = await client.ReadFrameAsync(ct);
+        Assert.Equal(9, keepAlive!.Opcode); // a WebSocket ping, which this client leaves unanswered
 
         clock.Advance(TimeSpan.FromSeconds(15));
-        var (status, description) = await client.WaitForCloseAsync(ct);
-
-        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
-        Assert.StartsWith("PingTimeout", description, StringComparison.Ordinal);
-        await client.WaitForFrameAsync(f => (string?)f["event"] == "disconnected", ct);
-        await WaitUntilAsync(() => host.Services.GetRequiredService<ConnectionIndex>().ActiveHandlers == 0, ct);
+        var disconnected = await client.ReadFrameAsync(ct);
+        Assert.Contains("\"event\":\"disconnected\"", disconnected!.Text, StringComparison.Ordinal);
+        var close = await client.ReadFrameAsync(ct);
+        Assert.Equal(8, close!.Opcode);
+        Assert.Equal((int)WebSocketCloseStatus.EndpointUnavailable, close.CloseCode);
+        Assert.StartsWith("PingTimeout", close.CloseReason, StringComparison.Ordinal);
         Assert.Equal(1, metrics.Total("brokerchat.connector.heartbeat.timeouts"));
+
+        // It does not answer the close either: the close timeout ends the connection.
+        clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Null(await client.ReadFrameAsync(ct));
+        await WaitUntilAsync(() => host.Services.GetRequiredService<ConnectionIndex>().ActiveHandlers == 0, ct);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task IdleClientThatAnswersKeepAlivePingsIsNeverTimedOut()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await StartAsync(clock);
+        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("idle", "u"), cancellationToken: ct);
+        var connection = host.Services.GetRequiredService<ConnectionIndex>().All.Single();
+
+        // Three keep-alive rounds span 48 s, past the 30 s client timeout; the client library answers each ping.
+        for (var round = 0; round < 3; round++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(16));
+            var pinged = clock.GetTimestamp();
+            await WaitUntilAsync(() => connection.LastReceived == pinged, ct);
+        }
+
+        Assert.False(client.Closed.Task.IsCompleted);
+        Assert.False(connection.IsClosing);
+        Assert.Equal("pong", (string?)(await client.PingAsync(ct))["type"]);
     }
 
     [Fact(Timeout = Timeout)]
@@ -373,7 +401,10 @@ public sealed class ConnectorResilienceTests
         const int batch = 100;
         for (var start = 0; start < cycles; start += batch)
         {
-            var clients = await Task.WhenAll(Enumerable.Range(0, batch).Select(_ => PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct)));
+            // Two thirds are well-behaved clients that leave cleanly or abruptly; a third go silent (half-open:
+            // connected, but they never read, answer a ping, or speak again).
+            var clients = await Task.WhenAll(Enumerable.Range(0, batch * 2 / 3).Select(_ => PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct)));
+            var silent = await Task.WhenAll(Enumerable.Range(0, batch - clients.Length).Select(_ => RawWebSocket.ConnectAsync(url, ct)));
             await Task.WhenAll(clients.Select(async (c, i) =>
             {
                 await c.JoinGroupAsync("room-" + (i % 7), ct);
@@ -381,31 +412,29 @@ public sealed class ConnectorResilienceTests
                 await c.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "room", ["data"] = i }, withAck: false, ct);
                 await c.SendRawAsync("""{"type":"sendToGroup","group":"room","data":1,"ackId":999}""", ct);
             }));
+            await Task.WhenAll(silent.Select(async (c, i) =>
+            {
+                await c.SendTextAsync($$"""{"type":"joinGroup","group":"room-{{i % 7}}"}""", ct);
+                await c.SendTextAsync("""{"type":"sendToGroup","group":"room","data":1,"ackId":999}""", ct);
+            }));
+            await WaitUntilAsync(() => connections.Count == clients.Length + silent.Length, ct);
 
-            var silent = new List<PubSubTestClient>();
             for (var i = 0; i < clients.Length; i++)
             {
-                switch (i % 3)
+                if (i % 2 == 1)
                 {
-                    case 0:
-                        await clients[i].DisposeAsync(); // clean close
-                        break;
-                    case 1:
-                        clients[i].Abort(); // TCP reset, no close frame
-                        await clients[i].DisposeAsync();
-                        break;
-                    default:
-                        silent.Add(clients[i]); // half-open: stays connected, never speaks again
-                        break;
+                    clients[i].Abort(); // TCP reset, no close frame
                 }
+
+                await clients[i].DisposeAsync(); // otherwise a clean close
             }
 
             // The silent ones are found by the client timeout; they do not answer the close, so the close timeout aborts them.
-            await WaitUntilAsync(() => connections.Count == silent.Count, ct);
+            await WaitUntilAsync(() => connections.Count == silent.Length, ct);
             clock.Advance(TimeSpan.FromSeconds(31));
-            await WaitUntilAsync(() => connections.Count == 0, ct);
+            await WaitUntilAsync(() => connections.All.All(c => c.IsClosing), ct);
             clock.Advance(TimeSpan.FromSeconds(6));
-            await WaitUntilAsync(() => connections.ActiveHandlers == 0, ct);
+            await WaitUntilAsync(() => connections.Count == 0 && connections.ActiveHandlers == 0, ct);
             foreach (var client in silent)
             {
                 await client.DisposeAsync();

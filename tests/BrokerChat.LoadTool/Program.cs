@@ -56,7 +56,8 @@ public static class Program
         var clients = new List<IdleClient>(target);
         var failures = 0;
         using var stop = new CancellationTokenSource();
-        var pinger = PingLoopAsync(clients, stop.Token);
+        var schedule = new Queue<(IdleClient Client, long Due)>(target);
+        var pinger = PingLoopAsync(schedule, stop.Token);
         var ramp = Stopwatch.StartNew();
         while (clients.Count + failures < target)
         {
@@ -80,10 +81,8 @@ public static class Program
                     return null;
                 }
             }));
-            lock (clients)
-            {
-                clients.AddRange(opened.OfType<IdleClient>());
-            }
+            clients.AddRange(opened.OfType<IdleClient>());
+            Schedule(schedule, opened.OfType<IdleClient>());
 
             failures += opened.Count(c => c is null);
             var connected = latencies.Where(l => !double.IsNaN(l)).Order().ToArray();
@@ -129,40 +128,49 @@ public static class Program
     }
 
     /// <summary>
-    /// Pings every client once every 20 s, spread evenly: each tick pings the share of clients that the time elapsed
-    /// since the previous tick stands for, so a late tick on a busy machine does not stretch the cycle.
+    /// Pings every client 20 s after it connected and every 20 s after that, as the JS client does. Clients wait in
+    /// a queue ordered by when their next ping is due (appending keeps it ordered: every due time is "now + 20 s"),
+    /// so a client added late in a fast ramp is not starved behind a round-robin cursor.
     /// </summary>
-    private static async Task PingLoopAsync(List<IdleClient> clients, CancellationToken cancellationToken)
+    private static async Task PingLoopAsync(Queue<(IdleClient Client, long Due)> schedule, CancellationToken cancellationToken)
     {
-        var cycle = TimeSpan.FromSeconds(20);
+        var cycle = (long)(20 * Stopwatch.Frequency);
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        var next = 0;
-        var owed = 0.0;
-        var last = Stopwatch.GetTimestamp();
+        var due = new List<IdleClient>();
         try
         {
             while (await tick.WaitForNextTickAsync(cancellationToken))
             {
-                IdleClient[] batch;
-                lock (clients)
+                var now = Stopwatch.GetTimestamp();
+                due.Clear();
+                lock (schedule)
                 {
-                    owed += clients.Count * (Stopwatch.GetElapsedTime(last) / cycle);
-                    last = Stopwatch.GetTimestamp();
-                    var take = Math.Min((int)owed, clients.Count);
-                    owed -= take;
-                    batch = new IdleClient[take];
-                    for (var i = 0; i < take; i++)
+                    while (schedule.TryPeek(out var next) && next.Due <= now)
                     {
-                        batch[i] = clients[next];
-                        next = (next + 1) % clients.Count;
+                        schedule.Dequeue();
+                        due.Add(next.Client);
+                        schedule.Enqueue((next.Client, now + cycle));
                     }
                 }
 
-                await Task.WhenAll(batch.Select(c => c.PingAsync()));
+                await Task.WhenAll(due.Select(c => c.PingAsync()));
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Adds connected clients to the ping schedule.</summary>
+    private static void Schedule(Queue<(IdleClient Client, long Due)> schedule, IEnumerable<IdleClient> clients)
+    {
+        var due = Stopwatch.GetTimestamp() + (long)(20 * Stopwatch.Frequency);
+        lock (schedule)
+        {
+            foreach (var client in clients)
+            {
+                schedule.Enqueue((client, due));
+            }
         }
     }
 
