@@ -1,19 +1,21 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using System.Threading.Channels;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.WebSockets;
 
 namespace BrokerChat.Connector.Connections;
 
 /// <summary>
-/// The state of one client socket: identity, group memberships, the bounded outbound queue drained by a single
-/// send loop, pending acks, and how it is closing. Any thread may enqueue frames or ask it to close; only the
-/// send loop writes to the socket. Queued messages are the encoded payloads shared by every recipient; the send loop
-/// writes the few bytes of WebSocket header in front of each as it copies it to the transport.
+/// The state of one client connection: identity, group memberships, the bounded outbound queue, pending acks, and
+/// how it is closing. Any thread may queue frames or ask it to close. There is no send loop waiting while the
+/// connection is idle: the thread that queues a frame into an empty queue starts a drain, which writes every queued
+/// frame to the transport and ends when the queue is empty, so only one drain writes at a time and an idle
+/// connection holds no task, buffer or timer. Queued messages are the encoded payloads shared by every recipient;
+/// the drain writes the few bytes of WebSocket header in front of each as it copies it to the transport.
 /// </summary>
 internal sealed class ClientConnection : IDisposable
 {
@@ -25,21 +27,39 @@ internal sealed class ClientConnection : IDisposable
 
     private const int MaxPendingAcks = 1000;
     private const int MaxCloseReasonBytes = 123;
+    private const int InitialQueueCapacity = 4;
 
-    /// <summary>Bytes written to the transport before the send loop flushes, even if more frames are queued.</summary>
+    /// <summary>Bytes written to the transport before the drain flushes, even if more frames are queued.</summary>
     private const int FlushThreshold = 64 * 1024;
 
     private static readonly byte[] NoPayload = [];
 
-    private readonly Channel<OutboundFrame> _queue;
+    private readonly Lock _gate = new();
+    private readonly int _maxQueuedMessages;
     private readonly int _maxQueuedBytes;
-    private readonly CancellationTokenSource _aborted = new();
-    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<ulong, long> _pendingAcks = [];
-    private readonly Lock _acksGate = new();
+    private readonly TimeProvider _clock;
+
+    // Outbound queue: a ring buffer guarded by _gate, grown on demand up to _maxQueuedMessages.
+    private OutboundFrame[]? _ring;
+    private int _head;
+    private int _count;
     private long _queuedBytes;
+    private bool _draining;
+    private TaskCompletionSource? _drainEnded;
+
+    private PipeWriter? _output;
+    private object? _transport;
+    private Action<object>? _abortTransport;
+    private CancellationTokenSource? _aborted;
+    private bool _isAborted;
+
+    private Dictionary<ulong, long>? _pendingAcks;
+    private HashSet<string>? _groups;
+
     private int _closing;
     private bool _discardQueued;
+    private bool _closeWritten;
+    private bool _receiveEnded;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private byte[]? _disconnectedFrame;
@@ -49,9 +69,8 @@ internal sealed class ClientConnection : IDisposable
     private double _overLimit;
     private long _lastRefill;
     private long _closingSince;
-    private readonly TimeProvider _clock;
 
-    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null)
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null)
     {
         _clock = timeProvider ?? TimeProvider.System;
         var now = _clock.GetTimestamp();
@@ -62,13 +81,9 @@ internal sealed class ClientConnection : IDisposable
         Hub = hub;
         UserId = userId;
         Roles = roles;
+        Address = address;
+        _maxQueuedMessages = maxQueuedMessages;
         _maxQueuedBytes = maxQueuedBytes;
-        _queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(maxQueuedMessages)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; nothing ever waits on it
-        });
     }
 
     public string Id { get; }
@@ -80,11 +95,26 @@ internal sealed class ClientConnection : IDisposable
 
     public string[] Roles { get; }
 
-    /// <summary>Groups joined; read and changed only under the hub index's lock.</summary>
-    public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+    /// <summary>The client's address, for the per-address limit.</summary>
+    public IPAddress? Address { get; }
 
-    /// <summary>Cancelled when the connection must end at once.</summary>
-    public CancellationToken Aborted => _aborted.Token;
+    /// <summary>Groups joined; read and changed only under the hub index's lock (created on first use).</summary>
+    public HashSet<string> Groups => _groups ??= new(StringComparer.Ordinal);
+
+    /// <summary>Whether the connection is in any group (without creating the set).</summary>
+    public bool HasGroups => _groups is { Count: > 0 };
+
+    /// <summary>Cancelled when the connection must end at once (created on first use: an idle connection has none).</summary>
+    public CancellationToken Aborted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _isAborted ? new CancellationToken(canceled: true) : (_aborted ??= new CancellationTokenSource()).Token;
+            }
+        }
+    }
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
@@ -97,7 +127,16 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Why the server closed the connection, or null if it did not.</summary>
     public string? CloseReason => IsClosing ? _closeReason : null;
 
-    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queuedBytes;
+            }
+        }
+    }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last frame received from the client.</summary>
     public long LastReceived => Volatile.Read(ref _lastReceived);
@@ -144,42 +183,83 @@ internal sealed class ClientConnection : IDisposable
     {
         get
         {
-            lock (_acksGate)
+            lock (_gate)
             {
-                return _pendingAcks.Count;
+                return _pendingAcks?.Count ?? 0;
             }
         }
     }
 
     /// <summary>
-    /// Queues a frame for the socket without ever waiting. A client whose queue is full is too slow: it is
-    /// disconnected, so that it cannot hold memory or delay anyone else.
+    /// Queues a text message without ever waiting. A client whose queue is full is too slow: it is disconnected, so
+    /// that it cannot hold memory or delay anyone else.
     /// </summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> frame)
-    {
-        if (IsClosing)
-        {
-            return false;
-        }
-
-        return TryEnqueue(new OutboundFrame(frame, WebSocketOpcode.Text));
-    }
+    public bool TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new OutboundFrame(frame, WebSocketOpcode.Text));
 
     /// <summary>Queues a keep-alive ping; the client's pong counts as a sign of life.</summary>
-    public bool TrySendPing() => !IsClosing && TryEnqueue(new OutboundFrame(NoPayload, WebSocketOpcode.Ping));
+    public bool TrySendPing() => TryEnqueue(new OutboundFrame(NoPayload, WebSocketOpcode.Ping));
 
     /// <summary>Queues the pong that answers a client's ping, echoing its payload.</summary>
     public bool TrySendPong(ReadOnlySpan<byte> pingPayload) =>
-        !IsClosing && TryEnqueue(new OutboundFrame(pingPayload.IsEmpty ? NoPayload : pingPayload.ToArray(), WebSocketOpcode.Pong));
+        TryEnqueue(new OutboundFrame(pingPayload.IsEmpty ? NoPayload : pingPayload.ToArray(), WebSocketOpcode.Pong));
+
+    /// <summary>
+    /// Connects the connection to its transport: from now on queued frames are written to <paramref name="output"/>,
+    /// and <paramref name="abortTransport"/> (called with <paramref name="transport"/>) ends the connection at once.
+    /// </summary>
+    public void Attach(PipeWriter output, object transport, Action<object> abortTransport)
+    {
+        bool start;
+        lock (_gate)
+        {
+            _output = output;
+            _transport = transport;
+            _abortTransport = abortTransport;
+            start = StartDrainIfNeeded();
+        }
+
+        if (start)
+        {
+            _ = DrainAsync();
+        }
+    }
 
     private bool TryEnqueue(OutboundFrame frame)
     {
-        var length = frame.Payload.Length;
-        if (Interlocked.Add(ref _queuedBytes, length) > _maxQueuedBytes || !_queue.Writer.TryWrite(frame))
+        bool full;
+        var start = false;
+        lock (_gate)
         {
-            Interlocked.Add(ref _queuedBytes, -length);
+            if (_closing != 0)
+            {
+                return false;
+            }
+
+            var length = frame.Payload.Length;
+            full = _count >= _maxQueuedMessages || _queuedBytes + length > _maxQueuedBytes;
+            if (!full)
+            {
+                if (_ring is null || _count == _ring.Length)
+                {
+                    Grow();
+                }
+
+                _ring![(_head + _count) % _ring.Length] = frame;
+                _count++;
+                _queuedBytes += length;
+                start = StartDrainIfNeeded();
+            }
+        }
+
+        if (full)
+        {
             Close(TryAgainLater, "SlowClient: the client did not read its messages fast enough.", discardQueued: true, kind: "slow_client");
             return false;
+        }
+
+        if (start)
+        {
+            _ = DrainAsync();
         }
 
         return true;
@@ -191,30 +271,71 @@ internal sealed class ClientConnection : IDisposable
     /// </summary>
     public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null)
     {
-        // The start time is recorded before the closing flag becomes visible: the heartbeat reads the flag, then the
-        // time, and must never see a close without its start (it would abort the connection at once). A losing
-        // concurrent closer leaves the first start time in place.
-        Interlocked.CompareExchange(ref _closingSince, _clock.GetTimestamp(), 0);
-        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        bool start;
+        lock (_gate)
         {
-            return;
+            if (_closing != 0)
+            {
+                return;
+            }
+
+            // The start time is recorded before the closing flag becomes visible: the heartbeat reads the flag, then
+            // the time, and must never see a close without its start (it would abort the connection at once).
+            Volatile.Write(ref _closingSince, _clock.GetTimestamp());
+            Volatile.Write(ref _closing, 1);
+            CloseKind = kind;
+            _closeStatus = status;
+            _closeReason = Truncate(reason);
+            _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
+            if (discardQueued)
+            {
+                _discardQueued = true;
+                DropQueued();
+            }
+
+            start = StartDrainIfNeeded();
         }
 
-        CloseKind = kind;
-        _closeStatus = status;
-        _closeReason = Truncate(reason);
-        _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
-        Volatile.Write(ref _discardQueued, discardQueued);
-        _queue.Writer.TryComplete();
+        if (start)
+        {
+            _ = DrainAsync();
+        }
     }
 
-    /// <summary>Ends the connection at once: no more frames, the socket is aborted.</summary>
+    /// <summary>Ends the connection at once: no more frames, and the transport is aborted.</summary>
     public void Abort()
     {
+        object? transport;
+        Action<object>? abortTransport;
+        CancellationTokenSource? aborted;
+        lock (_gate)
+        {
+            if (_isAborted)
+            {
+                return;
+            }
+
+            _isAborted = true; // no drain starts from now on
+            transport = _transport;
+            abortTransport = _abortTransport;
+            aborted = _aborted;
+        }
+
         Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false, kind: "abort");
+        lock (_gate)
+        {
+            _discardQueued = true;
+            DropQueued();
+        }
+
+        if (transport is not null)
+        {
+            abortTransport!(transport);
+        }
+
         try
         {
-            _aborted.Cancel();
+            aborted?.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -222,79 +343,172 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>Tells the send loop the client's side is done (its close frame arrived or the socket failed).</summary>
-    public void ReceiveEnded() => _receiveEnded.TrySetResult();
+    /// <summary>Tells the connection its client side is done (its close frame arrived, or the transport failed).</summary>
+    public void ReceiveEnded()
+    {
+        lock (_gate)
+        {
+            _receiveEnded = true;
+        }
+    }
+
+    /// <summary>Completes once no drain is writing: after a close, the close frame has been written (or writing failed).</summary>
+    public Task WhenDrainedAsync()
+    {
+        lock (_gate)
+        {
+            return _draining ? (_drainEnded ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Claims the writer for a new drain when there is something to write and no drain running. Under <see cref="_gate"/>.</summary>
+    private bool StartDrainIfNeeded()
+    {
+        if (_draining || _output is null || _isAborted || (_count == 0 && (_closing == 0 || _closeWritten)))
+        {
+            return false;
+        }
+
+        _draining = true;
+        return true;
+    }
 
     /// <summary>
-    /// Writes queued frames to the transport until the connection closes, then the closing frames. Frames that are
-    /// queued together go out in one flush. Ends when the close handshake finishes or fails, or when the heartbeat
-    /// aborts a close that took too long (a client that does not read, or does not answer the close).
+    /// Writes queued frames until the queue is empty, flushing every <see cref="FlushThreshold"/> bytes and at the
+    /// end; once the connection is closing and the queue is empty, writes the closing frames. Runs on the thread that
+    /// queued the first frame until the transport pushes back; it never blocks that thread.
     /// </summary>
-    public async Task RunSendLoopAsync(PipeWriter output)
+    private async Task DrainAsync()
     {
-        var token = _aborted.Token;
+        var output = _output!;
         try
         {
-            var reader = _queue.Reader;
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (true)
             {
                 var unflushed = 0;
-                while (reader.TryRead(out var frame))
+                var sent = 0;
+                while (TryDequeue(out var frame))
                 {
-                    Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
-                    if (Volatile.Read(ref _discardQueued))
-                    {
-                        continue;
-                    }
-
                     unflushed += Write(output, frame.Opcode, frame.Payload.Span);
                     if (frame.Opcode == WebSocketOpcode.Text)
                     {
                         FrameSent?.Invoke(frame.Payload.Length);
                     }
 
+                    sent++;
                     if (unflushed >= FlushThreshold)
                     {
-                        await FlushAsync(output, token).ConfigureAwait(false);
+                        await FlushAsync(output).ConfigureAwait(false);
                         unflushed = 0;
                     }
                 }
 
-                if (unflushed > 0)
+                if (sent > 0)
                 {
-                    await FlushAsync(output, token).ConfigureAwait(false);
+                    await FlushAsync(output).ConfigureAwait(false);
                     Volatile.Write(ref _lastSent, _clock.GetTimestamp());
                 }
+
+                byte[]? disconnected;
+                ushort status;
+                string reason;
+                lock (_gate)
+                {
+                    if (_count > 0)
+                    {
+                        continue; // queued while the flush ran
+                    }
+
+                    if (_closing == 0 || _closeWritten)
+                    {
+                        EndDrain();
+                        return;
+                    }
+
+                    _closeWritten = true;
+                    disconnected = _receiveEnded ? null : _disconnectedFrame;
+                    status = (ushort)_closeStatus;
+                    reason = _closeReason;
+                }
+
+                if (disconnected is not null)
+                {
+                    Write(output, WebSocketOpcode.Text, disconnected);
+                }
+
+                WriteClose(output, status, reason);
+                await FlushAsync(output).ConfigureAwait(false);
             }
-
-            if (_disconnectedFrame is { } disconnected && !_receiveEnded.Task.IsCompleted)
-            {
-                Write(output, WebSocketOpcode.Text, disconnected);
-            }
-
-            WriteClose(output, (ushort)_closeStatus, _closeReason);
-            await FlushAsync(output, token).ConfigureAwait(false);
-
-            // Wait for the client's close frame; the heartbeat cuts off a client that never sends one.
-            await _receiveEnded.Task.WaitAsync(token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
-            Abort();
-        }
-        finally
-        {
-            // Frames left behind are dropped; keep the byte count honest.
-            while (_queue.Reader.TryRead(out var frame))
+            lock (_gate)
             {
-                Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+                _closeWritten = true;
+                EndDrain();
             }
+
+            Abort();
         }
     }
 
-    private static async ValueTask FlushAsync(PipeWriter output, CancellationToken cancellationToken)
+    /// <summary>Marks the drain as ended and releases whoever waits for it. Under <see cref="_gate"/>.</summary>
+    private void EndDrain()
     {
-        var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _draining = false;
+        var ended = _drainEnded;
+        _drainEnded = null;
+        ended?.TrySetResult(); // continuations run asynchronously: not under the lock
+    }
+
+    private bool TryDequeue(out OutboundFrame frame)
+    {
+        lock (_gate)
+        {
+            if (_count == 0 || _discardQueued)
+            {
+                frame = default;
+                return false;
+            }
+
+            frame = _ring![_head];
+            _ring[_head] = default;
+            _head = (_head + 1) % _ring.Length;
+            _count--;
+            _queuedBytes -= frame.Payload.Length;
+            return true;
+        }
+    }
+
+    /// <summary>Doubles the ring (up to the message limit), keeping the order. Under <see cref="_gate"/>.</summary>
+    private void Grow()
+    {
+        var larger = new OutboundFrame[Math.Min(Math.Max(InitialQueueCapacity, (_ring?.Length ?? 0) * 2), _maxQueuedMessages)];
+        for (var i = 0; i < _count; i++)
+        {
+            larger[i] = _ring![(_head + i) % _ring.Length];
+        }
+
+        _ring = larger;
+        _head = 0;
+    }
+
+    /// <summary>Drops every queued frame. Under <see cref="_gate"/>.</summary>
+    private void DropQueued()
+    {
+        if (_ring is not null)
+        {
+            Array.Clear(_ring);
+        }
+
+        _head = 0;
+        _count = 0;
+        _queuedBytes = 0;
+    }
+
+    private static async ValueTask FlushAsync(PipeWriter output)
+    {
+        var result = await output.FlushAsync().ConfigureAwait(false);
         if (result.IsCompleted || result.IsCanceled)
         {
             throw new IOException("The connection's transport is closed.");
@@ -322,8 +536,9 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Registers a request awaiting its outcome; false when the ackId is already pending or too many are.</summary>
     public bool TryAddPendingAck(ulong ackId, long deadlineTimestamp, out bool tooMany)
     {
-        lock (_acksGate)
+        lock (_gate)
         {
+            _pendingAcks ??= [];
             tooMany = _pendingAcks.Count >= MaxPendingAcks;
             return !tooMany && _pendingAcks.TryAdd(ackId, deadlineTimestamp);
         }
@@ -332,9 +547,9 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Removes a pending ack; true when it was pending (so its outcome should be sent now).</summary>
     public bool TryCompleteAck(ulong ackId)
     {
-        lock (_acksGate)
+        lock (_gate)
         {
-            return _pendingAcks.Remove(ackId);
+            return _pendingAcks?.Remove(ackId) == true;
         }
     }
 
@@ -342,8 +557,13 @@ internal sealed class ClientConnection : IDisposable
     public List<ulong>? ExpireAcks(long nowTimestamp)
     {
         List<ulong>? expired = null;
-        lock (_acksGate)
+        lock (_gate)
         {
+            if (_pendingAcks is not { Count: > 0 })
+            {
+                return null;
+            }
+
             foreach (var (ackId, deadline) in _pendingAcks)
             {
                 if (deadline <= nowTimestamp)
@@ -367,17 +587,26 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Drops every pending ack (the connection ended).</summary>
     public void ClearPendingAcks()
     {
-        lock (_acksGate)
+        lock (_gate)
         {
-            _pendingAcks.Clear();
+            _pendingAcks = null;
         }
     }
 
     /// <summary>A frame waiting in the outbound queue.</summary>
     private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketOpcode Opcode);
 
-    /// <summary>Releases the connection's resources once both loops ended.</summary>
-    public void Dispose() => _aborted.Dispose();
+    /// <summary>Releases the connection's resources once it ended.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _transport = null;
+            _output = null;
+        }
+
+        _aborted?.Dispose();
+    }
 
     private static string Truncate(string reason)
     {

@@ -39,6 +39,7 @@ internal sealed class ClientConnectionHandler(
     public const string JsonSubprotocol = "json.webpubsub.azure.v1";
 
     private readonly ConnectorOptions _options = options.Value;
+    private readonly Action<int> _frameSent = metrics.FrameOut;
 
     /// <summary>What the upgrade request asks for, however it arrived.</summary>
     private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address);
@@ -66,30 +67,29 @@ internal sealed class ClientConnectionHandler(
         return false;
     }
 
-    /// <summary>Serves an upgrade read straight off a connection by <see cref="ClientUpgradeMiddleware"/>.</summary>
-    public async Task HandleAsync(ConnectionContext context, HttpRequestHead head, string hub)
+    /// <summary>
+    /// Answers an upgrade read straight off a connection by <see cref="ClientUpgradeMiddleware"/>: on refusal the
+    /// response saying why is written and null returned; otherwise the 101 response is written (it goes out with the
+    /// first frame) and the admitted connection returned, to be run by <see cref="RunAsync"/>, which releases its slot.
+    /// </summary>
+    public ClientConnection? TryAdmit(ConnectionContext context, HttpRequestHead head, string hub, out string[] groups)
     {
+        groups = [];
         var output = context.Transport.Output;
         var key = head["Sec-WebSocket-Key"];
         var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
-        var query = head.ParseQuery();
-        var request = new UpgradeRequest(hub, query.TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
+        var request = new UpgradeRequest(hub, head.ParseQuery().TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
             WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address);
-        var client = refusal is null ? Admit(request, out refusal) : null;
-        if (client is null)
+        var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
+        if (connection is null)
         {
             Refused(refusal!.Value);
             WebSocketHandshake.WriteRefusal(output, refusal.Value.Status, refusal.Value.Reason);
-            await output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
-            return;
+            return null;
         }
 
-        await RunAdmittedAsync(request, client, async () =>
-        {
-            WebSocketHandshake.WriteAccept(output, key!, JsonSubprotocol);
-            await output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
-            return context.Transport;
-        }, context.Abort).ConfigureAwait(false);
+        WebSocketHandshake.WriteAccept(output, key!, JsonSubprotocol);
+        return connection;
     }
 
     /// <summary>Serves an upgrade that came through the HTTP pipeline (see the class remarks).</summary>
@@ -115,8 +115,9 @@ internal sealed class ClientConnectionHandler(
 
         var request = new UpgradeRequest(hub, context.Request.Query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
             WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress);
-        var client = refusal is null ? Admit(request, out refusal) : null;
-        if (client is null)
+        var groups = Array.Empty<string>();
+        var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
+        if (connection is null)
         {
             Refused(refusal!.Value);
             context.Response.StatusCode = refusal.Value.Status;
@@ -130,49 +131,47 @@ internal sealed class ClientConnectionHandler(
             return;
         }
 
-        Stream? stream = null;
-        PipeReader? input = null;
-        PipeWriter? output = null;
+        Stream stream;
+        context.Response.Headers.SecWebSocketProtocol = JsonSubprotocol;
         try
         {
-            await RunAdmittedAsync(request, client, async () =>
+            if (extendedConnect)
             {
-                context.Response.Headers.SecWebSocketProtocol = JsonSubprotocol;
-                if (extendedConnect)
-                {
-                    stream = await connect!.AcceptAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    context.Response.Headers.Connection = "Upgrade";
-                    context.Response.Headers.Upgrade = "websocket";
-                    context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.AcceptValue(headers.SecWebSocketKey.ToString());
-                    stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
-                }
+                stream = await connect!.AcceptAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.Headers.Connection = "Upgrade";
+                context.Response.Headers.Upgrade = "websocket";
+                context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.AcceptValue(headers.SecWebSocketKey.ToString());
+                stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Release(connection);
+            throw;
+        }
 
-                input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-                output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-                return new DuplexPipe(input, output);
-            }, context.Abort).ConfigureAwait(false);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        try
+        {
+            await RunAsync(connection, groups, new DuplexPipe(input, output), context, AbortHttpContext).ConfigureAwait(false);
         }
         finally
         {
-            if (output is not null)
-            {
-                await output.CompleteAsync().ConfigureAwait(false);
-            }
-
-            if (input is not null)
-            {
-                await input.CompleteAsync().ConfigureAwait(false);
-            }
-
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
+            await output.CompleteAsync().ConfigureAwait(false);
+            await input.CompleteAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Ends a connection served on a Kestrel transport.</summary>
+    public static readonly Action<object> AbortConnectionContext = static transport =>
+        ((ConnectionContext)transport).Abort(new ConnectionAbortedException("The connector ended the WebSocket connection."));
+
+    private static readonly Action<object> AbortHttpContext = static transport => ((HttpContext)transport).Abort();
 
     /// <summary>An upgraded stream's two directions.</summary>
     private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
@@ -180,17 +179,22 @@ internal sealed class ClientConnectionHandler(
     private static Refusal? CheckHeaders((int Status, string Reason)? problem) =>
         problem is { } p ? new Refusal(p.Status, "bad_request", p.Reason) : null;
 
-    /// <summary>Checks the hub, the access token and the subprotocol, then takes a connection slot; null when refused.</summary>
-    private ClientIdentity? Admit(UpgradeRequest request, out Refusal? refusal)
+    /// <summary>
+    /// Checks the hub, the access token and the subprotocol, then takes a connection slot and creates the connection;
+    /// null when refused. <paramref name="groups"/> are the groups the token joins at connect.
+    /// </summary>
+    private ClientConnection? Admit(UpgradeRequest request, out Refusal? refusal, out string[] groups)
     {
         refusal = null;
+        groups = [];
         if (!HubNames.IsValid(request.Hub))
         {
             refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.");
             return null;
         }
 
-        var client = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), HubNames.Normalize(request.Hub), out var failure);
+        var hub = HubNames.Normalize(request.Hub);
+        var client = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure);
         if (client is null)
         {
             refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
@@ -210,7 +214,24 @@ internal sealed class ClientConnectionHandler(
             ConnectionLimiter.Refusal.MaxPerAddress => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections."),
             _ => null,
         };
-        return refusal is null ? client : null;
+        if (refusal is not null)
+        {
+            return null;
+        }
+
+        groups = client.Groups;
+        connections.HandlerStarted();
+        return new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address)
+        {
+            FrameSent = _frameSent,
+        };
+    }
+
+    /// <summary>Gives back what <see cref="Admit"/> took.</summary>
+    private void Release(ClientConnection connection)
+    {
+        limiter.Release(connection.UserId, connection.Address);
+        connections.HandlerEnded();
     }
 
     private void Refused(Refusal refusal)
@@ -219,49 +240,67 @@ internal sealed class ClientConnectionHandler(
         ConnectorLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
     }
 
-    /// <summary>Completes the handshake with <paramref name="accept"/> and runs the connection; the slot taken by <see cref="Admit"/> is released at the end, whatever happens.</summary>
-    private async Task RunAdmittedAsync(UpgradeRequest request, ClientIdentity client, Func<Task<IDuplexPipe>> accept, Action abort)
+    /// <summary>
+    /// The life of an admitted connection, in one method: register it, send <c>connected</c>, read and carry out
+    /// messages until the client closes or the connection is ended, and in <c>finally</c> unregister it, let the
+    /// closing frames go out, and release its slot, whichever way it ended. The wait for data is the transport's
+    /// (zero-byte reads below), and nothing else waits while the connection is idle.
+    /// </summary>
+    public async Task RunAsync(ClientConnection connection, string[] groups, IDuplexPipe transport, object transportOwner, Action<object> abortTransport)
     {
-        connections.HandlerStarted();
-        try
-        {
-            var transport = await accept().ConfigureAwait(false);
-            await RunAsync(transport, abort, HubNames.Normalize(request.Hub), client).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
-        {
-            // The client left during the handshake.
-        }
-        finally
-        {
-            limiter.Release(client.UserId, request.Address);
-            connections.HandlerEnded();
-        }
-    }
-
-    private async Task RunAsync(IDuplexPipe transport, Action abortTransport, string hub, ClientIdentity client)
-    {
-        var connection = new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider)
-        {
-            FrameSent = metrics.FrameOut,
-        };
         metrics.Opened();
-        var receiver = new WebSocketReceiver(transport.Input, _options.MaxMessageBytes);
-        using var abortRegistration = connection.Aborted.Register(abortTransport);
-        Task? sendLoop = null;
+        var input = transport.Input;
+        var receiver = new WebSocketReceiver(_options.MaxMessageBytes);
         var reason = "client_close";
         try
         {
+            connection.Attach(transport.Output, transportOwner, abortTransport);
             connections.Add(connection);
-            foreach (var group in client.Groups)
+            foreach (var group in groups)
             {
                 connections.JoinGroup(connection, group);
             }
 
             connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
-            sendLoop = connection.RunSendLoopAsync(transport.Output);
-            ConnectorLog.ConnectionOpened(logger, connection.Id, hub, connection.UserId);
-            reason = await ReceiveLoopAsync(receiver, connection).ConfigureAwait(false);
+            ConnectorLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
+            ClientRequest? request = null;
+            while (true)
+            {
+                // No cancellation token: ending the connection aborts the transport, which ends this read.
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (receiver.TryReceive(ref buffer, out var message))
+                {
+                    // Frames after this one stay unexamined, so the next read returns them at once.
+                    input.AdvanceTo(buffer.Start);
+                }
+                else
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (!result.IsCompleted && !result.IsCanceled)
+                    {
+                        continue;
+                    }
+
+                    message = new WebSocketMessage(WebSocketReceiveKind.EndOfStream);
+                }
+
+                var now = timeProvider.GetTimestamp();
+                connection.MarkReceived(now);
+                var outcome = Handle(connection, message, now, request ??= new ClientRequest(), out var ended);
+                if (ended is not null)
+                {
+                    reason = ended;
+                    break;
+                }
+
+                // Carried out with no receive buffer held; producing may wait for Kafka capacity, and meanwhile
+                // nothing is read from the socket, so TCP pushes back on the client.
+                if (outcome == FrameOutcome.Dispatch)
+                {
+                    await DispatchAsync(connection, request).ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -273,94 +312,83 @@ internal sealed class ClientConnectionHandler(
             connections.Remove(connection);
             connection.ClearPendingAcks();
             connection.Close(WebSocketCloseStatus.NormalClosure, "", discardQueued: true, sendDisconnected: false);
-            if (sendLoop is not null)
-            {
-                await sendLoop.ConfigureAwait(false);
-            }
-
+            await connection.WhenDrainedAsync().ConfigureAwait(false);
             receiver.Dispose();
             connection.Dispose();
             var closedBy = connection.CloseKind ?? reason;
             metrics.Closed(closedBy);
             ConnectorLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
+            Release(connection);
         }
     }
 
-    /// <summary>Reads messages until the client closes or the connection is aborted; returns why it ended.</summary>
-    private async Task<string> ReceiveLoopAsync(WebSocketReceiver receiver, ClientConnection connection)
+    /// <summary>Acts on one received message; <paramref name="ended"/> is set (to the close reason) when the connection must end.</summary>
+    private FrameOutcome Handle(ClientConnection connection, WebSocketMessage message, long now, ClientRequest request, out string? ended)
     {
-        var token = connection.Aborted;
-        var request = new ClientRequest();
-        while (true)
+        ended = null;
+        switch (message.Kind)
         {
-            var message = await receiver.ReceiveAsync(token).ConfigureAwait(false);
-            var now = timeProvider.GetTimestamp();
-            connection.MarkReceived(now);
-            FrameOutcome outcome;
-            switch (message.Kind)
-            {
-                case WebSocketReceiveKind.EndOfStream:
-                    return "abort";
-                case WebSocketReceiveKind.Close:
-                    return "client_close";
-                case WebSocketReceiveKind.Failed:
-                    var kind = message.CloseCode == WebSocketCloseCodes.MessageTooBig ? "message_too_big" : "invalid_frame";
-                    connection.Close((WebSocketCloseStatus)message.CloseCode, message.Reason!, kind: kind);
-                    return kind;
-                case WebSocketReceiveKind.Ping:
-                    connection.TrySendPong(message.Payload);
-                    message.Return();
-                    continue;
-                case WebSocketReceiveKind.Pong:
-                    continue;
-                case WebSocketReceiveKind.Binary:
-                    message.Return();
-                    connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: "invalid_frame");
-                    return "invalid_frame";
-            }
-
-            try
-            {
-                if (connection.IsClosing)
-                {
-                    continue; // the server's close is under way: messages are no longer carried out
-                }
-
-                metrics.FrameIn(message.Length);
-                outcome = Parse(connection, message.Payload, request);
-                if (outcome == FrameOutcome.Closing)
-                {
-                    return "invalid_frame";
-                }
-
-                if (!connection.TryTakeToken(now, timeProvider.TimestampFrequency, _options.MaxMessagesPerSecond, _options.MessageBurst, out var overLimit))
-                {
-                    metrics.RequestRejected("rate_limit");
-                    if (overLimit > _options.RateLimitDisconnectAfter)
-                    {
-                        connection.Close(WebSocketCloseStatus.PolicyViolation, $"RateLimited: more than {_options.MaxMessagesPerSecond} messages per second.", kind: "rate_limit");
-                        return "rate_limit";
-                    }
-
-                    if (request.AckId is { } limitedAckId)
-                    {
-                        connection.TryEnqueue(JsonFrameWriter.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
-                    }
-
-                    continue;
-                }
-            }
-            finally
-            {
+            case WebSocketReceiveKind.EndOfStream:
+                ended = "abort";
+                return FrameOutcome.Closing;
+            case WebSocketReceiveKind.Close:
+                ended = "client_close";
+                return FrameOutcome.Closing;
+            case WebSocketReceiveKind.Failed:
+                ended = message.CloseCode == WebSocketCloseCodes.MessageTooBig ? "message_too_big" : "invalid_frame";
+                connection.Close((WebSocketCloseStatus)message.CloseCode, message.Reason!, kind: ended);
+                return FrameOutcome.Closing;
+            case WebSocketReceiveKind.Ping:
+                connection.TrySendPong(message.Payload);
                 message.Return();
+                return FrameOutcome.Answered;
+            case WebSocketReceiveKind.Pong:
+                return FrameOutcome.Answered;
+            case WebSocketReceiveKind.Binary:
+                message.Return();
+                ended = "invalid_frame";
+                connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: ended);
+                return FrameOutcome.Closing;
+        }
+
+        try
+        {
+            if (connection.IsClosing)
+            {
+                return FrameOutcome.Answered; // the server's close is under way: messages are no longer carried out
             }
 
-            // Outside the buffer's lifetime: producing may wait for Kafka capacity, and no buffer is held meanwhile;
-            // nor is anything read from the socket, so TCP pushes back on the client.
-            if (outcome == FrameOutcome.Dispatch)
+            metrics.FrameIn(message.Length);
+            var outcome = Parse(connection, message.Payload, request);
+            if (outcome == FrameOutcome.Closing)
             {
-                await DispatchAsync(connection, request, token).ConfigureAwait(false);
+                ended = "invalid_frame";
+                return outcome;
             }
+
+            if (!connection.TryTakeToken(now, timeProvider.TimestampFrequency, _options.MaxMessagesPerSecond, _options.MessageBurst, out var overLimit))
+            {
+                metrics.RequestRejected("rate_limit");
+                if (overLimit > _options.RateLimitDisconnectAfter)
+                {
+                    ended = "rate_limit";
+                    connection.Close(WebSocketCloseStatus.PolicyViolation, $"RateLimited: more than {_options.MaxMessagesPerSecond} messages per second.", kind: ended);
+                    return FrameOutcome.Closing;
+                }
+
+                if (request.AckId is { } limitedAckId)
+                {
+                    connection.TryEnqueue(JsonFrameWriter.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
+                }
+
+                return FrameOutcome.Answered;
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            message.Return();
         }
     }
 
@@ -406,7 +434,7 @@ internal sealed class ClientConnectionHandler(
     }
 
     /// <summary>Carries out one parsed request.</summary>
-    private async ValueTask DispatchAsync(ClientConnection connection, ClientRequest request, CancellationToken cancellationToken)
+    private async ValueTask DispatchAsync(ClientConnection connection, ClientRequest request)
     {
         switch (request.Type)
         {
@@ -420,12 +448,12 @@ internal sealed class ClientConnectionHandler(
             case ClientRequestType.SendToGroup:
                 if (CheckGroup(connection, request, forSend: true))
                 {
-                    await publisher.PublishAsync(connection, request, InboundKind.SendToGroup, cancellationToken).ConfigureAwait(false);
+                    await publisher.PublishAsync(connection, request, InboundKind.SendToGroup, connection.Aborted).ConfigureAwait(false);
                 }
 
                 break;
             case ClientRequestType.Event:
-                await publisher.PublishAsync(connection, request, InboundKind.Event, cancellationToken).ConfigureAwait(false);
+                await publisher.PublishAsync(connection, request, InboundKind.Event, connection.Aborted).ConfigureAwait(false);
                 break;
             case ClientRequestType.SequenceAck:
                 break; // Only meaningful on the reliable subprotocol.

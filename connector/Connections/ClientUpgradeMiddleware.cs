@@ -13,10 +13,36 @@ namespace BrokerChat.Connector.Connections;
 /// </summary>
 internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, PendingHandshakes pending)
 {
+    private enum Outcome
+    {
+        /// <summary>Not a client-endpoint upgrade: the HTTP server takes the connection.</summary>
+        Pass,
+
+        /// <summary>Refused (the response is written), or the client left.</summary>
+        Done,
+
+        /// <summary>Admitted: the 101 response is written.</summary>
+        Admitted,
+    }
+
     public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
-        HttpRequestHead? head = null;
-        var hub = "";
+        // The handshake is read in its own method so that nothing of the request head stays referenced by this one,
+        // which lives as long as the connection.
+        var (outcome, connection, groups) = await ReadHandshakeAsync(context).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case Outcome.Pass:
+                await next(context).ConfigureAwait(false);
+                break;
+            case Outcome.Admitted:
+                await handler.RunAsync(connection!, groups!, context.Transport, context, ClientConnectionHandler.AbortConnectionContext).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async ValueTask<(Outcome, ClientConnection?, string[]?)> ReadHandshakeAsync(ConnectionContext context)
+    {
         pending.Add(context);
         try
         {
@@ -28,17 +54,23 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                 var route = WebSocketHandshake.Classify(buffer);
                 if (route == WebSocketHandshake.Route.ClientEndpoint && WebSocketHandshake.TryFindHeadEnd(buffer, out var end))
                 {
-                    var length = buffer.Slice(0, end).Length;
-                    head = length <= WebSocketHandshake.MaxHeadBytes ? HttpRequestHead.Parse(buffer.Slice(0, end).ToArray()) : null;
-                    if (head is not null
-                        && WebSocketHandshake.HasToken(head["Upgrade"], "websocket")
-                        && ClientConnectionHandler.TryMatchRoute(head.Path, () => head.ParseQuery().TryGetValue("hub", out var h) ? h.ToString() : null, out hub))
+                    var head = buffer.Slice(0, end);
+                    var request = head.Length <= WebSocketHandshake.MaxHeadBytes ? HttpRequestHead.Parse(head.ToArray()) : null;
+                    if (request is not null
+                        && WebSocketHandshake.HasToken(request["Upgrade"], "websocket")
+                        && ClientConnectionHandler.TryMatchRoute(request.Path, () => request.ParseQuery().TryGetValue("hub", out var h) ? h.ToString() : null, out var hub))
                     {
                         input.AdvanceTo(end);
-                        break;
+                        var connection = handler.TryAdmit(context, request, hub, out var groups);
+                        if (connection is null)
+                        {
+                            await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
+                            return (Outcome.Done, null, null);
+                        }
+
+                        return (Outcome.Admitted, connection, groups);
                     }
 
-                    head = null;
                     route = WebSocketHandshake.Route.Pass;
                 }
 
@@ -46,7 +78,7 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                 {
                     // Nothing examined: the HTTP server reads the same bytes at once and answers them.
                     input.AdvanceTo(buffer.Start);
-                    break;
+                    return (Outcome.Pass, null, null);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -54,19 +86,11 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionAbortedException)
         {
-            return; // the client left, or did not finish its request head in time
+            return (Outcome.Done, null, null); // the client left, or did not finish its request head in time
         }
         finally
         {
             pending.Remove(context);
         }
-
-        if (head is null)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-
-        await handler.HandleAsync(context, head, hub).ConfigureAwait(false);
     }
 }

@@ -70,8 +70,11 @@ public static class ConnectorApp
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         // Prometheus scrape endpoint /metrics: BrokerChat's meters and the runtime's own (GC heap, working set, thread pool).
+        // Every tag BrokerChat records has a handful of values, so each stream keeps room for 100 tag combinations
+        // rather than the SDK's default 2,000 (which costs about 140 KB per stream whether used or not).
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ConnectorMetrics.MeterName, FunctionsMetrics.MeterName, "System.Runtime")
+            .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
         services.AddSingleton<ConnectionHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionHeartbeat>());

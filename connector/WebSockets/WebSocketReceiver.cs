@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Text;
 using System.Text.Unicode;
 
 namespace BrokerChat.Connector.WebSockets;
 
-/// <summary>What <see cref="WebSocketReceiver.ReceiveAsync"/> returned.</summary>
+/// <summary>What <see cref="WebSocketReceiver.TryReceive"/> found.</summary>
 internal enum WebSocketReceiveKind
 {
     /// <summary>A whole text message, valid UTF-8.</summary>
@@ -32,7 +31,7 @@ internal enum WebSocketReceiveKind
 }
 
 /// <summary>
-/// One result of <see cref="WebSocketReceiver.ReceiveAsync"/>. For text, binary and ping the payload is in
+/// One result of <see cref="WebSocketReceiver.TryReceive"/>. For text, binary and ping the payload is in
 /// <see cref="Buffer"/>, rented from <see cref="ArrayPool{T}.Shared"/>; the caller returns it.
 /// </summary>
 internal readonly record struct WebSocketMessage(WebSocketReceiveKind Kind, byte[]? Buffer = null, int Length = 0, ushort CloseCode = 0, string? Reason = null)
@@ -49,13 +48,13 @@ internal readonly record struct WebSocketMessage(WebSocketReceiveKind Kind, byte
 }
 
 /// <summary>
-/// Reads client frames (RFC 6455) from a connection's input pipe and hands back whole messages and control frames.
-/// It holds no buffer between messages: an idle connection costs only this object, and the transport below waits
-/// for data with zero-byte reads. A message is assembled in a pooled buffer that grows as its bytes arrive (never
+/// Parses client frames (RFC 6455) from what a connection's input pipe holds, and hands back whole messages and
+/// control frames. It holds no buffer between messages: an idle connection costs only this object, and the
+/// transport below waits for data with zero-byte reads. A message is assembled in a pooled buffer that grows as its bytes arrive (never
 /// by the length a frame merely declares) up to <c>maxMessageBytes</c>; payload is consumed from the pipe as it
 /// arrives, so a large message never stalls the transport's own buffer.
 /// </summary>
-internal sealed class WebSocketReceiver(PipeReader input, int maxMessageBytes) : IDisposable
+internal sealed class WebSocketReceiver(int maxMessageBytes) : IDisposable
 {
     private const int InitialMessageBuffer = 1024;
 
@@ -73,29 +72,6 @@ internal sealed class WebSocketReceiver(PipeReader input, int maxMessageBytes) :
     private byte[]? _control;
     private int _controlLength;
 
-    /// <summary>Reads until a message, control frame, protocol failure or the end of the connection.</summary>
-    public async ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-
-            if (Process(ref buffer, out var message))
-            {
-                // Frames after this one stay unexamined, so the next read returns them at once.
-                input.AdvanceTo(buffer.Start);
-                return message;
-            }
-
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return new WebSocketMessage(WebSocketReceiveKind.EndOfStream);
-            }
-        }
-    }
-
     /// <summary>Returns a partly assembled message's buffers to the pool.</summary>
     public void Dispose()
     {
@@ -107,8 +83,11 @@ internal sealed class WebSocketReceiver(PipeReader input, int maxMessageBytes) :
         }
     }
 
-    /// <summary>Consumes frames from <paramref name="buffer"/> until a result is ready (true) or more bytes are needed.</summary>
-    private bool Process(ref ReadOnlySequence<byte> buffer, out WebSocketMessage message)
+    /// <summary>
+    /// Consumes frames from <paramref name="buffer"/> (sliced past what was consumed) until a result is ready (true)
+    /// or more bytes are needed (false: everything given was consumed or is an incomplete header).
+    /// </summary>
+    public bool TryReceive(ref ReadOnlySequence<byte> buffer, out WebSocketMessage message)
     {
         while (true)
         {
@@ -217,7 +196,7 @@ internal sealed class WebSocketReceiver(PipeReader input, int maxMessageBytes) :
         _maskOffset = 0;
         if (IsControl(header.Opcode))
         {
-            _control ??= ArrayPool<byte>.Shared.Rent(WebSocketFrameHeader.MaxControlPayload);
+            _control = ArrayPool<byte>.Shared.Rent(WebSocketFrameHeader.MaxControlPayload);
             _controlLength = 0;
         }
         else if (header.Opcode != WebSocketOpcode.Continuation)
@@ -231,31 +210,41 @@ internal sealed class WebSocketReceiver(PipeReader input, int maxMessageBytes) :
     {
         var control = _control!;
         var length = _controlLength;
-        switch (_frameOpcode)
+
+        // The buffer goes back to the pool (or, for a ping, to the caller) at once: an idle connection keeps none.
+        _control = null;
+        if (_frameOpcode == WebSocketOpcode.Ping)
         {
-            case WebSocketOpcode.Ping:
-                // The caller owns the buffer now and returns it after echoing the payload.
-                _control = null;
-                return new WebSocketMessage(WebSocketReceiveKind.Ping, control, length);
-            case WebSocketOpcode.Pong:
-                return new WebSocketMessage(WebSocketReceiveKind.Pong);
-            default:
-                if (length == 0)
-                {
-                    return new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: WebSocketCloseCodes.NormalClosure, Reason: "");
-                }
-
-                var code = length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(control) : (ushort)0;
-                if (length == 1 || !WebSocketCloseCodes.IsValidFromPeer(code))
-                {
-                    return Fail(WebSocketCloseCodes.ProtocolError, "The close frame carries an invalid status code.");
-                }
-
-                var reason = control.AsSpan(2, length - 2);
-                return Utf8.IsValid(reason)
-                    ? new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: code, Reason: Encoding.UTF8.GetString(reason))
-                    : Fail(WebSocketCloseCodes.InvalidPayloadData, "The close reason is not valid UTF-8.");
+            return new WebSocketMessage(WebSocketReceiveKind.Ping, control, length);
         }
+
+        try
+        {
+            return _frameOpcode == WebSocketOpcode.Pong ? new WebSocketMessage(WebSocketReceiveKind.Pong) : ReadClose(control.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(control);
+        }
+    }
+
+    private WebSocketMessage ReadClose(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: WebSocketCloseCodes.NormalClosure, Reason: "");
+        }
+
+        var code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : (ushort)0;
+        if (payload.Length == 1 || !WebSocketCloseCodes.IsValidFromPeer(code))
+        {
+            return Fail(WebSocketCloseCodes.ProtocolError, "The close frame carries an invalid status code.");
+        }
+
+        var reason = payload[2..];
+        return Utf8.IsValid(reason)
+            ? new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: code, Reason: Encoding.UTF8.GetString(reason))
+            : Fail(WebSocketCloseCodes.InvalidPayloadData, "The close reason is not valid UTF-8.");
     }
 
     private WebSocketMessage CompleteMessage()
