@@ -40,23 +40,32 @@ public sealed class ConnectorOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A keep-alive frame (<c>{"type":"pong"}</c>) is sent to a connection that was sent nothing else for this long.
-    /// The default is 15 s, half of <see cref="ClientTimeout"/>, so a client with the same timeout hears from the
-    /// server in time.
+    /// A WebSocket ping is sent to a connection that was sent nothing else for this long; every WebSocket client
+    /// answers it with a pong, so a healthy idle client is never timed out. The default is 15 s, half of
+    /// <see cref="ClientTimeout"/>, so the pong has half the timeout to arrive.
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// A connection from which no frame (data, <c>ping</c> or anything else) arrived for this long is closed and
-    /// cleaned up; this frees half-open sockets. The default is 30 s (the JS client pings every 20 s).
+    /// A connection from which no frame (data, ping or pong) arrived for this long is closed (1001,
+    /// <c>PingTimeout</c>) and cleaned up; this frees half-open sockets and hung clients. The default is 30 s.
     /// </summary>
     public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// A TCP connection that has not sent a complete upgrade request within this time is dropped, so a slowloris
-    /// client cannot hold a slot. The default is 10 s.
+    /// client cannot hold a slot (enforced by the heartbeat scan for connections still in the handshake, and by
+    /// Kestrel's header and keep-alive timeouts for other HTTP requests). The default is 10 s.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The listen backlog: TCP connections the kernel completes and holds until the connector accepts them. A burst
+    /// of new connections beyond it (after a restart, every client reconnecting at once) waits for the client's SYN
+    /// retransmit, a second or more. The default is 4,096; Linux caps it at <c>net.core.somaxconn</c>.
+    /// </summary>
+    [Range(1, 65_535)]
+    public int ListenBacklog { get; set; } = 4096;
 
     /// <summary>Concurrent client connections this process accepts; beyond it upgrades get HTTP 503. The default is 50,000.</summary>
     [Range(1, 10_000_000)]

@@ -61,12 +61,15 @@ internal sealed class ConnectionIndex
 
         lock (hub.Gate)
         {
-            foreach (var group in connection.Groups)
+            if (connection.HasGroups)
             {
-                RemoveFrom(hub.Groups, group, connection);
-            }
+                foreach (var group in connection.Groups)
+                {
+                    RemoveFrom(hub.Groups, group, connection);
+                }
 
-            connection.Groups.Clear();
+                connection.Groups.Clear();
+            }
             if (connection.UserId is { } user)
             {
                 RemoveFrom(hub.Users, user, connection);

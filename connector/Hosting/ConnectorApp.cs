@@ -104,6 +104,8 @@ public static class ConnectorApp
         });
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ConnectorOptions>>((host, connector) =>
             host.ShutdownTimeout = connector.Value.ShutdownTimeout + connector.Value.CloseTimeout + TimeSpan.FromSeconds(15));
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ConnectorOptions>>((sockets, connector) =>
+            sockets.Backlog = connector.Value.ListenBacklog);
         builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = endpoint =>
         {
             var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
