@@ -13,7 +13,8 @@ namespace BrokerChat.LoadTool;
 /// <c>idle-ramp</c>: starts a connector as its own process (embedded Kafka, two workers) and, from this process,
 /// opens idle WebSocket connections in steps (+1,000 every 2 s by default) up to a target, pinging each every 20 s
 /// like the JS client; at every step it records the connector's RSS (from /proc) and managed heap (from /metrics),
-/// connect failures and connect latency; then it holds the top for a while and counts survivors.
+/// connect failures and connect latency; then it holds the top for a while and counts survivors. With
+/// <c>--heap-report</c> it ends by listing the connector's live managed memory by type, per connection.
 /// </summary>
 /// <example>
 /// <c>dotnet run -c Release --project tests/BrokerChat.LoadTool -- idle-ramp --target 19000 --step 1000 --step-seconds 2 --hold-seconds 300</c>
@@ -25,7 +26,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
-            Console.Error.WriteLine("usage: idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N]");
+            Console.Error.WriteLine("usage: idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             return 2;
         }
 
@@ -112,6 +113,11 @@ public static class Program
         summary += $" Connections the connector closed, by reason: {reasons}.";
         report.AppendLine().AppendLine(summary);
         Console.WriteLine(summary);
+        if (args.Contains("--heap-report"))
+        {
+            report.AppendLine().AppendLine(HeapReport.Create(connector.ProcessId, serverCount > 0 ? (int)serverCount : survivors));
+        }
+
         Console.WriteLine();
         Console.WriteLine($"Baseline before any connection: RSS {Mb(baselineRss)}, managed heap {Mb(baselineHeap)}.");
         Console.WriteLine(report.ToString());
