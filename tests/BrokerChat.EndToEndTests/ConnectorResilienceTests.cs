@@ -91,6 +91,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:HandshakeTimeout"] = "00:00:01", ["Functions:InProcessWorkers"] = "0" });
+        using var metrics = new ConnectorMetricsRecorder(host.Services);
         using var slowloris = new Socket(SocketType.Stream, ProtocolType.Tcp);
         using var idle = new Socket(SocketType.Stream, ProtocolType.Tcp);
         var endpoint = new IPEndPoint(IPAddress.Loopback, host.BaseUri.Port);
@@ -102,6 +103,7 @@ public sealed class ConnectorResilienceTests
         Assert.True(await ClosedByServerAsync(slowloris, ct));
         Assert.True(await ClosedByServerAsync(idle, ct));
         Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
+        await WaitUntilAsync(() => metrics.Total("brokerchat.connector.connections.rejected", "handshake_timeout") == 2, ct);
     }
 
     [Fact(Timeout = Timeout)]
