@@ -35,10 +35,33 @@ public sealed class AccessTokenService
     {
         _options = options.Value;
         _timeProvider = timeProvider;
-        _keys = _options.AccessKeys.Count > 0
-            ? _options.AccessKeys.Select(Encoding.UTF8.GetBytes).ToArray()
+        var configured = ConfiguredKeys(_options);
+        _keys = configured.Count > 0
+            ? configured.Select(Encoding.UTF8.GetBytes).ToArray()
             : [Encoding.UTF8.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)))];
-        IsEphemeralKey = _options.AccessKeys.Count == 0;
+        IsEphemeralKey = configured.Count == 0;
+    }
+
+    /// <summary>
+    /// The configured keys in the order they are tried: the connection string's (which signs), then
+    /// <see cref="AuthOptions.AccessKeys"/>, then the secondary connection string's. Options are validated at startup,
+    /// so connection strings that do not parse are not expected here and are skipped.
+    /// </summary>
+    public static List<string> ConfiguredKeys(AuthOptions options)
+    {
+        var keys = new List<string>();
+        if (options.ConnectionString is { Length: > 0 } primary && WebPubSubConnectionString.Parse(primary, out _) is { } parsed)
+        {
+            keys.Add(parsed.AccessKey);
+        }
+
+        keys.AddRange(options.AccessKeys);
+        if (options.SecondaryConnectionString is { Length: > 0 } secondary && WebPubSubConnectionString.Parse(secondary, out _) is { } old)
+        {
+            keys.Add(old.AccessKey);
+        }
+
+        return keys;
     }
 
     /// <summary>True when no key is configured and tokens are signed with a key made at startup.</summary>

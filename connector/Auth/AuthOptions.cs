@@ -9,6 +9,20 @@ public sealed class AuthOptions
     public const string SectionName = "Auth";
 
     /// <summary>
+    /// A Web PubSub connection string (<c>Endpoint=https://host;AccessKey=key;Version=1.0;</c>), as Azure Web PubSub
+    /// hands out, so an application configured for Azure works unchanged. Its key signs client tokens (before any of
+    /// <see cref="AccessKeys"/>). The default is none.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// A second connection string whose key is accepted but never signs: set the new key as
+    /// <see cref="ConnectionString"/> and the old one here while tokens signed with it are still in use, then remove
+    /// it. The default is none.
+    /// </summary>
+    public string? SecondaryConnectionString { get; set; }
+
+    /// <summary>
     /// Keys that sign client access tokens (HS256 over the key's UTF-8 bytes, as Azure Web PubSub does). Tokens are
     /// minted with the first and accepted with any, so a key can be rotated by adding the new one first. The
     /// default is none: then a random key is made at startup, which only suits a single local process.

@@ -55,6 +55,29 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             failures.Add($"Every Auth:AccessKeys entry must be at least {options.MinimumKeyLength} characters.");
         }
 
+        foreach (var (key, value) in new[] { ("Auth:ConnectionString", options.ConnectionString), ("Auth:SecondaryConnectionString", options.SecondaryConnectionString) })
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                continue;
+            }
+
+            // The reason never quotes the string: it holds a secret.
+            if (WebPubSubConnectionString.Parse(value, out var failure) is not { } parsed)
+            {
+                failures.Add($"{key} is not a Web PubSub connection string: {failure}");
+            }
+            else if (parsed.AccessKey.Length < options.MinimumKeyLength)
+            {
+                failures.Add($"The AccessKey of {key} must be at least {options.MinimumKeyLength} characters.");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(options.SecondaryConnectionString) && string.IsNullOrEmpty(options.ConnectionString) && options.AccessKeys.Count == 0)
+        {
+            failures.Add("Auth:SecondaryConnectionString only verifies tokens; set Auth:ConnectionString (or Auth:AccessKeys) for the key that signs.");
+        }
+
         if (options.NegotiateTokenLifetime <= TimeSpan.Zero)
         {
             failures.Add("Auth:NegotiateTokenLifetime must be positive.");
