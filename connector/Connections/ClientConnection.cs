@@ -54,6 +54,7 @@ internal sealed class ClientConnection : IDisposable
     private bool _isAborted;
 
     private Dictionary<ulong, long>? _pendingAcks;
+    private AckIdWindow? _succeeded;
     private HashSet<string>? _groups;
 
     private int _closing;
@@ -541,6 +542,24 @@ internal sealed class ClientConnection : IDisposable
             _pendingAcks ??= [];
             tooMany = _pendingAcks.Count >= MaxPendingAcks;
             return !tooMany && _pendingAcks.TryAdd(ackId, deadlineTimestamp);
+        }
+    }
+
+    /// <summary>Records that the request with <paramref name="ackId"/> was carried out, so that a repeat is answered <c>Duplicate</c>.</summary>
+    public void RecordSucceeded(ulong ackId)
+    {
+        lock (_gate)
+        {
+            (_succeeded ??= new AckIdWindow()).Add(ackId);
+        }
+    }
+
+    /// <summary>Whether a request with <paramref name="ackId"/> was already carried out on this connection.</summary>
+    public bool HasSucceeded(ulong ackId)
+    {
+        lock (_gate)
+        {
+            return _succeeded?.Contains(ackId) == true;
         }
     }
 

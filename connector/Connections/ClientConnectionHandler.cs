@@ -384,6 +384,14 @@ internal sealed class ClientConnectionHandler(
                 return FrameOutcome.Answered;
             }
 
+            if (outcome == FrameOutcome.Dispatch && request.AckId is { } ackId && connection.HasSucceeded(ackId))
+            {
+                // Carried out already (the client retried with the same ackId): answered, not done again.
+                metrics.RequestRejected("duplicate");
+                connection.TryEnqueue(JsonFrameWriter.AckError(ackId, AckErrorNames.Duplicate, $"Message with ack-id: {ackId} has been processed."));
+                return FrameOutcome.Answered;
+            }
+
             return outcome;
         }
         finally
@@ -493,6 +501,7 @@ internal sealed class ClientConnectionHandler(
 
         if (request.AckId is { } ackId)
         {
+            connection.RecordSucceeded(ackId);
             connection.TryEnqueue(JsonFrameWriter.AckSuccess(ackId));
         }
     }

@@ -133,6 +133,11 @@ internal sealed class DeliveryDispatcher(
         if (delivery.Ack is { } ack && (delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id)
             && connections.TryGet(ack.ConnectionId, out var sender) && sender.TryCompleteAck(ack.AckId))
         {
+            if (ack.Success)
+            {
+                sender.RecordSucceeded(ack.AckId);
+            }
+
             sender.TryEnqueue(JsonFrameWriter.Ack(ack));
         }
     }

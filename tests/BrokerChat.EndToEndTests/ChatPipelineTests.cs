@@ -128,6 +128,35 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task RequestRepeatedWithTheSameAckIdIsAnsweredDuplicateAndNotCarriedOutAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await Host.ConnectAsync("dupes", "alice", ct);
+        await using var bob = await Host.ConnectAsync("dupes", "bob", ct);
+        await alice.JoinGroupAsync("g", ct);
+        await bob.JoinGroupAsync("g", ct);
+        const string send = """{"type":"sendToGroup","group":"g","dataType":"text","data":"once","noEcho":true,"ackId":500}""";
+        const string join = """{"type":"joinGroup","group":"h","ackId":501}""";
+
+        await alice.SendRawAsync(send, ct);
+        await alice.WaitForFrameAsync(f => IsAck(f, 500) && (bool?)f["success"] == true, ct);
+        await alice.SendRawAsync(send, ct);
+        var duplicate = await alice.WaitForFrameAsync(f => IsAck(f, 500) && (bool?)f["success"] == false, ct);
+        await alice.SendRawAsync(join, ct);
+        await alice.WaitForFrameAsync(f => IsAck(f, 501) && (bool?)f["success"] == true, ct);
+        await alice.SendRawAsync(join, ct);
+        var duplicateJoin = await alice.WaitForFrameAsync(f => IsAck(f, 501) && (bool?)f["success"] == false, ct);
+        Assert.True((await alice.SendToGroupAsync("g", "after", noEcho: true, ct))!.Success);
+
+        Assert.Equal("Duplicate", (string?)duplicate["error"]!["name"]);
+        Assert.Equal("Duplicate", (string?)duplicateJoin["error"]!["name"]);
+        Assert.Equal("once", (string?)(await bob.NextMessageAsync(ct))["data"]);
+        Assert.Equal("after", (string?)(await bob.NextMessageAsync(ct))["data"]); // the repeat was not delivered
+
+        static bool IsAck(JsonObject frame, ulong ackId) => (string?)frame["type"] == "ack" && (ulong?)frame["ackId"] == ackId;
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task InvalidRequestsGetAckErrorsAndTheConnectionStaysUsable()
     {
         var ct = TestContext.Current.CancellationToken;
