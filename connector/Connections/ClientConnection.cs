@@ -71,8 +71,9 @@ internal sealed class ClientConnection : IDisposable
     private long _lastRefill;
     private long _closingSince;
 
-    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null)
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, string? subprotocol = ClientConnectionHandler.JsonSubprotocol)
     {
+        Subprotocol = subprotocol;
         _clock = timeProvider ?? TimeProvider.System;
         var now = _clock.GetTimestamp();
         _lastReceived = now;
@@ -95,6 +96,15 @@ internal sealed class ClientConnection : IDisposable
     public string? UserId { get; }
 
     public string[] Roles { get; }
+
+    /// <summary>The subprotocol agreed in the handshake (echoed to the client), or null when none was offered.</summary>
+    public string? Subprotocol { get; }
+
+    /// <summary>
+    /// A simple WebSocket client (it did not choose <c>json.webpubsub.azure.v1</c>): it gets messages as raw frames and
+    /// no JSON protocol frames at all, and its frames become <c>message</c> events.
+    /// </summary>
+    public bool IsSimple => !string.Equals(Subprotocol, ClientConnectionHandler.JsonSubprotocol, StringComparison.Ordinal);
 
     /// <summary>The client's address, for the per-address limit.</summary>
     public IPAddress? Address { get; }
@@ -197,6 +207,10 @@ internal sealed class ClientConnection : IDisposable
     /// </summary>
     public bool TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new OutboundFrame(frame, WebSocketOpcode.Text));
 
+    /// <summary>Queues a message for a simple client: the payload as it is, in a binary or a text frame.</summary>
+    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
+        TryEnqueue(new OutboundFrame(payload, binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text));
+
     /// <summary>Queues a keep-alive ping; the client's pong counts as a sign of life.</summary>
     public bool TrySendPing() => TryEnqueue(new OutboundFrame(NoPayload, WebSocketOpcode.Ping));
 
@@ -287,7 +301,7 @@ internal sealed class ClientConnection : IDisposable
             CloseKind = kind;
             _closeStatus = status;
             _closeReason = Truncate(reason);
-            _disconnectedFrame = sendDisconnected ? JsonFrameWriter.Disconnected(reason) : null;
+            _disconnectedFrame = sendDisconnected && !IsSimple ? JsonFrameWriter.Disconnected(reason) : null;
             if (discardQueued)
             {
                 _discardQueued = true;
@@ -391,7 +405,7 @@ internal sealed class ClientConnection : IDisposable
                 while (TryDequeue(out var frame))
                 {
                     unflushed += Write(output, frame.Opcode, frame.Payload.Span);
-                    if (frame.Opcode == WebSocketOpcode.Text)
+                    if (frame.Opcode is WebSocketOpcode.Text or WebSocketOpcode.Binary)
                     {
                         FrameSent?.Invoke(frame.Payload.Length);
                     }

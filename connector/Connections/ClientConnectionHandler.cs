@@ -69,8 +69,8 @@ internal sealed class ClientConnectionHandler(
 
     /// <summary>
     /// Answers an upgrade read straight off a connection by <see cref="ClientUpgradeMiddleware"/>: on refusal the
-    /// response saying why is written and null returned; otherwise the 101 response is written (it goes out with the
-    /// first frame) and the admitted connection returned, to be run by <see cref="RunAsync"/>, which releases its slot.
+    /// response saying why is written and null returned; otherwise the 101 response is written and the admitted
+    /// connection returned (the caller flushes either), to be run by <see cref="RunAsync"/>, which releases its slot.
     /// </summary>
     public ClientConnection? TryAdmit(ConnectionContext context, HttpRequestHead head, string hub, out string[] groups)
     {
@@ -88,7 +88,7 @@ internal sealed class ClientConnectionHandler(
             return null;
         }
 
-        WebSocketHandshake.WriteAccept(output, key!, JsonSubprotocol);
+        WebSocketHandshake.WriteAccept(output, key!, connection.Subprotocol);
         return connection;
     }
 
@@ -132,7 +132,11 @@ internal sealed class ClientConnectionHandler(
         }
 
         Stream stream;
-        context.Response.Headers.SecWebSocketProtocol = JsonSubprotocol;
+        if (connection.Subprotocol is { } subprotocol)
+        {
+            context.Response.Headers.SecWebSocketProtocol = subprotocol;
+        }
+
         try
         {
             if (extendedConnect)
@@ -201,10 +205,22 @@ internal sealed class ClientConnectionHandler(
             return null;
         }
 
-        if (!request.Protocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
+        // json.webpubsub.azure.v1 when offered; other Web PubSub subprotocols are refused rather than mistaken for a
+        // simple client; anything else (or nothing) is a simple WebSocket client, and its first offer is echoed
+        // because browsers fail a handshake whose offer is not answered.
+        string? subprotocol;
+        if (request.Protocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
         {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"Offer the subprotocol {JsonSubprotocol}.");
+            subprotocol = JsonSubprotocol;
+        }
+        else if (request.Protocols.FirstOrDefault(p => p.EndsWith(".webpubsub.azure.v1", StringComparison.OrdinalIgnoreCase)) is { } unsupported)
+        {
+            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer {JsonSubprotocol}, or none for a simple WebSocket client.");
             return null;
+        }
+        else
+        {
+            subprotocol = request.Protocols.FirstOrDefault();
         }
 
         refusal = limiter.TryAcquire(client.UserId, request.Address) switch
@@ -221,7 +237,7 @@ internal sealed class ClientConnectionHandler(
 
         groups = client.Groups;
         connections.HandlerStarted();
-        return new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address)
+        return new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, subprotocol)
         {
             FrameSent = _frameSent,
         };
@@ -261,7 +277,11 @@ internal sealed class ClientConnectionHandler(
                 connections.JoinGroup(connection, group);
             }
 
-            connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
+            if (!connection.IsSimple)
+            {
+                connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
+            }
+
             ConnectorLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
             ClientRequest? request = null;
             while (true)
@@ -344,7 +364,7 @@ internal sealed class ClientConnectionHandler(
                 return FrameOutcome.Answered;
             case WebSocketReceiveKind.Pong:
                 return FrameOutcome.Answered;
-            case WebSocketReceiveKind.Binary:
+            case WebSocketReceiveKind.Binary when !connection.IsSimple:
                 message.Return();
                 ended = "invalid_frame";
                 connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: ended);
@@ -359,7 +379,7 @@ internal sealed class ClientConnectionHandler(
             }
 
             metrics.FrameIn(message.Length);
-            var outcome = Parse(connection, message.Payload, request);
+            var outcome = connection.IsSimple ? AsMessageEvent(message, request) : Parse(connection, message.Payload, request);
             if (outcome == FrameOutcome.Closing)
             {
                 ended = "invalid_frame";
@@ -411,6 +431,17 @@ internal sealed class ClientConnectionHandler(
 
         /// <summary>A frame that closes the connection.</summary>
         Closing,
+    }
+
+    /// <summary>A simple client's frame, whatever it holds, is a <c>message</c> event with its bytes as they came.</summary>
+    private static FrameOutcome AsMessageEvent(WebSocketMessage message, ClientRequest request)
+    {
+        Reset(request);
+        request.Type = ClientRequestType.Event;
+        request.Event = "message";
+        request.DataType = message.Kind == WebSocketReceiveKind.Binary ? DataType.Binary : DataType.Text;
+        request.Data = message.Payload.ToArray();
+        return FrameOutcome.Dispatch;
     }
 
     /// <summary>Parses one text frame into <paramref name="request"/>; an invalid one is answered here.</summary>

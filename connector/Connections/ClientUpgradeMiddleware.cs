@@ -62,9 +62,9 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                     {
                         input.AdvanceTo(end);
                         var connection = handler.TryAdmit(context, request, hub, out var groups);
+                        await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
                         if (connection is null)
                         {
-                            await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
                             return (Outcome.Done, null, null);
                         }
 

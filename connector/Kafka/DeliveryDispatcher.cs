@@ -161,6 +161,13 @@ internal sealed class DeliveryDispatcher(
                 continue;
             }
 
+            if (recipient.IsSimple)
+            {
+                // Simple clients get the payload itself, shared by all of them: text and JSON as text, binary as binary.
+                recipient.TryEnqueueRaw(delivery.Payload, delivery.DataType == DataType.Binary);
+                continue;
+            }
+
             if (frame is null)
             {
                 try

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Connections;
+using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Testing;
@@ -154,6 +157,39 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
         Assert.Equal("after", (string?)(await bob.NextMessageAsync(ct))["data"]); // the repeat was not delivered
 
         static bool IsAck(JsonObject frame, ulong ackId) => (string?)frame["type"] == "ack" && (ulong?)frame["ackId"] == ackId;
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task SimpleWebSocketClientGetsRawFramesAndItsOwnFramesBecomeMessageEvents()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var inbound = InboundWatcher.FromNow(Host);
+        var token = Host.Services.GetRequiredService<AccessTokenService>().Mint(new Uri(Host.BaseUri, "client/hubs/simple").ToString(), "raw-user", [], ["g"], TimeSpan.FromHours(1));
+        await using var raw = await RawWebSocket.ConnectAsync(new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/simple?access_token={token}"), ct, subprotocol: null);
+        Assert.Equal(101, raw.Status);
+        Assert.DoesNotContain("Sec-WebSocket-Protocol", raw.ResponseHead, StringComparison.OrdinalIgnoreCase);
+        var index = Host.Services.GetRequiredService<ConnectionIndex>();
+        await Wait.UntilAsync(() => index.GroupMembers("simple", "g").Length == 1, ct); // joined through its token
+
+        await using var alice = await Host.ConnectAsync("simple", "alice", ct);
+        await alice.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "g", ["dataType"] = "text", ["data"] = "hi" }, cancellationToken: ct);
+        await alice.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "g", ["dataType"] = "binary", ["data"] = "AQID" }, cancellationToken: ct);
+        await alice.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "g", ["data"] = new JsonObject { ["a"] = 1 } }, cancellationToken: ct);
+
+        // No connected frame, no JSON envelope: the payloads themselves, in order.
+        var frames = new[] { await raw.ReadFrameAsync(ct), await raw.ReadFrameAsync(ct), await raw.ReadFrameAsync(ct) };
+        Assert.Equal((1, "hi"), (frames[0]!.Opcode, frames[0]!.Text));
+        Assert.Equal(2, frames[1]!.Opcode);
+        Assert.Equal([1, 2, 3], frames[1]!.Payload);
+        Assert.Equal((1, """{"a":1}"""), (frames[2]!.Opcode, frames[2]!.Text));
+
+        await raw.SendTextAsync("hello", ct);
+        await raw.SendFrameAsync(0x82, new byte[] { 9, 8 }, ct);
+        var text = await inbound.NextAsync(f => f.UserId == "raw-user", ct);
+        var binary = await inbound.NextAsync(f => f.UserId == "raw-user", ct);
+        Assert.Equal((InboundKind.Event, "message", DataType.Text, "hello"), (text.Kind, text.EventName, text.DataType, Encoding.UTF8.GetString(text.Payload)));
+        Assert.Equal((InboundKind.Event, "message", DataType.Binary), (binary.Kind, binary.EventName, binary.DataType));
+        Assert.Equal([9, 8], binary.Payload);
     }
 
     [Fact(Timeout = Timeout)]

@@ -482,15 +482,5 @@ public sealed class ConnectorResilienceTests
         return socket.HttpStatusCode;
     }
 
-    /// <summary>Waits for a condition that other threads make true; fails the test if it does not hold in time.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
-        while (!condition())
-        {
-            await poll.WaitForNextTickAsync(timeout.Token);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, CancellationToken ct) => Wait.UntilAsync(condition, ct);
 }

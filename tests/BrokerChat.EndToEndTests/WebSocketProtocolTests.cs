@@ -122,6 +122,28 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task UnsupportedWebPubSubSubprotocolIsRefusedRatherThanServedAsASimpleClient()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await RawWebSocket.ConnectAsync(fixture.Host.ClientUrl("subprotocols", "u"), ct, subprotocol: "protobuf.webpubsub.azure.v1");
+
+        Assert.Equal(400, client.Status);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task OtherSubprotocolIsEchoedAndTheClientIsServedAsASimpleClient()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await RawWebSocket.ConnectAsync(fixture.Host.ClientUrl("subprotocols", "u"), ct, subprotocol: "chat.v2, chat.v1");
+
+        Assert.Equal(101, client.Status);
+        Assert.Contains("Sec-WebSocket-Protocol: chat.v2\r\n", client.ResponseHead, StringComparison.Ordinal);
+        await client.SendFrameAsync(0x89, "alive?"u8.ToArray(), ct);
+        var first = await client.ReadFrameAsync(ct); // not a connected frame: simple clients get no JSON protocol frames
+        Assert.Equal((10, "alive?"), (first!.Opcode, first.Text));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task UpgradeOnAConnectionThatAlreadyCarriedAnHttpRequestIsServed()
     {
         var ct = TestContext.Current.CancellationToken;

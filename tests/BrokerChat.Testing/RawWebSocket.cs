@@ -49,10 +49,10 @@ public sealed class RawWebSocket : IAsyncDisposable
     /// <summary>Opens a connection and performs the handshake.</summary>
     /// <param name="url">The client URL (ws://127.0.0.1:port/…).</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
-    /// <param name="subprotocol">The subprotocol offered.</param>
+    /// <param name="subprotocol">The subprotocol offered, or null for none (a simple WebSocket client).</param>
     /// <param name="version">The Sec-WebSocket-Version sent, or null for none.</param>
     /// <param name="extraHeaders">Header lines added to the request, each ending in CRLF.</param>
-    public static async Task<RawWebSocket> ConnectAsync(Uri url, CancellationToken cancellationToken, string subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
+    public static async Task<RawWebSocket> ConnectAsync(Uri url, CancellationToken cancellationToken, string? subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
     {
         var socket = await OpenAsync(url, cancellationToken).ConfigureAwait(false);
         return await UpgradeAsync(socket, url, cancellationToken, subprotocol, version, extraHeaders).ConfigureAwait(false);
@@ -67,7 +67,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     }
 
     /// <summary>Performs the handshake on a connection that is already open (it may have carried other requests).</summary>
-    public static async Task<RawWebSocket> UpgradeAsync(Socket socket, Uri url, CancellationToken cancellationToken, string subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
+    public static async Task<RawWebSocket> UpgradeAsync(Socket socket, Uri url, CancellationToken cancellationToken, string? subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = new StringBuilder()
@@ -80,7 +80,12 @@ public sealed class RawWebSocket : IAsyncDisposable
             request.Append("Sec-WebSocket-Version: ").Append(version).Append("\r\n");
         }
 
-        request.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n").Append(extraHeaders).Append("\r\n");
+        if (subprotocol is not null)
+        {
+            request.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+        }
+
+        request.Append(extraHeaders).Append("\r\n");
         await socket.SendAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellationToken).ConfigureAwait(false);
 
         // Read the response head a byte at a time so that no frame after it is swallowed.
