@@ -194,7 +194,7 @@ public sealed class PubSubTestClient : IAsyncDisposable
         {
             await _receiveLoop.WaitAsync(DefaultTimeout).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
         }
 
@@ -233,8 +233,9 @@ public sealed class PubSubTestClient : IAsyncDisposable
                 Route(frame);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or JsonException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or JsonException or ObjectDisposedException)
         {
+            // ObjectDisposedException: Abort() disposed the socket between two reads.
             Closed.TrySetResult((null, ex.Message));
         }
         finally
