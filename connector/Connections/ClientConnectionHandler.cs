@@ -20,7 +20,7 @@ namespace BrokerChat.Connector.Connections;
 /// handshake completed, the connection registered, <c>connected</c> sent, and the receive loop run; in <c>finally</c>
 /// everything is unregistered and released, whichever way the connection ended. Connections normally arrive from
 /// <see cref="ClientUpgradeMiddleware"/> straight off Kestrel's transport, and the WebSocket protocol is spoken on
-/// the raw connection (<see cref="WebSocketReceiver"/> and the send loop of <see cref="ClientConnection"/>), so an
+/// the raw connection (<see cref="WebSocketReceiver"/> and the outbound drain of <see cref="ClientConnection"/>), so an
 /// idle connection holds no HTTP request state. An upgrade that arrives another way (after other requests on a
 /// kept-alive HTTP/1.1 connection, over TLS terminated by Kestrel, or as an HTTP/2 extended CONNECT) comes through
 /// the HTTP pipeline and is served by the same code over the upgraded stream.

@@ -15,7 +15,7 @@ internal sealed class ConnectionIndex
 
     public int Count => _byId.Count;
 
-    /// <summary>Connection handlers still running (each owns a receive and a send loop): zero once all are gone.</summary>
+    /// <summary>Connections admitted and not yet fully ended (slot taken, life not finished): zero once all are gone.</summary>
     public int ActiveHandlers => Volatile.Read(ref _handlers);
 
     public void HandlerStarted() => Interlocked.Increment(ref _handlers);

@@ -12,8 +12,6 @@ internal sealed class PendingHandshakes(TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<ConnectionContext, long> _started = new(ReferenceEqualityComparer.Instance);
 
-    public int Count => _started.Count;
-
     public void Add(ConnectionContext connection) => _started[connection] = timeProvider.GetTimestamp();
 
     public void Remove(ConnectionContext connection) => _started.TryRemove(connection, out _);

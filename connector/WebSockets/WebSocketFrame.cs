@@ -14,19 +14,16 @@ internal enum WebSocketOpcode : byte
     Pong = 0xA,
 }
 
-/// <summary>Close codes the connector sends or checks (RFC 6455 §7.4).</summary>
+/// <summary>
+/// Close codes the frame parser reports (RFC 6455 §7.4); the connector's own closes use
+/// <see cref="System.Net.WebSockets.WebSocketCloseStatus"/> values.
+/// </summary>
 internal static class WebSocketCloseCodes
 {
     public const ushort NormalClosure = 1000;
-    public const ushort GoingAway = 1001;
     public const ushort ProtocolError = 1002;
-    public const ushort UnsupportedData = 1003;
     public const ushort InvalidPayloadData = 1007;
-    public const ushort PolicyViolation = 1008;
     public const ushort MessageTooBig = 1009;
-    public const ushort InternalError = 1011;
-    public const ushort ServiceRestart = 1012;
-    public const ushort TryAgainLater = 1013;
 
     /// <summary>Whether a peer may send <paramref name="code"/> in a close frame (1005, 1006, 1015 and undefined codes may not).</summary>
     public static bool IsValidFromPeer(ushort code) =>
@@ -41,8 +38,6 @@ internal readonly record struct WebSocketFrameHeader(bool Fin, byte Reserved, We
 
     /// <summary>The largest control-frame payload.</summary>
     public const int MaxControlPayload = 125;
-
-    public bool IsControl => ((byte)Opcode & 0x8) != 0;
 
     /// <summary>Reads a frame header from the start of <paramref name="buffer"/>; false when more bytes are needed.</summary>
     public static bool TryRead(in ReadOnlySequence<byte> buffer, out WebSocketFrameHeader header)
@@ -83,14 +78,6 @@ internal readonly record struct WebSocketFrameHeader(bool Fin, byte Reserved, We
             HeaderLength: headerLength);
         return true;
     }
-
-    /// <summary>The header length of an unmasked server frame carrying <paramref name="payloadLength"/> bytes.</summary>
-    public static int ServerHeaderLength(long payloadLength) => payloadLength switch
-    {
-        <= 125 => 2,
-        <= ushort.MaxValue => 4,
-        _ => 10,
-    };
 
     /// <summary>Writes the header of a final, unmasked server frame; returns its length.</summary>
     public static int WriteServerHeader(Span<byte> destination, WebSocketOpcode opcode, long payloadLength)
