@@ -10,7 +10,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.connections</term><description>gauge: open client connections</description></item>
 /// <item><term>brokerchat.connector.connections.opened</term><description>counter: connections accepted</description></item>
 /// <item><term>brokerchat.connector.connections.closed</term><description>counter, tag <c>reason</c>: connections ended (client_close, abort, timeout, slow_client, rate_limit, message_too_big, invalid_frame (protocol errors included), shutdown, …)</description></item>
-/// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request, handshake_timeout)</description></item>
+/// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request, handshake_timeout, recovery_refused)</description></item>
 /// <item><term>brokerchat.connector.frames.in / .out</term><description>counters: WebSocket messages received / sent</description></item>
 /// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
 /// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka)</description></item>

@@ -106,6 +106,9 @@ internal sealed class ClientConnection : IDisposable
     /// </summary>
     public bool IsSimple => !string.Equals(Subprotocol, ClientConnectionHandler.JsonSubprotocol, StringComparison.Ordinal);
 
+    /// <summary>The client asked to resume an earlier connection (<c>awps_connection_id</c>); it is refused with 1008.</summary>
+    public bool RecoveryRequested { get; init; }
+
     /// <summary>The client's address, for the per-address limit.</summary>
     public IPAddress? Address { get; }
 

@@ -38,11 +38,14 @@ internal sealed class ClientConnectionHandler(
     /// <summary>The JSON PubSub subprotocol.</summary>
     public const string JsonSubprotocol = "json.webpubsub.azure.v1";
 
+    /// <summary>The query parameter of a reconnection that asks to resume an earlier connection.</summary>
+    private const string RecoveryConnectionIdParameter = "awps_connection_id";
+
     private readonly ConnectorOptions _options = options.Value;
     private readonly Action<int> _frameSent = metrics.FrameOut;
 
-    /// <summary>What the upgrade request asks for, however it arrived.</summary>
-    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address);
+    /// <summary>What the upgrade request asks for, however it arrived; <paramref name="IsRecovery"/> when it carries <c>awps_connection_id</c>.</summary>
+    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, bool IsRecovery);
 
     /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
     private readonly record struct Refusal(int Status, string Metric, string Reason);
@@ -78,8 +81,9 @@ internal sealed class ClientConnectionHandler(
         var output = context.Transport.Output;
         var key = head["Sec-WebSocket-Key"];
         var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
-        var request = new UpgradeRequest(hub, head.ParseQuery().TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
-            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address);
+        var query = head.ParseQuery();
+        var request = new UpgradeRequest(hub, query.TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
+            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address, query.ContainsKey(RecoveryConnectionIdParameter));
         var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
         if (connection is null)
         {
@@ -114,7 +118,7 @@ internal sealed class ClientConnectionHandler(
         }
 
         var request = new UpgradeRequest(hub, context.Request.Query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
-            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress);
+            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress, context.Request.Query.ContainsKey(RecoveryConnectionIdParameter));
         var groups = Array.Empty<string>();
         var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
         if (connection is null)
@@ -240,6 +244,7 @@ internal sealed class ClientConnectionHandler(
         return new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, subprotocol)
         {
             FrameSent = _frameSent,
+            RecoveryRequested = request.IsRecovery,
         };
     }
 
@@ -277,7 +282,14 @@ internal sealed class ClientConnectionHandler(
                 connections.JoinGroup(connection, group);
             }
 
-            if (!connection.IsSimple)
+            if (connection.RecoveryRequested)
+            {
+                // No session survives here to resume (json.webpubsub.azure.v1 is not reliable): accept, then close
+                // with 1008, which tells the client to stop recovering and connect afresh at once.
+                metrics.Rejected("recovery_refused");
+                connection.Close(WebSocketCloseStatus.PolicyViolation, "The connection cannot be recovered; connect again.", kind: "recovery_refused");
+            }
+            else if (!connection.IsSimple)
             {
                 connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
             }

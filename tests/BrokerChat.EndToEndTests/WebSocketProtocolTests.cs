@@ -144,6 +144,20 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task RecoveryAttemptIsAcceptedThenClosedWith1008SoTheClientConnectsAfresh()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var url = new Uri(fixture.Host.ClientUrl("recovery", "u") + "&awps_connection_id=gone&awps_reconnection_token=stale");
+
+        await using var client = await RawWebSocket.ConnectAsync(url, ct);
+
+        Assert.Equal(101, client.Status);
+        Assert.Contains("\"event\":\"disconnected\"", (await client.ReadFrameAsync(ct))!.Text, StringComparison.Ordinal);
+        var close = await client.ReadFrameAsync(ct);
+        Assert.Equal((8, 1008), (close!.Opcode, close.CloseCode));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task UpgradeOnAConnectionThatAlreadyCarriedAnHttpRequestIsServed()
     {
         var ct = TestContext.Current.CancellationToken;
