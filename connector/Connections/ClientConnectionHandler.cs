@@ -51,12 +51,12 @@ internal sealed class ClientConnectionHandler(
     private readonly record struct Refusal(int Status, string Metric, string Reason);
 
     /// <summary>The hub named by a client-endpoint path (<c>/client/hubs/{hub}</c>, or <c>/client</c> with <c>?hub=</c>); false for any other path.</summary>
-    public static bool TryMatchRoute(string path, Func<string?> hubFromQuery, out string hub)
+    public static bool TryMatchRoute(string path, string? hubFromQuery, out string hub)
     {
         const string hubs = "/client/hubs/";
         if (string.Equals(path, "/client", StringComparison.OrdinalIgnoreCase))
         {
-            hub = hubFromQuery() ?? "";
+            hub = hubFromQuery ?? "";
             return true;
         }
 
@@ -81,9 +81,8 @@ internal sealed class ClientConnectionHandler(
         var output = context.Transport.Output;
         var key = head["Sec-WebSocket-Key"];
         var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
-        var query = head.ParseQuery();
-        var request = new UpgradeRequest(hub, query.TryGetValue("access_token", out var token) ? token.ToString() : null, head["Authorization"],
-            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address, query.ContainsKey(RecoveryConnectionIdParameter));
+        var request = new UpgradeRequest(hub, head.QueryValue("access_token"), head["Authorization"],
+            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address, head.QueryValues.ContainsKey(RecoveryConnectionIdParameter));
         var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
         if (connection is null)
         {

@@ -58,7 +58,7 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                     var request = head.Length <= WebSocketHandshake.MaxHeadBytes ? HttpRequestHead.Parse(head.ToArray()) : null;
                     if (request is not null
                         && WebSocketHandshake.HasToken(request["Upgrade"], "websocket")
-                        && ClientConnectionHandler.TryMatchRoute(request.Path, () => request.ParseQuery().TryGetValue("hub", out var h) ? h.ToString() : null, out var hub))
+                        && ClientConnectionHandler.TryMatchRoute(request.Path, request.QueryValue("hub"), out var hub))
                     {
                         input.AdvanceTo(end);
                         var connection = handler.TryAdmit(context, request, hub, out var groups);

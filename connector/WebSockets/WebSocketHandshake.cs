@@ -11,6 +11,7 @@ namespace BrokerChat.Connector.WebSockets;
 internal sealed class HttpRequestHead
 {
     private readonly List<KeyValuePair<string, string>> _headers;
+    private Dictionary<string, StringValues>? _queryValues;
 
     private HttpRequestHead(string path, string query, List<KeyValuePair<string, string>> headers)
     {
@@ -43,8 +44,11 @@ internal sealed class HttpRequestHead
         }
     }
 
-    /// <summary>The query string's values.</summary>
-    public Dictionary<string, StringValues> ParseQuery() => QueryHelpers.ParseQuery(Query);
+    /// <summary>The query string's values, parsed on first use.</summary>
+    public Dictionary<string, StringValues> QueryValues => _queryValues ??= QueryHelpers.ParseQuery(Query);
+
+    /// <summary>The first value of query parameter <paramref name="name"/>, or null.</summary>
+    public string? QueryValue(string name) => QueryValues.TryGetValue(name, out var values) ? values.ToString() : null;
 
     /// <summary>
     /// Parses a request head (request line and headers, up to the blank line). Returns null for anything that is not a

@@ -44,7 +44,7 @@ public sealed class ConnectorResilienceTests
         // It does not answer the close either: the close timeout ends the connection.
         clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Null(await client.ReadFrameAsync(ct));
-        await WaitUntilAsync(() => host.Services.GetRequiredService<ConnectionIndex>().ActiveHandlers == 0, ct);
+        await Wait.UntilAsync(() => host.Services.GetRequiredService<ConnectionIndex>().ActiveHandlers == 0, ct);
     }
 
     [Fact(Timeout = Timeout)]
@@ -61,7 +61,7 @@ public sealed class ConnectorResilienceTests
         {
             clock.Advance(TimeSpan.FromSeconds(16));
             var pinged = clock.GetTimestamp();
-            await WaitUntilAsync(() => connection.LastReceived == pinged, ct);
+            await Wait.UntilAsync(() => connection.LastReceived == pinged, ct);
         }
 
         Assert.False(client.Closed.Task.IsCompleted);
@@ -103,7 +103,7 @@ public sealed class ConnectorResilienceTests
         Assert.True(await ClosedByServerAsync(slowloris, ct));
         Assert.True(await ClosedByServerAsync(idle, ct));
         Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
-        await WaitUntilAsync(() => metrics.Total("brokerchat.connector.connections.rejected", "handshake_timeout") == 2, ct);
+        await Wait.UntilAsync(() => metrics.Total("brokerchat.connector.connections.rejected", "handshake_timeout") == 2, ct);
     }
 
     [Fact(Timeout = Timeout)]
@@ -119,7 +119,7 @@ public sealed class ConnectorResilienceTests
         var (status, description) = await client.WaitForCloseAsync(ct);
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, status);
         Assert.Contains("65536", description, StringComparison.Ordinal);
-        await WaitUntilAsync(() => metrics.Total("brokerchat.connector.connections.closed", "message_too_big") == 1, ct);
+        await Wait.UntilAsync(() => metrics.Total("brokerchat.connector.connections.closed", "message_too_big") == 1, ct);
     }
 
     [Fact(Timeout = Timeout)]
@@ -141,7 +141,7 @@ public sealed class ConnectorResilienceTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await RefusedStatusAsync(host.ClientUrl("caps", "carol"), ct));
 
         await a1.CloseAsync();
-        await WaitUntilAsync(() => host.Services.GetRequiredService<ConnectionLimiter>().Total == 2, ct);
+        await Wait.UntilAsync(() => host.Services.GetRequiredService<ConnectionLimiter>().Total == 2, ct);
         await using var c1 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "carol"), cancellationToken: ct);
         Assert.Equal(1, metrics.Total("brokerchat.connector.connections.rejected", "max_per_user"));
         Assert.Equal(1, metrics.Total("brokerchat.connector.connections.rejected", "max_connections"));
@@ -251,7 +251,7 @@ public sealed class ConnectorResilienceTests
         await using var stalled = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "stalled"), s => s.ReceiveBufferSize = 4096, read: false, cancellationToken: ct);
         await healthy.JoinGroupAsync("room", ct);
         await stalled.SendRawAsync("""{"type":"joinGroup","group":"room"}""", ct);
-        await WaitUntilAsync(() => connections.GroupMembers("stall", "room").Length == 2, ct);
+        await Wait.UntilAsync(() => connections.GroupMembers("stall", "room").Length == 2, ct);
 
         var payload = new string('x', 8 * 1024);
         var latencies = new List<double>();
@@ -419,7 +419,7 @@ public sealed class ConnectorResilienceTests
                 await c.SendTextAsync($$"""{"type":"joinGroup","group":"room-{{i % 7}}"}""", ct);
                 await c.SendTextAsync("""{"type":"sendToGroup","group":"room","data":1,"ackId":999}""", ct);
             }));
-            await WaitUntilAsync(() => connections.Count == clients.Length + silent.Length, ct);
+            await Wait.UntilAsync(() => connections.Count == clients.Length + silent.Length, ct);
 
             for (var i = 0; i < clients.Length; i++)
             {
@@ -432,11 +432,11 @@ public sealed class ConnectorResilienceTests
             }
 
             // The silent ones are found by the client timeout; they do not answer the close, so the close timeout aborts them.
-            await WaitUntilAsync(() => connections.Count == silent.Length, ct);
+            await Wait.UntilAsync(() => connections.Count == silent.Length, ct);
             clock.Advance(TimeSpan.FromSeconds(31));
-            await WaitUntilAsync(() => connections.All.All(c => c.IsClosing), ct);
+            await Wait.UntilAsync(() => connections.All.All(c => c.IsClosing), ct);
             clock.Advance(TimeSpan.FromSeconds(6));
-            await WaitUntilAsync(() => connections.Count == 0 && connections.ActiveHandlers == 0, ct);
+            await Wait.UntilAsync(() => connections.Count == 0 && connections.ActiveHandlers == 0, ct);
             foreach (var client in silent)
             {
                 await client.DisposeAsync();
@@ -448,7 +448,7 @@ public sealed class ConnectorResilienceTests
         Assert.Equal(0, connections.ActiveHandlers);
         Assert.Equal(0, limiter.Total);
         Assert.Equal(0, limiter.TrackedKeys);
-        await WaitUntilAsync(() => capacity.Pending == 0, ct);
+        await Wait.UntilAsync(() => capacity.Pending == 0, ct);
     }
 
     private static Task<BrokerChatHost> StartAsync(FakeTimeProvider clock, Dictionary<string, string>? settings = null) =>
@@ -481,6 +481,4 @@ public sealed class ConnectorResilienceTests
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, invoker, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct));
         return socket.HttpStatusCode;
     }
-
-    private static Task WaitUntilAsync(Func<bool> condition, CancellationToken ct) => Wait.UntilAsync(condition, ct);
 }

@@ -11,13 +11,13 @@ public sealed class WebSocketFramingTests
     private static readonly byte[] MaskKey = [0x37, 0xFA, 0x21, 0x3D];
 
     [Fact]
-    public async Task MessageSplitAtAnyByteIsUnmaskedAndReassembledExactly()
+    public void MessageSplitAtAnyByteIsUnmaskedAndReassembledExactly()
     {
         var text = string.Concat(Enumerable.Range(0, 40).Select(i => $"é{i}·"));
         var frame = ClientFrame(0x81, Encoding.UTF8.GetBytes(text));
         for (var split = 1; split < frame.Length; split++)
         {
-            var messages = await ReceiveAsync([frame[..split], frame[split..]]);
+            var messages = Receive([frame[..split], frame[split..]]);
             Assert.Equal(WebSocketReceiveKind.Text, messages[0].Kind);
             Assert.Equal(text, Encoding.UTF8.GetString(messages[0].Payload));
             messages[0].Return();
@@ -25,26 +25,26 @@ public sealed class WebSocketFramingTests
     }
 
     [Fact]
-    public async Task FragmentsWhoseLengthsShiftTheMaskPhaseJoinIntoOneMessage()
+    public void FragmentsWhoseLengthsShiftTheMaskPhaseJoinIntoOneMessage()
     {
         var payload = Enumerable.Range(0, 23).Select(i => (byte)('a' + i)).ToArray();
         byte[] frames = [.. ClientFrame(0x01, payload[..1]), .. ClientFrame(0x00, payload[1..3]), .. ClientFrame(0x00, payload[3..6]), .. ClientFrame(0x80, payload[6..])];
 
-        var messages = await ReceiveAsync([frames]);
+        var messages = Receive([frames]);
 
         Assert.Equal([WebSocketReceiveKind.Text, WebSocketReceiveKind.EndOfStream], messages.Select(m => m.Kind));
         Assert.Equal(payload, messages[0].Payload.ToArray());
     }
 
     [Fact]
-    public async Task DeclaredLengthOverTheLimitFailsWith1009BeforeAnyPayloadArrives()
+    public void DeclaredLengthOverTheLimitFailsWith1009BeforeAnyPayloadArrives()
     {
         var header = new byte[14];
         header[0] = 0x82;
         header[1] = 0x80 | 127;
         BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), ulong.MaxValue); // also must not overflow
 
-        var messages = await ReceiveAsync([header]);
+        var messages = Receive([header]);
 
         Assert.Equal(WebSocketReceiveKind.Failed, messages[0].Kind);
         Assert.Equal(WebSocketCloseCodes.MessageTooBig, messages[0].CloseCode);
@@ -52,12 +52,12 @@ public sealed class WebSocketFramingTests
     }
 
     [Fact]
-    public async Task FragmentsThatTogetherExceedTheLimitFailWith1009()
+    public void FragmentsThatTogetherExceedTheLimitFailWith1009()
     {
         var half = new byte[(Limit / 2) + 1];
         byte[] frames = [.. ClientFrame(0x02, half), .. ClientFrame(0x80, half)];
 
-        var messages = await ReceiveAsync([frames]);
+        var messages = Receive([frames]);
 
         Assert.Equal(WebSocketCloseCodes.MessageTooBig, messages[0].CloseCode);
     }
@@ -66,28 +66,28 @@ public sealed class WebSocketFramingTests
     [InlineData(new byte[] { 0x03 }, WebSocketCloseCodes.ProtocolError)] // one byte: no room for a code
     [InlineData(new byte[] { 0x03, 0xED }, WebSocketCloseCodes.ProtocolError)] // 1005 may not be sent
     [InlineData(new byte[] { 0x03, 0xE8, 0xC3, 0x28 }, WebSocketCloseCodes.InvalidPayloadData)] // reason not UTF-8
-    public async Task InvalidCloseFramesFail(byte[] payload, ushort expected)
+    public void InvalidCloseFramesFail(byte[] payload, ushort expected)
     {
-        var messages = await ReceiveAsync([ClientFrame(0x88, payload)]);
+        var messages = Receive([ClientFrame(0x88, payload)]);
 
         Assert.Equal(WebSocketReceiveKind.Failed, messages[0].Kind);
         Assert.Equal(expected, messages[0].CloseCode);
     }
 
     [Fact]
-    public async Task CloseFrameCarriesItsCodeAndReason()
+    public void CloseFrameCarriesItsCodeAndReason()
     {
-        var messages = await ReceiveAsync([ClientFrame(0x88, [0x0F, 0xA0, .. "bye"u8])]);
+        var messages = Receive([ClientFrame(0x88, [0x0F, 0xA0, .. "bye"u8])]);
 
         Assert.Equal((WebSocketReceiveKind.Close, (ushort)4000, "bye"), (messages[0].Kind, messages[0].CloseCode, messages[0].Reason));
     }
 
     [Fact]
-    public async Task EmptyMessagesAndPingsComeBackAsTheyWereSent()
+    public void EmptyMessagesAndPingsComeBackAsTheyWereSent()
     {
         byte[] frames = [.. ClientFrame(0x81, []), .. ClientFrame(0x89, "x"u8.ToArray()), .. ClientFrame(0x8A, [])];
 
-        var messages = await ReceiveAsync([frames]);
+        var messages = Receive([frames]);
 
         Assert.Equal([WebSocketReceiveKind.Text, WebSocketReceiveKind.Ping, WebSocketReceiveKind.Pong], messages.Select(m => m.Kind).Take(3));
         Assert.Equal(0, messages[0].Length);
@@ -95,11 +95,11 @@ public sealed class WebSocketFramingTests
     }
 
     [Fact]
-    public async Task EndOfStreamInTheMiddleOfAFrameIsReported()
+    public void EndOfStreamInTheMiddleOfAFrameIsReported()
     {
         var frame = ClientFrame(0x81, "{\"type\":\"ping\"}"u8.ToArray());
 
-        var messages = await ReceiveAsync([frame[..5]]);
+        var messages = Receive([frame[..5]]);
 
         Assert.Equal(WebSocketReceiveKind.EndOfStream, messages[0].Kind);
     }
@@ -172,7 +172,7 @@ public sealed class WebSocketFramingTests
     /// Feeds <paramref name="chunks"/> to a receiver one at a time, as reads from a pipe would arrive (unconsumed
     /// bytes stay in front of the next chunk), then ends the stream; returns what the receiver found.
     /// </summary>
-    private static Task<List<WebSocketMessage>> ReceiveAsync(IEnumerable<byte[]> chunks)
+    private static List<WebSocketMessage> Receive(IEnumerable<byte[]> chunks)
     {
         using var receiver = new WebSocketReceiver(Limit);
         var messages = new List<WebSocketMessage>();
@@ -185,7 +185,7 @@ public sealed class WebSocketFramingTests
                 messages.Add(message);
                 if (message.Kind is WebSocketReceiveKind.Failed or WebSocketReceiveKind.Close)
                 {
-                    return Task.FromResult(messages);
+                    return messages;
                 }
             }
 
@@ -193,7 +193,7 @@ public sealed class WebSocketFramingTests
         }
 
         messages.Add(new WebSocketMessage(WebSocketReceiveKind.EndOfStream));
-        return Task.FromResult(messages);
+        return messages;
     }
 
     private static byte[] ClientFrame(byte first, byte[] payload)
