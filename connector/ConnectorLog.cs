@@ -37,4 +37,16 @@ internal static partial class ConnectorLog
 
     [LoggerMessage(210, LogLevel.Information, "Closing {Count} client connections for shutdown.", EventName = "ClosingForShutdown")]
     public static partial void ClosingForShutdown(ILogger logger, int count);
+
+    [LoggerMessage(220, LogLevel.Debug, "Outbound record {Partition}@{Offset} repeats message {MessageId}; not delivered again", EventName = "DuplicateDelivery")]
+    public static partial void DuplicateDelivery(ILogger logger, string messageId, int partition, long offset);
+
+    [LoggerMessage(221, LogLevel.Debug, "Connection {ConnectionId} lost its transport; its session is kept for recovery", EventName = "SessionDetached")]
+    public static partial void SessionDetached(ILogger logger, string connectionId);
+
+    [LoggerMessage(222, LogLevel.Debug, "Session {ConnectionId} resumed ({From})", EventName = "SessionResumed")]
+    public static partial void SessionResumed(ILogger logger, string connectionId, string from);
+
+    [LoggerMessage(223, LogLevel.Information, "Session {ConnectionId} cannot be resumed: {Reason}", EventName = "RecoveryRefused")]
+    public static partial void RecoveryRefused(ILogger logger, string connectionId, string reason);
 }

@@ -34,6 +34,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _bytesOut;
     private readonly Counter<long> _requestsRejected;
     private readonly Counter<long> _heartbeatTimeouts;
+    private readonly Counter<long> _resumed;
 
     /// <summary>Creates the instruments.</summary>
     internal ConnectorMetrics(IMeterFactory meterFactory, ConnectionIndex connections, InboundCapacity capacity)
@@ -51,6 +52,7 @@ public sealed class ConnectorMetrics : IDisposable
         _bytesOut = _meter.CreateCounter<long>("brokerchat.connector.bytes.out", "By");
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
+        _resumed = _meter.CreateCounter<long>("brokerchat.connector.sessions.resumed", "{session}", "Reliable sessions resumed after a dropped connection (from = local or token).");
     }
 
     internal void Opened() => _opened.Add(1);
@@ -74,6 +76,8 @@ public sealed class ConnectorMetrics : IDisposable
     internal void RequestRejected(string reason) => _requestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
+
+    internal void Resumed(string from) => _resumed.Add(1, new KeyValuePair<string, object?>("from", from));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -114,4 +114,61 @@ public sealed class ConnectorOptions
 
     /// <summary>How long a graceful shutdown waits for clients to close and outbound queues to drain. The default is 10 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Unacknowledged messages one reliable connection may hold (sent, or waiting while the client is away); beyond it
+    /// the session ends with 1008, as Azure Web PubSub does. The default is 1,000.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ReliableBufferMessages { get; set; } = 1000;
+
+    /// <summary>Bytes of unacknowledged messages one reliable connection may hold. The default is 16 MiB.</summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long ReliableBufferBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How long a reliable session whose connection dropped is kept on this connector for its client to resume it
+    /// (with everything it did not acknowledge). The Web PubSub clients try for 30 s. The default is 60 s.
+    /// </summary>
+    public TimeSpan SessionRetention { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Messages of one room (hub + group) each connector keeps from the outbound stream, so that a session whose
+    /// connector died can be resumed on another one. The default is 1,000.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RoomHistoryMessages { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a message stays in its room's history: the longest gap a session resumed on another connector can
+    /// bridge. The default is 5 minutes.
+    /// </summary>
+    public TimeSpan RoomHistoryAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Bytes all room histories of a connector may hold together; the oldest messages go first. The default is 256 MiB.</summary>
+    [Range(0, long.MaxValue)]
+    public long RoomHistoryBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Rooms a connector keeps a history for; the room quiet for longest goes first. The default is 100,000.</summary>
+    [Range(1, 100_000_000)]
+    public int RoomHistoryRooms { get; set; } = 100_000;
+
+    /// <summary>Lifetime of reconnection tokens. The default is 7 days, as Azure Web PubSub's.</summary>
+    public TimeSpan ReconnectionTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// A reliable connection is sent a fresh reconnection token (a <c>connected</c> message with its own id) at least
+    /// every this many messages, so a resume never needs more history than that. The default is 100.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ReconnectionTokenRefreshMessages { get; set; } = 100;
+
+    /// <summary>... and at least this often while messages arrive (and once per half room-history age while none do). The default is 10 s.</summary>
+    public TimeSpan ReconnectionTokenRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long resuming a session from its token may wait for this connector to read the outbound stream as far as
+    /// the connector the session came from did. The default is 5 s.
+    /// </summary>
+    public TimeSpan RecoveryCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

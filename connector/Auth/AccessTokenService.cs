@@ -64,6 +64,9 @@ public sealed class AccessTokenService
         return keys;
     }
 
+    /// <summary>The keys tokens are checked with, as UTF-8 bytes; the first signs.</summary>
+    internal IReadOnlyList<byte[]> Keys => _keys;
+
     /// <summary>True when no key is configured and tokens are signed with a key made at startup.</summary>
     public bool IsEphemeralKey { get; }
 

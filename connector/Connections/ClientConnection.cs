@@ -9,6 +9,19 @@ using BrokerChat.Connector.WebSockets;
 
 namespace BrokerChat.Connector.Connections;
 
+/// <summary>What a close does to a reliable session.</summary>
+internal enum SessionOnClose
+{
+    /// <summary>The session ends with the connection.</summary>
+    End,
+
+    /// <summary>The transport was lost: the session keeps numbering and holding messages for its client to resume it.</summary>
+    Keep,
+
+    /// <summary>Unsent messages are written before the close frame; the client resumes elsewhere.</summary>
+    Flush,
+}
+
 /// <summary>
 /// The state of one client connection: identity, group memberships, the bounded outbound queue, pending acks, and
 /// how it is closing. Any thread may queue frames or ask it to close. There is no send loop waiting while the
@@ -38,6 +51,8 @@ internal sealed class ClientConnection : IDisposable
     private readonly int _maxQueuedMessages;
     private readonly int _maxQueuedBytes;
     private readonly TimeProvider _clock;
+    private readonly WebSocketOpcode _frameOpcode;
+    private readonly ReliableStream? _stream;
 
     // Outbound queue: a ring buffer guarded by _gate, grown on demand up to _maxQueuedMessages.
     private OutboundFrame[]? _ring;
@@ -70,10 +85,16 @@ internal sealed class ClientConnection : IDisposable
     private double _overLimit;
     private long _lastRefill;
     private long _closingSince;
+    private long _detachedSince;
+    private SessionOnClose _sessionOnClose;
+    private bool _sessionEnded;
 
-    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, string? subprotocol = ClientConnectionHandler.JsonSubprotocol)
+    public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, ClientProtocol? protocol = null, ReliableStream? stream = null)
     {
-        Subprotocol = subprotocol;
+        Protocol = protocol ?? ClientProtocol.Json;
+        Subprotocol = Protocol.Name;
+        _frameOpcode = Protocol.Encoding == ProtocolEncoding.MessagePack ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
+        _stream = Protocol.IsReliable ? stream ?? new ReliableStream(1000, 16 * 1024 * 1024) : null;
         _clock = timeProvider ?? TimeProvider.System;
         var now = _clock.GetTimestamp();
         _lastReceived = now;
@@ -97,17 +118,57 @@ internal sealed class ClientConnection : IDisposable
 
     public string[] Roles { get; }
 
+    /// <summary>The subprotocol spoken on this connection.</summary>
+    public ClientProtocol Protocol { get; }
+
     /// <summary>The subprotocol agreed in the handshake (echoed to the client), or null when none was offered.</summary>
-    public string? Subprotocol { get; }
+    public string? Subprotocol { get; init; }
 
     /// <summary>
-    /// A simple WebSocket client (it did not choose <c>json.webpubsub.azure.v1</c>): it gets messages as raw frames and
-    /// no JSON protocol frames at all, and its frames become <c>message</c> events.
+    /// A simple WebSocket client (it chose no PubSub subprotocol): it gets messages as raw frames and no protocol
+    /// frames at all, and its frames become <c>message</c> events.
     /// </summary>
-    public bool IsSimple => !string.Equals(Subprotocol, ClientConnectionHandler.JsonSubprotocol, StringComparison.Ordinal);
+    public bool IsSimple => Protocol.IsSimple;
 
-    /// <summary>The client asked to resume an earlier connection (<c>awps_connection_id</c>); it is refused with 1008.</summary>
-    public bool RecoveryRequested { get; init; }
+    /// <summary>How the handshake decided to serve a recovery request; taken by the connection's start.</summary>
+    public ResumeRequest? Resume { get; set; }
+
+    /// <summary>Whether messages carry sequence ids and the session survives a dropped transport.</summary>
+    public bool IsReliable => _stream is not null;
+
+    /// <summary>Writes this connection's protocol frames (not for simple clients).</summary>
+    public FrameWriter Writer => Protocol.Writer ?? throw new InvalidOperationException("Simple WebSocket clients get no protocol frames.");
+
+    /// <summary>
+    /// Per outbound partition, the first offset this session may be sent (set when it was resumed on this connector
+    /// from a reconnection token: everything before was delivered by the connector it came from); null otherwise.
+    /// Read and written by the delivery dispatcher only.
+    /// </summary>
+    public long[]? DeliveryFloor { get; set; }
+
+    /// <summary>
+    /// Reconnection-token bookkeeping of the delivery dispatcher (which alone reads and writes it): the partition
+    /// the messages after the client's latest token come from (-1: none yet), how many came, and when the token was made.
+    /// </summary>
+    public (int Partition, int Messages, long IssuedAt) TokenMark { get; set; } = (-1, 0, 0);
+
+    /// <summary>Whether the session lost its transport and waits for the client to resume it.</summary>
+    public bool IsDetached => Volatile.Read(ref _detachedSince) != 0;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of when the transport was lost (valid while <see cref="IsDetached"/>).</summary>
+    public long DetachedSince => Volatile.Read(ref _detachedSince);
+
+    /// <summary>Whether the session ended for good while detached (its replay buffer overflowed); it must be removed.</summary>
+    public bool SessionEnded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessionEnded;
+            }
+        }
+    }
 
     /// <summary>The client's address, for the per-address limit.</summary>
     public IPAddress? Address { get; }
@@ -208,7 +269,124 @@ internal sealed class ClientConnection : IDisposable
     /// Queues a text message without ever waiting. A client whose queue is full is too slow: it is disconnected, so
     /// that it cannot hold memory or delay anyone else.
     /// </summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new OutboundFrame(frame, WebSocketOpcode.Text));
+    public bool TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new OutboundFrame(frame, _frameOpcode));
+
+    /// <summary>
+    /// Queues a data message (a shared <see cref="FrameWriter.Message"/> frame). On a reliable connection it is given the
+    /// next sequence id and kept until acknowledged, even while the session waits for its client to come back;
+    /// <paramref name="tokenBefore"/>, when set, is a token refresh written just before it. When the unacknowledged
+    /// messages would exceed their bound the session ends (close 1008): the client cannot be given a complete stream.
+    /// </summary>
+    public bool TryEnqueueMessage(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore = default)
+    {
+        if (_stream is null)
+        {
+            return TryEnqueue(frame);
+        }
+
+        var start = false;
+        var overflow = false;
+        lock (_gate)
+        {
+            if (_sessionEnded || (_closing != 0 && _sessionOnClose != SessionOnClose.Keep))
+            {
+                return false;
+            }
+
+            if (!_stream.Fits(frame.Length))
+            {
+                if (_detachedSince != 0)
+                {
+                    // Nobody to tell: the session just ends, and the client's recovery attempt will get 1008.
+                    _sessionEnded = true;
+                    _stream.Clear();
+                    return false;
+                }
+
+                overflow = true;
+            }
+            else
+            {
+                if (!tokenBefore.IsEmpty)
+                {
+                    _stream.AppendFrame(tokenBefore);
+                }
+
+                _stream.AppendMessage(frame);
+                start = StartDrainIfNeeded();
+            }
+        }
+
+        if (overflow)
+        {
+            Close(WebSocketCloseStatus.PolicyViolation, $"The client did not acknowledge its messages: more than {_stream.MaxMessages} messages or {_stream.MaxBytes} bytes are waiting.", discardQueued: true, kind: "reliable_overflow");
+            return false;
+        }
+
+        if (start)
+        {
+            _ = DrainAsync();
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a frame that must reach the client in order with the data messages (a reconnection-token refresh).</summary>
+    public void EnqueueInOrder(ReadOnlyMemory<byte> frame)
+    {
+        if (_stream is null)
+        {
+            TryEnqueue(frame);
+            return;
+        }
+
+        bool start;
+        lock (_gate)
+        {
+            if (_sessionEnded)
+            {
+                return;
+            }
+
+            _stream.AppendFrame(frame);
+            start = StartDrainIfNeeded();
+        }
+
+        if (start)
+        {
+            _ = DrainAsync();
+        }
+    }
+
+    /// <summary>The client's <c>sequenceAck</c>: it has every message up to <paramref name="sequenceId"/>.</summary>
+    public void Acknowledge(ulong sequenceId)
+    {
+        lock (_gate)
+        {
+            _stream?.Acknowledge(sequenceId);
+        }
+    }
+
+    /// <summary>The last sequence id given out, and the unacknowledged messages held (0s on unreliable connections).</summary>
+    public (ulong LastSequenceId, int Unacknowledged) SequenceState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stream is null ? (0, 0) : (_stream.LastSequenceId, _stream.Messages);
+            }
+        }
+    }
+
+    /// <summary>Numbers this session's messages on from <paramref name="lastSequenceId"/> (a session resumed from a token).</summary>
+    public void ResumeSequence(ulong lastSequenceId)
+    {
+        lock (_gate)
+        {
+            _stream?.Resume(lastSequenceId);
+        }
+    }
 
     /// <summary>Queues a message for a simple client: the payload as it is, in a binary or a text frame.</summary>
     public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
@@ -230,6 +408,9 @@ internal sealed class ClientConnection : IDisposable
         bool start;
         lock (_gate)
         {
+            var now = _clock.GetTimestamp();
+            _lastReceived = now;
+            _lastSent = now;
             _output = output;
             _transport = transport;
             _abortTransport = abortTransport;
@@ -287,7 +468,12 @@ internal sealed class ClientConnection : IDisposable
     /// Starts a server-side close: a <c>disconnected</c> system message with <paramref name="reason"/>, then a close
     /// frame. With <paramref name="discardQueued"/> frames still queued are dropped rather than sent first.
     /// </summary>
-    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null)
+    /// <remarks>
+    /// <paramref name="session"/> says what becomes of a reliable session: it ends (the default, for closes the client
+    /// must not recover from), it is kept for the client to resume (the transport was lost), or its unsent messages
+    /// are written before the close (a shutdown, after which the client resumes elsewhere).
+    /// </remarks>
+    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null, SessionOnClose session = SessionOnClose.End)
     {
         bool start;
         lock (_gate)
@@ -302,9 +488,10 @@ internal sealed class ClientConnection : IDisposable
             Volatile.Write(ref _closingSince, _clock.GetTimestamp());
             Volatile.Write(ref _closing, 1);
             CloseKind = kind;
+            _sessionOnClose = session;
             _closeStatus = status;
             _closeReason = Truncate(reason);
-            _disconnectedFrame = sendDisconnected && !IsSimple ? JsonFrameWriter.Disconnected(reason) : null;
+            _disconnectedFrame = sendDisconnected && !IsSimple ? Writer.Disconnected(reason) : null;
             if (discardQueued)
             {
                 _discardQueued = true;
@@ -339,7 +526,7 @@ internal sealed class ClientConnection : IDisposable
             aborted = _aborted;
         }
 
-        Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false, kind: "abort");
+        Close(WebSocketCloseStatus.EndpointUnavailable, "Aborted.", discardQueued: true, sendDisconnected: false, kind: "abort", session: SessionOnClose.Keep);
         lock (_gate)
         {
             _discardQueued = true;
@@ -370,6 +557,82 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Keeps the session after its transport ended in a way the client may recover from (the socket dropped, or the
+    /// client closed with a code other than 1000): the connection stays in its groups and keeps numbering and
+    /// holding messages, with no transport, until <see cref="TryResume"/> or the session expires. Called by the
+    /// connection's life method once the drain ended; false when the session cannot be kept.
+    /// </summary>
+    public bool TryDetach()
+    {
+        CancellationTokenSource? aborted;
+        lock (_gate)
+        {
+            if (_stream is null || _sessionEnded || _draining)
+            {
+                return false;
+            }
+
+            _output = null;
+            _transport = null;
+            _abortTransport = null;
+            aborted = _aborted;
+            _aborted = null;
+            _isAborted = false;
+            Volatile.Write(ref _closing, 0);
+            _closeWritten = false;
+            _receiveEnded = false;
+            _discardQueued = false;
+            _disconnectedFrame = null;
+            _closeStatus = WebSocketCloseStatus.NormalClosure;
+            _closeReason = "";
+            CloseKind = null;
+            _sessionOnClose = SessionOnClose.End;
+            DropQueued();
+            _pendingAcks = null;
+            _stream.Rewind();
+            Volatile.Write(ref _detachedSince, Math.Max(1, _clock.GetTimestamp()));
+        }
+
+        aborted?.Dispose();
+        return true;
+    }
+
+    /// <summary>
+    /// Claims a detached session for a client that came back; false when it is not detached (still attached, already
+    /// claimed) or has ended. The caller then attaches the new transport, and everything unacknowledged is replayed.
+    /// </summary>
+    public bool TryResume()
+    {
+        lock (_gate)
+        {
+            if (_sessionEnded || _detachedSince == 0)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _detachedSince, 0);
+            return true;
+        }
+    }
+
+    /// <summary>Ends a detached session whose client did not come back within <paramref name="retention"/> ticks; true when it ended.</summary>
+    public bool TryExpire(long now, long retention)
+    {
+        lock (_gate)
+        {
+            if (_detachedSince == 0 || (!_sessionEnded && now - _detachedSince < retention))
+            {
+                return false;
+            }
+
+            _sessionEnded = true;
+            Volatile.Write(ref _detachedSince, 0);
+            _stream?.Clear();
+            return true;
+        }
+    }
+
     /// <summary>Completes once no drain is writing: after a close, the close frame has been written (or writing failed).</summary>
     public Task WhenDrainedAsync()
     {
@@ -382,7 +645,7 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Claims the writer for a new drain when there is something to write and no drain running. Under <see cref="_gate"/>.</summary>
     private bool StartDrainIfNeeded()
     {
-        if (_draining || _output is null || _isAborted || (_count == 0 && (_closing == 0 || _closeWritten)))
+        if (_draining || _output is null || _isAborted || (_count == 0 && !StreamPending && (_closing == 0 || _closeWritten)))
         {
             return false;
         }
@@ -405,9 +668,9 @@ internal sealed class ClientConnection : IDisposable
             {
                 var unflushed = 0;
                 var sent = 0;
-                while (TryDequeue(out var frame))
+                while (TryDequeue(out var frame, out var sequenceId))
                 {
-                    unflushed += Write(output, frame.Opcode, frame.Payload.Span);
+                    unflushed += sequenceId == 0 ? Write(output, frame.Opcode, frame.Payload.Span) : WriteSequenced(output, Writer, sequenceId, frame.Payload.Span);
                     if (frame.Opcode is WebSocketOpcode.Text or WebSocketOpcode.Binary)
                     {
                         FrameSent?.Invoke(frame.Payload.Length);
@@ -432,7 +695,7 @@ internal sealed class ClientConnection : IDisposable
                 string reason;
                 lock (_gate)
                 {
-                    if (_count > 0)
+                    if (_count > 0 || StreamPending)
                     {
                         continue; // queued while the flush ran
                     }
@@ -451,7 +714,7 @@ internal sealed class ClientConnection : IDisposable
 
                 if (disconnected is not null)
                 {
-                    Write(output, WebSocketOpcode.Text, disconnected);
+                    Write(output, _frameOpcode, disconnected);
                 }
 
                 WriteClose(output, status, reason);
@@ -479,12 +742,36 @@ internal sealed class ClientConnection : IDisposable
         ended?.TrySetResult(); // continuations run asynchronously: not under the lock
     }
 
-    private bool TryDequeue(out OutboundFrame frame)
+    /// <summary>Reliable messages are waiting to be written, and may be. Under <see cref="_gate"/>.</summary>
+    private bool StreamPending => _stream is { HasUnsent: true } && !_discardQueued && !_closeWritten
+        && (_closing == 0 || _sessionOnClose == SessionOnClose.Flush);
+
+    /// <summary>Whether the session may be kept for its client to resume once the transport is gone.</summary>
+    public bool IsRecoverable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stream is not null && !_sessionEnded && (_closing == 0 || _sessionOnClose == SessionOnClose.Keep);
+            }
+        }
+    }
+
+    /// <summary>The next frame to write: queued control frames first, then the reliable stream in order.</summary>
+    private bool TryDequeue(out OutboundFrame frame, out ulong sequenceId)
     {
         lock (_gate)
         {
+            sequenceId = 0;
             if (_count == 0 || _discardQueued)
             {
+                if (StreamPending && _stream!.TryTakeUnsent(out sequenceId, out var payload))
+                {
+                    frame = new OutboundFrame(payload, _frameOpcode);
+                    return true;
+                }
+
                 frame = default;
                 return false;
             }
@@ -541,6 +828,20 @@ internal sealed class ClientConnection : IDisposable
         output.Advance(headerLength);
         output.Write(payload);
         return headerLength + payload.Length;
+    }
+
+    /// <summary>Writes a shared message frame with this recipient's sequence id put in front; returns the bytes written.</summary>
+    private static int WriteSequenced(PipeWriter output, FrameWriter writer, ulong sequenceId, ReadOnlySpan<byte> frame)
+    {
+        Span<byte> prefix = stackalloc byte[FrameWriter.MaxSequencePrefixLength];
+        var prefixLength = writer.WriteSequencePrefix(prefix, sequenceId, frame[0]);
+        var length = prefixLength + frame.Length - 1;
+        var header = output.GetSpan(WebSocketFrameHeader.MaxLength);
+        var headerLength = WebSocketFrameHeader.WriteServerHeader(header, writer is MessagePackFrameWriter ? WebSocketOpcode.Binary : WebSocketOpcode.Text, length);
+        output.Advance(headerLength);
+        output.Write(prefix[..prefixLength]);
+        output.Write(frame[1..]);
+        return headerLength + length;
     }
 
     private static void WriteClose(PipeWriter output, ushort status, string reason)

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Kafka;
 using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Connector.WebSockets;
 using BrokerChat.Contracts.Names;
@@ -30,22 +31,25 @@ internal sealed class ClientConnectionHandler(
     ConnectionLimiter limiter,
     AccessTokenService tokens,
     InboundPublisher publisher,
+    ReliableSessions sessions,
+    ReconnectionTokens reconnectionTokens,
+    DeliveryDispatcher dispatcher,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<ClientConnectionHandler> logger)
 {
-    /// <summary>The JSON PubSub subprotocol.</summary>
-    public const string JsonSubprotocol = "json.webpubsub.azure.v1";
-
     /// <summary>The query parameter of a reconnection that asks to resume an earlier connection.</summary>
     private const string RecoveryConnectionIdParameter = "awps_connection_id";
+
+    /// <summary>The query parameter carrying the reconnection token of the connection to resume.</summary>
+    private const string ReconnectionTokenParameter = "awps_reconnection_token";
 
     private readonly ConnectorOptions _options = options.Value;
     private readonly Action<int> _frameSent = metrics.FrameOut;
 
-    /// <summary>What the upgrade request asks for, however it arrived; <paramref name="IsRecovery"/> when it carries <c>awps_connection_id</c>.</summary>
-    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, bool IsRecovery);
+    /// <summary>What the upgrade request asks for, however it arrived; <paramref name="RecoveryConnectionId"/> is set when it asks to resume a session.</summary>
+    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken);
 
     /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
     private readonly record struct Refusal(int Status, string Metric, string Reason);
@@ -82,7 +86,8 @@ internal sealed class ClientConnectionHandler(
         var key = head["Sec-WebSocket-Key"];
         var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
         var request = new UpgradeRequest(hub, head.QueryValue("access_token"), head["Authorization"],
-            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address, head.QueryValues.ContainsKey(RecoveryConnectionIdParameter));
+            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
+            head.QueryValue(RecoveryConnectionIdParameter), head.QueryValue(ReconnectionTokenParameter));
         var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
         if (connection is null)
         {
@@ -117,7 +122,8 @@ internal sealed class ClientConnectionHandler(
         }
 
         var request = new UpgradeRequest(hub, context.Request.Query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
-            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress, context.Request.Query.ContainsKey(RecoveryConnectionIdParameter));
+            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress,
+            context.Request.Query[RecoveryConnectionIdParameter].FirstOrDefault(), context.Request.Query[ReconnectionTokenParameter].FirstOrDefault());
         var groups = Array.Empty<string>();
         var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
         if (connection is null)
@@ -156,7 +162,7 @@ internal sealed class ClientConnectionHandler(
         }
         catch
         {
-            Release(connection);
+            Abandon(connection);
             throw;
         }
 
@@ -187,8 +193,10 @@ internal sealed class ClientConnectionHandler(
         problem is { } p ? new Refusal(p.Status, "bad_request", p.Reason) : null;
 
     /// <summary>
-    /// Checks the hub, the access token and the subprotocol, then takes a connection slot and creates the connection;
-    /// null when refused. <paramref name="groups"/> are the groups the token joins at connect.
+    /// Checks the hub, the access token (or, for a recovery, the reconnection token) and the subprotocol, then takes a
+    /// connection slot and creates the connection; null when refused. <paramref name="groups"/> are the groups the
+    /// token joins at connect. A recovery that cannot be honoured is admitted all the same and closed with 1008
+    /// once upgraded, which tells the client to connect afresh rather than retry.
     /// </summary>
     private ClientConnection? Admit(UpgradeRequest request, out Refusal? refusal, out string[] groups)
     {
@@ -201,29 +209,39 @@ internal sealed class ClientConnectionHandler(
         }
 
         var hub = HubNames.Normalize(request.Hub);
-        var client = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure);
-        if (client is null)
+        var protocol = ClientProtocol.Choose(request.Protocols, out var unsupported);
+        if (protocol is null)
         {
-            refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
+            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer one of {string.Join(", ", ClientProtocol.PubSub.Select(p => p.Name))}, or none for a simple WebSocket client.");
             return null;
         }
 
-        // json.webpubsub.azure.v1 when offered; other Web PubSub subprotocols are refused rather than mistaken for a
-        // simple client; anything else (or nothing) is a simple WebSocket client, and its first offer is echoed
-        // because browsers fail a handshake whose offer is not answered.
-        string? subprotocol;
-        if (request.Protocols.Any(p => string.Equals(p, JsonSubprotocol, StringComparison.OrdinalIgnoreCase)))
+        // A simple client's first offer is echoed, because browsers fail a handshake whose offer is not answered.
+        var subprotocol = protocol.IsSimple ? request.Protocols.FirstOrDefault() : protocol.Name;
+        ResumeRequest? resume = null;
+        ClientIdentity client;
+        if (request.RecoveryConnectionId is { } resumeId)
         {
-            subprotocol = JsonSubprotocol;
-        }
-        else if (request.Protocols.FirstOrDefault(p => p.EndsWith(".webpubsub.azure.v1", StringComparison.OrdinalIgnoreCase)) is { } unsupported)
-        {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer {JsonSubprotocol}, or none for a simple WebSocket client.");
-            return null;
+            // The access token is not checked (the client appends to its first URL, whose token may have expired):
+            // the reconnection token proves the session.
+            resume = PlanResume(resumeId, request.ReconnectionToken, hub, protocol, out var existing);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            client = resume.State is { } state ? new ClientIdentity(state.UserId, state.Roles, []) : new ClientIdentity(null, [], []);
         }
         else
         {
-            subprotocol = request.Protocols.FirstOrDefault();
+            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure);
+            if (identity is null)
+            {
+                refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
+                return null;
+            }
+
+            client = identity;
         }
 
         refusal = limiter.TryAcquire(client.UserId, request.Address) switch
@@ -240,16 +258,74 @@ internal sealed class ClientConnectionHandler(
 
         groups = client.Groups;
         connections.HandlerStarted();
-        return new ClientConnection(ConnectorIdentity.NewConnectionId(), hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, subprotocol)
+        var id = resume is { State: not null, Kind: not ResumeKind.Refused } ? resume.State.ConnectionId : ConnectorIdentity.NewConnectionId();
+        return new ClientConnection(id, hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, protocol,
+            protocol.IsReliable ? new ReliableStream(_options.ReliableBufferMessages, _options.ReliableBufferBytes) : null)
         {
             FrameSent = _frameSent,
-            RecoveryRequested = request.IsRecovery,
+            Subprotocol = subprotocol,
+            Resume = resume,
         };
     }
 
-    /// <summary>Gives back what <see cref="Admit"/> took.</summary>
-    private void Release(ClientConnection connection)
+    /// <summary>
+    /// Works out how a recovery request is served: by the session still held here (returned in
+    /// <paramref name="existing"/>, claimed for this client), from the reconnection token, or not at all.
+    /// </summary>
+    private ResumeRequest PlanResume(string connectionId, string? token, string hub, ClientProtocol protocol, out ClientConnection? existing)
     {
+        existing = null;
+        if (!protocol.IsReliable)
+        {
+            return ResumeRequest.Refused($"Only the reliable subprotocols recover connections; {protocol.Name ?? "a simple WebSocket client"} does not.");
+        }
+
+        var state = reconnectionTokens.Read(token, connectionId, out var failure);
+        if (state is null)
+        {
+            return ResumeRequest.Refused(failure!);
+        }
+
+        if (!string.Equals(state.Hub, hub, StringComparison.Ordinal) || !string.Equals(state.Protocol, protocol.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            return ResumeRequest.Refused("The reconnection token is for another hub or subprotocol.");
+        }
+
+        if (connections.TryGet(connectionId, out var held) && held.IsReliable)
+        {
+            if (held.TryResume())
+            {
+                held.Resume = ResumeRequest.Held;
+                existing = held;
+                return ResumeRequest.Held;
+            }
+
+            if (!held.IsDetached && !held.SessionEnded)
+            {
+                // The old transport looks alive (a half-open socket the client gave up on): it is cut off, its session
+                // kept, and this client takes the session over once it is released.
+                held.Abort();
+                return new ResumeRequest(ResumeKind.TakeOver, state, null);
+            }
+        }
+
+        return new ResumeRequest(ResumeKind.FromToken, state, null);
+    }
+
+    /// <summary>
+    /// Gives back what <see cref="Admit"/> took when the upgrade could not be completed (the client left during the
+    /// handshake): a slot, or the claim on a session held here, which is left for the client's next attempt.
+    /// </summary>
+    public void Abandon(ClientConnection connection)
+    {
+        if (connection.Resume?.Kind == ResumeKind.Held)
+        {
+            connection.Resume = null;
+            connection.TryDetach();
+            return;
+        }
+
+        connection.Dispose();
         limiter.Release(connection.UserId, connection.Address);
         connections.HandlerEnded();
     }
@@ -274,25 +350,7 @@ internal sealed class ClientConnectionHandler(
         var reason = "client_close";
         try
         {
-            connection.Attach(transport.Output, transportOwner, abortTransport);
-            connections.Add(connection);
-            foreach (var group in groups)
-            {
-                connections.JoinGroup(connection, group);
-            }
-
-            if (connection.RecoveryRequested)
-            {
-                // No session survives here to resume (json.webpubsub.azure.v1 is not reliable): accept, then close
-                // with 1008, which tells the client to stop recovering and connect afresh at once.
-                metrics.Rejected("recovery_refused");
-                connection.Close(WebSocketCloseStatus.PolicyViolation, "The connection cannot be recovered; connect again.", kind: "recovery_refused");
-            }
-            else if (!connection.IsSimple)
-            {
-                connection.TryEnqueue(JsonFrameWriter.Connected(connection.Id, connection.UserId));
-            }
-
+            connection = await StartAsync(connection, groups, transport.Output, transportOwner, abortTransport).ConfigureAwait(false);
             ConnectorLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
             ClientRequest? request = null;
             while (true)
@@ -340,17 +398,115 @@ internal sealed class ClientConnectionHandler(
         finally
         {
             connection.ReceiveEnded();
-            connections.Remove(connection);
-            connection.ClearPendingAcks();
-            connection.Close(WebSocketCloseStatus.NormalClosure, "", discardQueued: true, sendDisconnected: false);
+            // A transport that ended without a final close leaves a reliable session for the client to resume.
+            connection.Close(WebSocketCloseStatus.NormalClosure, "", discardQueued: true, sendDisconnected: false, session: SessionOnClose.Keep);
             await connection.WhenDrainedAsync().ConfigureAwait(false);
             receiver.Dispose();
-            connection.Dispose();
             var closedBy = connection.CloseKind ?? reason;
             metrics.Closed(closedBy);
             ConnectorLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
-            Release(connection);
+            if (connection.IsRecoverable && connection.TryDetach())
+            {
+                ConnectorLog.SessionDetached(logger, connection.Id);
+            }
+            else
+            {
+                sessions.End(connection);
+            }
         }
+    }
+
+    /// <summary>
+    /// Connects an admitted connection to its transport and starts it: a new one is registered and sent
+    /// <c>connected</c>; a resumed session gets everything it did not acknowledge again; a recovery that cannot be
+    /// honoured is closed with 1008. Returns the connection that now owns the transport (the session held here, when
+    /// one is taken over).
+    /// </summary>
+    private async Task<ClientConnection> StartAsync(ClientConnection connection, string[] groups, PipeWriter output, object transportOwner, Action<object> abortTransport)
+    {
+        var resume = connection.Resume;
+        connection.Resume = null;
+        if (resume?.Kind == ResumeKind.TakeOver && await TakeOverAsync(connection, resume.State!).ConfigureAwait(false) is { } held)
+        {
+            resume = ResumeRequest.Held;
+            connection = held;
+        }
+
+        connection.Attach(output, transportOwner, abortTransport);
+        switch (resume?.Kind)
+        {
+            case null:
+                sessions.Register(connection, groups);
+                break;
+            case ResumeKind.Held:
+                metrics.Resumed("local");
+                ConnectorLog.SessionResumed(logger, connection.Id, "local");
+                break;
+            case ResumeKind.FromToken or ResumeKind.TakeOver:
+                var state = resume.State!;
+                var failure = state.NextPartition >= 0 && !await dispatcher.WaitCaughtUpAsync(state.NextPartition, _options.RecoveryCatchUpTimeout).ConfigureAwait(false)
+                    ? "This server is behind on the message stream; connect again."
+                    : sessions.ResumeFromToken(connection, state);
+                if (failure is null)
+                {
+                    ConnectorLog.SessionResumed(logger, connection.Id, "token");
+                }
+                else
+                {
+                    RefuseRecovery(connection, failure);
+                }
+
+                break;
+            default:
+                RefuseRecovery(connection, resume.Failure!);
+                break;
+        }
+
+        return connection;
+    }
+
+    /// <summary>
+    /// Waits (up to the close timeout) for the session whose old transport was cut off to be released, then claims it
+    /// for <paramref name="replacement"/>'s client; null when it was not released in time (the session is then
+    /// resumed from the token, if it can be), in which case the replacement keeps the slot it took.
+    /// </summary>
+    private async Task<ClientConnection?> TakeOverAsync(ClientConnection replacement, ReconnectionState state)
+    {
+        if (!connections.TryGet(state.ConnectionId, out var held))
+        {
+            return null;
+        }
+
+        var deadline = timeProvider.GetTimestamp() + (long)(_options.CloseTimeout.TotalSeconds * timeProvider.TimestampFrequency);
+        while (!held.IsDetached && !held.SessionEnded && timeProvider.GetTimestamp() < deadline)
+        {
+            await held.WhenDrainedAsync().ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), timeProvider).ConfigureAwait(false);
+        }
+
+        if (!held.TryResume())
+        {
+            return null;
+        }
+
+        // The replacement's own slot is given back: the session keeps the one it holds.
+        replacement.Dispose();
+        limiter.Release(replacement.UserId, replacement.Address);
+        connections.HandlerEnded();
+        return held;
+    }
+
+    /// <summary>Accepts, then closes with 1008: the client stops recovering and connects afresh.</summary>
+    private void RefuseRecovery(ClientConnection connection, string reason)
+    {
+        metrics.Rejected("recovery_refused");
+        ConnectorLog.RecoveryRefused(logger, connection.Id, reason);
+        if (!connections.TryGet(connection.Id, out _))
+        {
+            connections.Add(connection);
+        }
+
+        connection.Close(WebSocketCloseStatus.PolicyViolation, reason, kind: "recovery_refused");
     }
 
     /// <summary>Acts on one received message; <paramref name="ended"/> is set (to the close reason) when the connection must end.</summary>
@@ -364,6 +520,12 @@ internal sealed class ClientConnectionHandler(
                 return FrameOutcome.Closing;
             case WebSocketReceiveKind.Close:
                 ended = "client_close";
+                if (message.CloseCode == WebSocketCloseCodes.NormalClosure)
+                {
+                    // 1000 is final: the session ends. Any other code (or none, as web clients send) leaves it resumable.
+                    connection.Close(WebSocketCloseStatus.NormalClosure, "", discardQueued: true, sendDisconnected: false);
+                }
+
                 return FrameOutcome.Closing;
             case WebSocketReceiveKind.Failed:
                 ended = message.CloseCode == WebSocketCloseCodes.MessageTooBig ? "message_too_big" : "invalid_frame";
@@ -375,10 +537,11 @@ internal sealed class ClientConnectionHandler(
                 return FrameOutcome.Answered;
             case WebSocketReceiveKind.Pong:
                 return FrameOutcome.Answered;
-            case WebSocketReceiveKind.Binary when !connection.IsSimple:
+            case WebSocketReceiveKind.Binary when connection.Protocol.Encoding == ProtocolEncoding.Json:
+            case WebSocketReceiveKind.Text when connection.Protocol.Encoding == ProtocolEncoding.MessagePack:
                 message.Return();
                 ended = "invalid_frame";
-                connection.Close(WebSocketCloseStatus.InvalidMessageType, $"Binary frames are not part of {JsonSubprotocol}.", kind: ended);
+                connection.Close(WebSocketCloseStatus.InvalidMessageType, $"{(message.Kind == WebSocketReceiveKind.Binary ? "Binary" : "Text")} frames are not part of {connection.Protocol.Name}.", kind: ended);
                 return FrameOutcome.Closing;
         }
 
@@ -390,7 +553,7 @@ internal sealed class ClientConnectionHandler(
             }
 
             metrics.FrameIn(message.Length);
-            var outcome = connection.IsSimple ? AsMessageEvent(message, request) : Parse(connection, message.Payload, request);
+            var outcome = connection.IsSimple ? AsMessageEvent(message, request) : Parse(connection, (message.Buffer ?? []).AsMemory(0, message.Length), request);
             if (outcome == FrameOutcome.Closing)
             {
                 ended = "invalid_frame";
@@ -409,7 +572,7 @@ internal sealed class ClientConnectionHandler(
 
                 if (request.AckId is { } limitedAckId)
                 {
-                    connection.TryEnqueue(JsonFrameWriter.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
+                    connection.TryEnqueue(connection.Writer.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
                 }
 
                 return FrameOutcome.Answered;
@@ -419,7 +582,7 @@ internal sealed class ClientConnectionHandler(
             {
                 // Carried out already (the client retried with the same ackId): answered, not done again.
                 metrics.RequestRejected("duplicate");
-                connection.TryEnqueue(JsonFrameWriter.AckError(ackId, AckErrorNames.Duplicate, $"Message with ack-id: {ackId} has been processed."));
+                connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"Message with ack-id: {ackId} has been processed."));
                 return FrameOutcome.Answered;
             }
 
@@ -456,10 +619,12 @@ internal sealed class ClientConnectionHandler(
     }
 
     /// <summary>Parses one text frame into <paramref name="request"/>; an invalid one is answered here.</summary>
-    private FrameOutcome Parse(ClientConnection connection, ReadOnlySpan<byte> frame, ClientRequest request)
+    private FrameOutcome Parse(ClientConnection connection, ReadOnlyMemory<byte> frame, ClientRequest request)
     {
         Reset(request);
-        var status = JsonRequestParser.Parse(frame, request, out var error);
+        var status = connection.Protocol.Encoding == ProtocolEncoding.MessagePack
+            ? MessagePackRequestParser.Parse(frame, request, out var error)
+            : JsonRequestParser.Parse(frame.Span, request, out error);
         if (status == ParseStatus.Ok)
         {
             return FrameOutcome.Dispatch;
@@ -469,7 +634,7 @@ internal sealed class ClientConnectionHandler(
         metrics.RequestRejected("bad_request");
         if (request.AckId is { } badAckId)
         {
-            connection.TryEnqueue(JsonFrameWriter.AckError(badAckId, AckErrorNames.BadRequest, error!));
+            connection.TryEnqueue(connection.Writer.AckError(badAckId, AckErrorNames.BadRequest, error!));
         }
 
         // Cleared so that a rate-limit refusal of the same frame cannot answer its ackId a second time.
@@ -489,7 +654,7 @@ internal sealed class ClientConnectionHandler(
         switch (request.Type)
         {
             case ClientRequestType.Ping:
-                connection.TryEnqueue(JsonFrameWriter.Pong);
+                connection.TryEnqueue(connection.Writer.Pong);
                 break;
             case ClientRequestType.JoinGroup:
             case ClientRequestType.LeaveGroup:
@@ -506,12 +671,17 @@ internal sealed class ClientConnectionHandler(
                 await publisher.PublishAsync(connection, request, InboundKind.Event, connection.Aborted).ConfigureAwait(false);
                 break;
             case ClientRequestType.SequenceAck:
-                break; // Only meaningful on the reliable subprotocol.
+                if (request.SequenceId is { } sequenceId)
+                {
+                    connection.Acknowledge(sequenceId); // ignored on unreliable connections
+                }
+
+                break;
             default:
                 // Unknown types are ignored so newer clients keep working; an ackId still gets its answer.
                 if (request.AckId is { } unknownAckId)
                 {
-                    connection.TryEnqueue(JsonFrameWriter.AckError(unknownAckId, AckErrorNames.BadRequest, $"Unknown request type '{request.TypeName}'."));
+                    connection.TryEnqueue(connection.Writer.AckError(unknownAckId, AckErrorNames.BadRequest, $"Unknown request type '{request.TypeName}'."));
                 }
 
                 break;
@@ -525,12 +695,12 @@ internal sealed class ClientConnectionHandler(
             return;
         }
 
-        if (request.Type == ClientRequestType.JoinGroup && !connections.JoinGroup(connection, request.Group!, _options.MaxGroupsPerConnection))
+        if (request.Type == ClientRequestType.JoinGroup && !sessions.Join(connection, request.Group!, _options.MaxGroupsPerConnection))
         {
             metrics.RequestRejected("max_groups");
             if (request.AckId is { } limitAckId)
             {
-                connection.TryEnqueue(JsonFrameWriter.AckError(limitAckId, AckErrorNames.BadRequest, $"The connection is already in the maximum of {_options.MaxGroupsPerConnection} groups."));
+                connection.TryEnqueue(connection.Writer.AckError(limitAckId, AckErrorNames.BadRequest, $"The connection is already in the maximum of {_options.MaxGroupsPerConnection} groups."));
             }
 
             return;
@@ -538,13 +708,13 @@ internal sealed class ClientConnectionHandler(
 
         if (request.Type == ClientRequestType.LeaveGroup)
         {
-            connections.LeaveGroup(connection, request.Group!);
+            sessions.Leave(connection, request.Group!);
         }
 
         if (request.AckId is { } ackId)
         {
             connection.RecordSucceeded(ackId);
-            connection.TryEnqueue(JsonFrameWriter.AckSuccess(ackId));
+            connection.TryEnqueue(connection.Writer.AckSuccess(ackId));
         }
     }
 
@@ -575,7 +745,7 @@ internal sealed class ClientConnectionHandler(
 
         if (request.AckId is { } ackId)
         {
-            connection.TryEnqueue(JsonFrameWriter.AckError(ackId, name, message!));
+            connection.TryEnqueue(connection.Writer.AckError(ackId, name, message!));
         }
 
         return false;

@@ -62,7 +62,16 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                     {
                         input.AdvanceTo(end);
                         var connection = handler.TryAdmit(context, request, hub, out var groups);
-                        await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
+                        try
+                        {
+                            await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
+                        }
+                        catch when (connection is not null)
+                        {
+                            handler.Abandon(connection);
+                            throw;
+                        }
+
                         if (connection is null)
                         {
                             return (Outcome.Done, null, null);

@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +21,8 @@ namespace BrokerChat.Connector.Connections;
 internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
     PendingHandshakes handshakes,
+    ReliableSessions sessions,
+    OutboundState outbound,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
@@ -65,6 +67,13 @@ internal sealed class ConnectionHeartbeat(
         var clientTimeout = (long)(_options.ClientTimeout.TotalSeconds * frequency);
         var closeTimeout = (long)(_options.CloseTimeout.TotalSeconds * frequency);
         var handshakeTimeout = (long)(_options.HandshakeTimeout.TotalSeconds * frequency);
+        var retention = (long)(_options.SessionRetention.TotalSeconds * frequency);
+        var idleTokenRefresh = (long)(_options.RoomHistoryAge.TotalSeconds / 2 * frequency);
+        lock (outbound.Gate)
+        {
+            outbound.History.Trim();
+        }
+
         for (var aborted = handshakes.AbortExpired(now, handshakeTimeout); aborted > 0; aborted--)
         {
             metrics.Rejected("handshake_timeout");
@@ -72,6 +81,18 @@ internal sealed class ConnectionHeartbeat(
 
         foreach (var connection in connections.All)
         {
+            if (connection.IsDetached || connection.SessionEnded)
+            {
+                // A reliable session waiting for its client: it ends when the client does not come back in time.
+                if (connection.TryExpire(now, retention))
+                {
+                    metrics.Closed("session_expired");
+                    sessions.End(connection);
+                }
+
+                continue;
+            }
+
             if (connection.IsClosing)
             {
                 // A close that cannot finish (the client reads nothing, or never answers the close) is cut off.
@@ -86,7 +107,7 @@ internal sealed class ConnectionHeartbeat(
             if (now - connection.LastReceived >= clientTimeout)
             {
                 metrics.HeartbeatTimeout();
-                connection.Close(WebSocketCloseStatus.EndpointUnavailable, $"PingTimeout: nothing received for {_options.ClientTimeout.TotalSeconds:0} s.", discardQueued: true, kind: "timeout");
+                connection.Close(WebSocketCloseStatus.EndpointUnavailable, $"PingTimeout: nothing received for {_options.ClientTimeout.TotalSeconds:0} s.", discardQueued: true, kind: "timeout", session: SessionOnClose.Keep);
                 continue;
             }
 
@@ -99,12 +120,19 @@ internal sealed class ConnectionHeartbeat(
                 connection.TrySendPing();
             }
 
-            if (connection.ExpireAcks(now) is { } expired)
+            if (connection.IsReliable && now - connection.TokenMark.IssuedAt >= idleTokenRefresh)
+            {
+                // A session that receives nothing keeps a recent token, so it can be resumed elsewhere while the rooms'
+                // histories still reach back to it.
+                sessions.RefreshToken(connection);
+            }
+
+            if (connection.ExpireAcks(now) is { } expired && !connection.IsSimple)
             {
                 foreach (var ackId in expired)
                 {
                     metrics.RequestRejected("timeout");
-                    connection.TryEnqueue(JsonFrameWriter.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
+                    connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
                 }
             }
         }
@@ -116,7 +144,10 @@ internal sealed class ConnectionHeartbeat(
         foreach (var connection in connections.All)
         {
             // Queued frames are still sent first, within the shutdown timeout.
-            connection.Close(ClientConnection.ServiceRestart, "The server is restarting; reconnect.", kind: "shutdown");
+            if (!connection.IsDetached)
+            {
+                sessions.CloseForShutdown(connection);
+            }
         }
 
         await Task.Delay(_options.ShutdownTimeout, timeProvider).ConfigureAwait(false);

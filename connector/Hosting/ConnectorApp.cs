@@ -1,6 +1,7 @@
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector.Recovery;
 using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka;
@@ -64,6 +65,13 @@ public static class ConnectorApp
         services.AddSingleton(sp => new ConnectorMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionIndex>(), sp.GetRequiredService<InboundCapacity>()));
         services.AddSingleton<AccessTokenService>();
         services.AddSingleton<InboundPublisher>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
+            return new OutboundState(new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()));
+        });
+        services.AddSingleton<ReconnectionTokens>();
+        services.AddSingleton<ReliableSessions>();
         services.AddSingleton<ClientConnectionHandler>();
         services.AddSingleton<PendingHandshakes>();
         services.AddSingleton<ClientUpgradeMiddleware>();

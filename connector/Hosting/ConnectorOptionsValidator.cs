@@ -26,6 +26,11 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             (nameof(options.HandshakeTimeout), options.HandshakeTimeout),
             (nameof(options.InboundBackpressureTimeout), options.InboundBackpressureTimeout),
             (nameof(options.ShutdownTimeout), options.ShutdownTimeout),
+            (nameof(options.SessionRetention), options.SessionRetention),
+            (nameof(options.RoomHistoryAge), options.RoomHistoryAge),
+            (nameof(options.ReconnectionTokenLifetime), options.ReconnectionTokenLifetime),
+            (nameof(options.ReconnectionTokenRefreshInterval), options.ReconnectionTokenRefreshInterval),
+            (nameof(options.RecoveryCatchUpTimeout), options.RecoveryCatchUpTimeout),
         })
         {
             if (value <= TimeSpan.Zero)
@@ -37,6 +42,16 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
         if (options.KeepAliveInterval >= options.ClientTimeout)
         {
             failures.Add("Connector:KeepAliveInterval must be shorter than Connector:ClientTimeout.");
+        }
+
+        if (options.SessionRetention < TimeSpan.FromSeconds(30))
+        {
+            failures.Add("Connector:SessionRetention must be at least 30 s: Web PubSub clients try to recover for 30 s.");
+        }
+
+        if (options.ReconnectionTokenLifetime < options.SessionRetention)
+        {
+            failures.Add("Connector:ReconnectionTokenLifetime must be at least Connector:SessionRetention.");
         }
 
         if (options.OutboundQueueBytes < options.MaxMessageBytes)

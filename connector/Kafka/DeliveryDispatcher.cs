@@ -1,5 +1,6 @@
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Kafka;
@@ -11,8 +12,10 @@ namespace BrokerChat.Connector.Kafka;
 
 /// <summary>
 /// Consumes every partition of the outbound topic (every connector sees every delivery) and fans each delivery
-/// out to the local members of its target, encoding it once and queueing the same bytes for every recipient. It
-/// also answers the acks addressed to connections held here.
+/// out to the local members of its target, encoding it once per protocol and queueing the same bytes for every
+/// recipient. Group messages are kept in the rooms' histories (for sessions resumed here) and dropped when they
+/// repeat a message id already held (a request the functions processed twice). It also answers the acks addressed
+/// to connections held here.
 /// </summary>
 /// <remarks>
 /// It reads without a consumer group, from the end of each partition as it stood at startup; the connector is
@@ -24,8 +27,12 @@ internal sealed class DeliveryDispatcher(
     KafkaEndpoint endpoint,
     ConnectionIndex connections,
     ConnectorIdentity identity,
+    OutboundState outbound,
+    ReliableSessions sessions,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
+    private readonly List<(int Partition, long Offset, TaskCompletionSource<bool> Reached)> _waiters = [];
+    private volatile IConsumer<byte[], byte[]>? _consumer;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,7 +68,10 @@ internal sealed class DeliveryDispatcher(
             .SetLogHandler((_, message) => factory.Log(message))
             .SetErrorHandler((_, error) => ConnectorLog.ConsumerError(logger, error.Reason, error.Code))
             .Build();
-        consumer.Assign(StartPositions(consumer, topic));
+        var start = StartPositions(consumer, topic);
+        outbound.Start(start.Select(p => p.Offset.Value).ToArray());
+        consumer.Assign(start);
+        _consumer = consumer;
         _ready.TrySetResult();
         ConnectorLog.DispatcherStarted(logger, identity.Id, topic);
         try
@@ -87,7 +97,58 @@ internal sealed class DeliveryDispatcher(
         }
         finally
         {
+            _consumer = null;
             consumer.Close();
+        }
+    }
+
+    /// <summary>
+    /// Waits until everything in <paramref name="partition"/> that is in Kafka now has been fanned out here; false when
+    /// that takes longer than <paramref name="timeout"/>. A session resumed from a token needs this: its client may
+    /// have been sent records of that partition this connector has not read yet.
+    /// </summary>
+    public async Task<bool> WaitCaughtUpAsync(int partition, TimeSpan timeout)
+    {
+        if (_consumer is not { } consumer)
+        {
+            return false;
+        }
+
+        long high;
+        try
+        {
+            high = await Task.Run(() => consumer.QueryWatermarkOffsets(new TopicPartition(factory.Topics.Outbound, partition), timeout).High.Value).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is KafkaException or ObjectDisposedException)
+        {
+            return false;
+        }
+
+        Task<bool> reached;
+        lock (outbound.Gate)
+        {
+            if (partition >= outbound.Next.Length || outbound.Next[partition] >= high)
+            {
+                return true;
+            }
+
+            var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((partition, high, waiter));
+            reached = waiter.Task;
+        }
+
+        try
+        {
+            return await reached.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            lock (outbound.Gate)
+            {
+                _waiters.RemoveAll(w => w.Reached.Task == reached);
+            }
+
+            return false;
         }
     }
 
@@ -125,9 +186,30 @@ internal sealed class DeliveryDispatcher(
             return;
         }
 
-        if (delivery.HasMessage)
+        lock (outbound.Gate)
         {
-            FanOut(delivery, partition, offset);
+            if (delivery.HasMessage)
+            {
+                FanOut(delivery, partition, offset, value.Length);
+            }
+
+            if (partition < outbound.Next.Length)
+            {
+                outbound.Next[partition] = offset + 1;
+                if (_waiters.Count > 0)
+                {
+                    _waiters.RemoveAll(w =>
+                    {
+                        var done = w.Partition == partition && offset + 1 >= w.Offset;
+                        if (done)
+                        {
+                            w.Reached.TrySetResult(true);
+                        }
+
+                        return done;
+                    });
+                }
+            }
         }
 
         if (delivery.Ack is { } ack && (delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id)
@@ -138,12 +220,23 @@ internal sealed class DeliveryDispatcher(
                 sender.RecordSucceeded(ack.AckId);
             }
 
-            sender.TryEnqueue(JsonFrameWriter.Ack(ack));
+            if (!sender.IsSimple)
+            {
+                sender.TryEnqueue(sender.Writer.Ack(ack));
+            }
         }
     }
 
-    private void FanOut(Delivery delivery, int partition, long offset)
+    /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>
+    private void FanOut(Delivery delivery, int partition, long offset, int size)
     {
+        if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
+            && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
+        {
+            ConnectorLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
+            return;
+        }
+
         var recipients = delivery.Target switch
         {
             DeliveryTarget.Group when delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
@@ -153,7 +246,9 @@ internal sealed class DeliveryDispatcher(
             _ => [],
         };
 
-        byte[]? frame = null;
+        // Encoded once per protocol, on the first recipient that speaks it; every other recipient gets the same bytes.
+        byte[]? json = null;
+        byte[]? messagePack = null;
         foreach (var recipient in recipients)
         {
             if (recipient.Id == delivery.ExcludedConnectionId)
@@ -168,21 +263,27 @@ internal sealed class DeliveryDispatcher(
                 continue;
             }
 
-            if (frame is null)
+            byte[] frame;
+            try
             {
-                try
-                {
-                    // Encoded once, on the first recipient; every other recipient gets the same bytes.
-                    frame = JsonFrameWriter.Message(delivery);
-                }
-                catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
-                {
-                    ConnectorLog.BadDelivery(logger, partition, offset, ex.Message);
-                    return;
-                }
+                frame = recipient.Protocol.Encoding == ProtocolEncoding.MessagePack
+                    ? messagePack ??= recipient.Writer.Message(delivery)
+                    : json ??= recipient.Writer.Message(delivery);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                ConnectorLog.BadDelivery(logger, partition, offset, ex.Message);
+                return;
             }
 
-            recipient.TryEnqueue(frame);
+            if (recipient.IsReliable)
+            {
+                sessions.Deliver(recipient, frame, partition, offset);
+            }
+            else
+            {
+                recipient.TryEnqueue(frame);
+            }
         }
     }
 }

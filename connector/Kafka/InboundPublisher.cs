@@ -36,7 +36,7 @@ internal sealed class InboundPublisher(
             metrics.RequestRejected("busy");
             if (request.AckId is { } busyAckId)
             {
-                connection.TryEnqueue(JsonFrameWriter.AckError(busyAckId, AckErrorNames.InternalServerError, "The server is busy; retry later."));
+                connection.TryEnqueue(connection.Writer.AckError(busyAckId, AckErrorNames.InternalServerError, "The server is busy; retry later."));
             }
 
             return;
@@ -50,8 +50,8 @@ internal sealed class InboundPublisher(
                 capacity.Release();
                 metrics.RequestRejected("pending_acks");
                 connection.TryEnqueue(tooMany
-                    ? JsonFrameWriter.AckError(ackId, "TooManyRequests", "Too many requests are awaiting acknowledgement on this connection.")
-                    : JsonFrameWriter.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
+                    ? connection.Writer.AckError(ackId, "TooManyRequests", "Too many requests are awaiting acknowledgement on this connection.")
+                    : connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
                 return;
             }
         }
@@ -103,7 +103,7 @@ internal sealed class InboundPublisher(
         metrics.RequestRejected("kafka");
         if (ackId is { } id && connection.TryCompleteAck(id))
         {
-            connection.TryEnqueue(JsonFrameWriter.AckError(id, AckErrorNames.InternalServerError, message));
+            connection.TryEnqueue(connection.Writer.AckError(id, AckErrorNames.InternalServerError, message));
         }
     }
 }

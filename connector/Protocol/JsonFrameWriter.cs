@@ -8,14 +8,24 @@ namespace BrokerChat.Connector.Protocol;
 /// Writes the server → client frames of <c>json.webpubsub.azure.v1</c>. Every frame is one JSON object meant for
 /// one WebSocket text message. Message frames are written once per delivery and shared by all recipients.
 /// </summary>
-internal static class JsonFrameWriter
+internal sealed class JsonFrameWriter : FrameWriter
 {
+    /// <summary>The one instance.</summary>
+    public static readonly JsonFrameWriter Instance = new();
+
+    private static readonly byte[] s_pong = """{"type":"pong"}"""u8.ToArray();
+
     private static readonly JsonWriterOptions s_options = new() { Indented = false, SkipValidation = false };
 
-    /// <summary>The pong frame, encoded once.</summary>
-    public static ReadOnlyMemory<byte> Pong { get; } = """{"type":"pong"}"""u8.ToArray();
+    private JsonFrameWriter()
+    {
+    }
 
-    public static byte[] Connected(string connectionId, string? userId) => Write(w =>
+    /// <inheritdoc />
+    public override ReadOnlyMemory<byte> Pong => s_pong;
+
+    /// <inheritdoc />
+    public override byte[] Connected(string connectionId, string? userId, string? reconnectionToken) => Write(w =>
     {
         w.WriteString("type", "system");
         w.WriteString("event", "connected");
@@ -29,23 +39,30 @@ internal static class JsonFrameWriter
         }
 
         w.WriteString("connectionId", connectionId);
+        if (reconnectionToken is not null)
+        {
+            w.WriteString("reconnectionToken", reconnectionToken);
+        }
     });
 
-    public static byte[] Disconnected(string message) => Write(w =>
+    /// <inheritdoc />
+    public override byte[] Disconnected(string message) => Write(w =>
     {
         w.WriteString("type", "system");
         w.WriteString("event", "disconnected");
         w.WriteString("message", message);
     });
 
-    public static byte[] AckSuccess(ulong ackId) => Write(w =>
+    /// <inheritdoc />
+    public override byte[] AckSuccess(ulong ackId) => Write(w =>
     {
         w.WriteString("type", "ack");
         w.WriteNumber("ackId", ackId);
         w.WriteBoolean("success", true);
     });
 
-    public static byte[] AckError(ulong ackId, string name, string message) => Write(w =>
+    /// <inheritdoc />
+    public override byte[] AckError(ulong ackId, string name, string message) => Write(w =>
     {
         w.WriteString("type", "ack");
         w.WriteNumber("ackId", ackId);
@@ -56,15 +73,9 @@ internal static class JsonFrameWriter
         w.WriteEndObject();
     });
 
-    public static byte[] Ack(AckOutcome outcome) => outcome.Success
-        ? AckSuccess(outcome.AckId)
-        : AckError(outcome.AckId, outcome.ErrorName ?? AckErrorNames.InternalServerError, outcome.ErrorMessage ?? "");
-
-    /// <summary>
-    /// The <c>message</c> frame of a delivery: <c>from</c> = group for group deliveries (with <c>fromUserId</c> and
-    /// <c>group</c>), server otherwise. JSON data is embedded as JSON, text as a string, binary as base64.
-    /// </summary>
-    public static byte[] Message(Delivery delivery) => Write(w =>
+    /// <inheritdoc />
+    /// <remarks>JSON data is embedded as JSON, text as a string, binary as base64.</remarks>
+    public override byte[] Message(Delivery delivery) => Write(w =>
     {
         w.WriteString("type", "message");
         if (delivery.Target == DeliveryTarget.Group)
@@ -102,6 +113,22 @@ internal static class JsonFrameWriter
                 break;
         }
     });
+
+    /// <inheritdoc />
+    /// <remarks>The prefix is <c>{"sequenceId":n,</c>, taking the place of the shared frame's opening brace.</remarks>
+    public override int WriteSequencePrefix(Span<byte> destination, ulong sequenceId, byte firstByte)
+    {
+        if (firstByte != (byte)'{')
+        {
+            throw new ArgumentException("A JSON message frame starts with '{'.", nameof(firstByte));
+        }
+
+        var prefix = "{\"sequenceId\":"u8;
+        prefix.CopyTo(destination);
+        System.Buffers.Text.Utf8Formatter.TryFormat(sequenceId, destination[prefix.Length..], out var digits);
+        destination[prefix.Length + digits] = (byte)',';
+        return prefix.Length + digits + 1;
+    }
 
     // One scratch buffer and writer per thread: a frame costs exactly one allocation, the array it ends up in.
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;

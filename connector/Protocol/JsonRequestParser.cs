@@ -185,7 +185,7 @@ internal static class JsonRequestParser
         }
     }
 
-    private static ClientRequestType TypeOf(string? type) => type?.ToLowerInvariant() switch
+    internal static ClientRequestType TypeOf(string? type) => type?.ToLowerInvariant() switch
     {
         "joingroup" => ClientRequestType.JoinGroup,
         "leavegroup" => ClientRequestType.LeaveGroup,

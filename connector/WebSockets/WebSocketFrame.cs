@@ -21,6 +21,9 @@ internal enum WebSocketOpcode : byte
 internal static class WebSocketCloseCodes
 {
     public const ushort NormalClosure = 1000;
+
+    /// <summary>Reported for a close frame that carries no status code (it is never sent).</summary>
+    public const ushort NoStatusReceived = 1005;
     public const ushort ProtocolError = 1002;
     public const ushort InvalidPayloadData = 1007;
     public const ushort MessageTooBig = 1009;

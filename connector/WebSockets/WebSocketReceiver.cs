@@ -232,7 +232,7 @@ internal sealed class WebSocketReceiver(int maxMessageBytes) : IDisposable
     {
         if (payload.IsEmpty)
         {
-            return new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: WebSocketCloseCodes.NormalClosure, Reason: "");
+            return new WebSocketMessage(WebSocketReceiveKind.Close, CloseCode: WebSocketCloseCodes.NoStatusReceived, Reason: "");
         }
 
         var code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : (ushort)0;

@@ -36,4 +36,53 @@ public static class PartitionKeys
         // A group literally named "@<connection id>" would share this key; that only shares a partition, which is harmless.
         return Room(hub, "@" + connectionId);
     }
+
+    /// <summary>
+    /// The partition a key lands on with the <c>murmur2_random</c> partitioner (and the Java client's default one):
+    /// the positive 32-bit murmur2 hash of the key modulo the partition count. Lets a connector know which partition
+    /// holds a room without seeing a record of it.
+    /// </summary>
+    public static int PartitionOf(ReadOnlySpan<byte> key, int partitionCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitionCount);
+        return (int)((Murmur2(key) & 0x7fffffff) % (uint)partitionCount);
+    }
+
+    private static uint Murmur2(ReadOnlySpan<byte> data)
+    {
+        const uint m = 0x5bd1e995;
+        const int r = 24;
+        var length = data.Length;
+        var h = 0x9747b28cu ^ (uint)length;
+        var blocks = length / 4;
+        for (var i = 0; i < blocks; i++)
+        {
+            var k = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i * 4, 4));
+            k *= m;
+            k ^= k >> r;
+            k *= m;
+            h *= m;
+            h ^= k;
+        }
+
+        var tail = data[(blocks * 4)..];
+        switch (tail.Length)
+        {
+            case 3:
+                h ^= (uint)tail[2] << 16;
+                goto case 2;
+            case 2:
+                h ^= (uint)tail[1] << 8;
+                goto case 1;
+            case 1:
+                h ^= tail[0];
+                h *= m;
+                break;
+        }
+
+        h ^= h >> 13;
+        h *= m;
+        h ^= h >> 15;
+        return h;
+    }
 }

@@ -10,7 +10,7 @@ public sealed class JsonFrameWriterTests
     [Fact]
     public void GroupMessageEmbedsJsonDataAsJson()
     {
-        var frame = Parse(JsonFrameWriter.Message(new Delivery
+        var frame = Parse(JsonFrameWriter.Instance.Message(new Delivery
         {
             Target = DeliveryTarget.Group,
             Group = "g1",
@@ -25,23 +25,23 @@ public sealed class JsonFrameWriterTests
     [Fact]
     public void TextIsAStringAndBinaryIsBase64()
     {
-        Assert.Equal("hé", (string?)Parse(JsonFrameWriter.Message(new Delivery { Target = DeliveryTarget.Group, Group = "g", DataType = DataType.Text, Payload = Encoding.UTF8.GetBytes("hé") }))["data"]);
-        var binary = Parse(JsonFrameWriter.Message(new Delivery { Target = DeliveryTarget.User, DataType = DataType.Binary, Payload = [1, 2, 3] }));
+        Assert.Equal("hé", (string?)Parse(JsonFrameWriter.Instance.Message(new Delivery { Target = DeliveryTarget.Group, Group = "g", DataType = DataType.Text, Payload = Encoding.UTF8.GetBytes("hé") }))["data"]);
+        var binary = Parse(JsonFrameWriter.Instance.Message(new Delivery { Target = DeliveryTarget.User, DataType = DataType.Binary, Payload = [1, 2, 3] }));
         Assert.Equal(("server", "binary", "AQID"), ((string?)binary["from"], (string?)binary["dataType"], (string?)binary["data"]));
     }
 
     [Fact]
     public void InvalidJsonPayloadCannotProduceABrokenFrame() =>
-        Assert.ThrowsAny<Exception>(() => JsonFrameWriter.Message(new Delivery { Target = DeliveryTarget.Group, Group = "g", DataType = DataType.Json, Payload = "{\"a\":"u8.ToArray() }));
+        Assert.ThrowsAny<Exception>(() => JsonFrameWriter.Instance.Message(new Delivery { Target = DeliveryTarget.Group, Group = "g", DataType = DataType.Json, Payload = "{\"a\":"u8.ToArray() }));
 
     [Fact]
     public void AcksAndSystemFramesHaveTheDocumentedShape()
     {
-        Assert.Equal("""{"type":"ack","ackId":1,"success":true}""", Encoding.UTF8.GetString(JsonFrameWriter.AckSuccess(1)));
-        Assert.Equal("""{"type":"ack","ackId":2,"success":false,"error":{"name":"Forbidden","message":"no"}}""", Encoding.UTF8.GetString(JsonFrameWriter.AckError(2, "Forbidden", "no")));
-        Assert.Equal("""{"type":"system","event":"connected","userId":"u","connectionId":"c"}""", Encoding.UTF8.GetString(JsonFrameWriter.Connected("c", "u")));
-        Assert.Equal("""{"type":"system","event":"disconnected","message":"bye"}""", Encoding.UTF8.GetString(JsonFrameWriter.Disconnected("bye")));
-        Assert.Equal("""{"type":"pong"}""", Encoding.UTF8.GetString(JsonFrameWriter.Pong.Span));
+        Assert.Equal("""{"type":"ack","ackId":1,"success":true}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.AckSuccess(1)));
+        Assert.Equal("""{"type":"ack","ackId":2,"success":false,"error":{"name":"Forbidden","message":"no"}}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.AckError(2, "Forbidden", "no")));
+        Assert.Equal("""{"type":"system","event":"connected","userId":"u","connectionId":"c"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Connected("c", "u", null)));
+        Assert.Equal("""{"type":"system","event":"disconnected","message":"bye"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Disconnected("bye")));
+        Assert.Equal("""{"type":"pong"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Pong.Span));
     }
 
     private static JsonObject Parse(byte[] frame) => JsonNode.Parse(frame)!.AsObject();
