@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using BrokerChat.Connector.Connections;
+using BrokerChat.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEndTests;
 
@@ -38,6 +41,63 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         Assert.Equal(("json", """{"n":1}"""), ((string?)received[1]!["dataType"], received[1]!["data"]!.ToJsonString()));
         Assert.Equal(("binary", "[1,2,3]"), ((string?)received[2]!["dataType"], received[2]!["data"]!.ToJsonString()));
         Assert.Equal(("text", "once"), ((string?)received[3]!["dataType"], (string?)received[3]!["data"]));
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task ReliableClientRecoversAConnectionTheServerDroppedWithNothingLostOrRepeated()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await EnsureInstalledAsync(ct);
+        const int count = 8;
+        using var node = Start("node", ["web-pubsub-recovery.mjs", fixture.Host.BaseUri.ToString(), "jsrecovery", count.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var errors = node.StandardError.ReadToEndAsync(ct);
+        var ready = await node.StandardOutput.ReadLineAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(60), ct);
+        Assert.True(ready?.StartsWith("ready ", StringComparison.Ordinal) == true, $"node said '{ready}': {(node.HasExited ? await errors : "")}");
+        var connectionId = ready!["ready ".Length..];
+        var connections = fixture.Host.Services.GetRequiredService<ConnectionIndex>();
+        Assert.True(connections.TryGet(connectionId, out var session));
+
+        await using var sender = await fixture.Host.ConnectAsync("jsrecovery", "dave", ct);
+        for (var n = 1; n <= count; n++)
+        {
+            Assert.True((await sender.SendToGroupAsync("room", new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
+            if (n == count / 2)
+            {
+                // Half the messages are in the session; the server drops the connection. The rest arrive while the
+                // client is away or recovering, and everything it had not acknowledged is sent again.
+                await Wait.UntilAsync(() => session.SequenceState.LastSequenceId >= count / 2, ct);
+                session.Abort();
+            }
+        }
+
+        var line = await node.StandardOutput.ReadLineAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(60), ct);
+        await node.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.True(node.ExitCode == 0, $"node exited with {node.ExitCode}: {await errors}");
+        var result = JsonNode.Parse(line!)!.AsObject();
+        Assert.Equal([connectionId], result["connected"]!.AsArray().Select(c => (string?)c)); // recovered, not reconnected afresh
+        Assert.Equal(0, (int)result["disconnected"]!);
+        var received = result["received"]!.AsArray();
+        Assert.Equal(Enumerable.Range(1, count), received.Select(m => (int)m!["n"]!));
+        var sequenceIds = received.Select(m => (long)m!["sequenceId"]!).ToList();
+        Assert.Equal(sequenceIds.Order().Distinct(), sequenceIds);
+        Assert.Equal(1, sequenceIds[0]);
+    }
+
+    private static Process Start(string file, string[] args)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = ScriptDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
     }
 
     private static async Task EnsureInstalledAsync(CancellationToken ct)
