@@ -155,7 +155,20 @@ public sealed class FakeConnection
     }
 
     /// <summary>Drops the TCP connection without a close frame.</summary>
-    public void Abort() => _context.Abort();
+    public void Abort()
+    {
+        if (!_closed.Task.IsCompleted)
+        {
+            try
+            {
+                _context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request already ended.
+            }
+        }
+    }
 
     internal async Task ReceiveLoopAsync()
     {
