@@ -42,8 +42,23 @@ public sealed partial class BrokerChatClient
                     next = await ReconnectAsync(stop).ConfigureAwait(false);
                 }
 
-                await ActivateAsync(next, stop).ConfigureAwait(false);
+                try
+                {
+                    await ActivateAsync(next, stop).ConfigureAwait(false);
+                }
+                catch
+                {
+                    next.Abort();
+                    await next.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 transport = next;
+                if (stop.IsCancellationRequested)
+                {
+                    // StopAsync ran while this socket was being opened and could not close it; end it now.
+                    next.Abort();
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -158,7 +158,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
             _stopping = stopping = new CancellationTokenSource();
         }
 
-        ClientTransport transport;
+        ClientTransport? transport = null;
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
@@ -167,6 +167,12 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
         }
         catch
         {
+            if (transport is not null)
+            {
+                transport.Abort();
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
+
             lock (_gate)
             {
                 _state = BrokerChatClientState.Stopped;

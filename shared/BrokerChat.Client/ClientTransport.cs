@@ -13,6 +13,7 @@ internal sealed class ClientTransport : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private long _lastReceived;
     private int _dispatching;
+    private int _disposed;
 
     public ClientTransport(ClientWebSocket socket, bool isRecovery, TimeProvider clock)
     {
@@ -58,10 +59,21 @@ internal sealed class ClientTransport : IAsyncDisposable
     public void Abort() => Socket.Abort();
 
     /// <summary>Called when the receive loop ends: stops the loops.</summary>
-    public void Shutdown() => _lifetime.Cancel();
+    public void Shutdown()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _lifetime.Cancel();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _lifetime.Cancel();
         try
         {
