@@ -1,0 +1,63 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace BrokerChat.Client.Protocol;
+
+/// <summary>
+/// Encodes client → server requests and decodes server → client frames of one subprotocol. The JSON and MessagePack
+/// codecs carry the same messages with the same field names; only the encoding differs.
+/// </summary>
+internal abstract class FrameCodec
+{
+    public const string JsonReliableSubprotocol = "json.reliable.webpubsub.azure.v1";
+    public const string JsonSubprotocol = "json.webpubsub.azure.v1";
+    public const string MessagePackReliableSubprotocol = "msgpack.reliable.webpubsub.brokerchat.v1";
+    public const string MessagePackSubprotocol = "msgpack.webpubsub.brokerchat.v1";
+
+    /// <summary>Text for JSON, binary for MessagePack.</summary>
+    public abstract WebSocketMessageType MessageType { get; }
+
+    /// <summary>The <c>ping</c> request, encoded once.</summary>
+    public abstract ReadOnlyMemory<byte> Ping { get; }
+
+    public static string SubprotocolOf(BrokerChatProtocol protocol) => protocol switch
+    {
+        BrokerChatProtocol.JsonReliable => JsonReliableSubprotocol,
+        BrokerChatProtocol.Json => JsonSubprotocol,
+        BrokerChatProtocol.MessagePackReliable => MessagePackReliableSubprotocol,
+        BrokerChatProtocol.MessagePack => MessagePackSubprotocol,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null),
+    };
+
+    public static bool IsReliable(BrokerChatProtocol protocol) =>
+        protocol is BrokerChatProtocol.JsonReliable or BrokerChatProtocol.MessagePackReliable;
+
+    public static FrameCodec For(BrokerChatProtocol protocol) =>
+        protocol is BrokerChatProtocol.Json or BrokerChatProtocol.JsonReliable ? JsonFrameCodec.Instance : MessagePackFrameCodec.Instance;
+
+    public static string DataTypeName(WebPubSubDataType dataType) => dataType switch
+    {
+        WebPubSubDataType.Json => "json",
+        WebPubSubDataType.Text => "text",
+        WebPubSubDataType.Binary => "binary",
+        WebPubSubDataType.Protobuf => "protobuf",
+        _ => throw new ArgumentOutOfRangeException(nameof(dataType), dataType, null),
+    };
+
+    /// <summary><c>joinGroup</c> or <c>leaveGroup</c>.</summary>
+    public abstract byte[] GroupRequest(string type, string group, ulong? ackId);
+
+    public abstract byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId);
+
+    public abstract byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId);
+
+    public abstract byte[] SequenceAck(ulong sequenceId);
+
+    /// <summary>
+    /// Decodes one WebSocket message. Returns false for a frame that is not well-formed (wrong message type, bad
+    /// encoding, wrong field types); unknown fields and unknown <c>type</c>s are not errors.
+    /// </summary>
+    public abstract bool TryRead(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, out ServerFrame frame);
+
+    protected static byte[] ToArray(ArrayBufferWriter<byte> buffer) => buffer.WrittenSpan.ToArray();
+}

@@ -1,0 +1,291 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using MessagePack;
+
+namespace BrokerChat.Client.Protocol;
+
+/// <summary>
+/// <c>msgpack.webpubsub.brokerchat.v1</c> and <c>msgpack.reliable.webpubsub.brokerchat.v1</c>: the JSON protocol's
+/// messages, one per binary WebSocket message, each a MessagePack <b>map with str keys</b> named exactly as the JSON
+/// fields (<c>type</c>, <c>ackId</c>, <c>group</c>, <c>dataType</c>, <c>data</c>, <c>noEcho</c>, <c>event</c>,
+/// <c>sequenceId</c>, <c>success</c>, <c>error</c> = map of <c>name</c>/<c>message</c>, <c>from</c>,
+/// <c>fromUserId</c>, <c>connectionId</c>, <c>userId</c>, <c>reconnectionToken</c>, <c>message</c>).
+/// <list type="bullet">
+/// <item><c>ackId</c> and <c>sequenceId</c> are MessagePack integers (unsigned 64-bit values, written in the
+/// smallest encoding); <c>noEcho</c> and <c>success</c> are booleans; every other scalar is a str (or nil where
+/// the JSON form allows null).</item>
+/// <item><c>data</c> is a bin for <c>binary</c> and <c>protobuf</c>, a str for <c>text</c>, and a str holding the
+/// JSON text for <c>json</c>. A reader also accepts a bin for text and JSON.</item>
+/// <item>Readers ignore keys they do not know and do not depend on key order; frames whose <c>type</c> they do
+/// not know are ignored. Nesting is limited by <see cref="MessagePackSecurity.UntrustedData"/>.</item>
+/// </list>
+/// </summary>
+internal sealed class MessagePackFrameCodec : FrameCodec
+{
+    public static readonly MessagePackFrameCodec Instance = new();
+
+    private static readonly MessagePackSecurity s_security = MessagePackSecurity.UntrustedData;
+
+    private readonly ReadOnlyMemory<byte> _ping;
+
+    private MessagePackFrameCodec()
+    {
+        _ping = Write(1, (ref MessagePackWriter w) => WriteString(ref w, "type", "ping"));
+    }
+
+    private delegate void Body(ref MessagePackWriter writer);
+
+    public override WebSocketMessageType MessageType => WebSocketMessageType.Binary;
+
+    public override ReadOnlyMemory<byte> Ping => _ping;
+
+    public override byte[] GroupRequest(string type, string group, ulong? ackId) =>
+        Write(ackId is null ? 2 : 3, (ref MessagePackWriter w) =>
+        {
+            WriteString(ref w, "type", type);
+            WriteString(ref w, "group", group);
+            WriteAckId(ref w, ackId);
+        });
+
+    public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
+        var w = new MessagePackWriter(buffer);
+        w.WriteMapHeader(ackId is null ? 5 : 6);
+        WriteString(ref w, "type", "sendToGroup");
+        WriteString(ref w, "group", group);
+        WriteAckId(ref w, ackId);
+        WriteData(ref w, dataType, data);
+        w.Write("noEcho");
+        w.Write(noEcho);
+        w.Flush();
+        return ToArray(buffer);
+    }
+
+    public override byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
+        var w = new MessagePackWriter(buffer);
+        w.WriteMapHeader(ackId is null ? 4 : 5);
+        WriteString(ref w, "type", "event");
+        WriteString(ref w, "event", eventName);
+        WriteAckId(ref w, ackId);
+        WriteData(ref w, dataType, data);
+        w.Flush();
+        return ToArray(buffer);
+    }
+
+    public override byte[] SequenceAck(ulong sequenceId) => Write(2, (ref MessagePackWriter w) =>
+    {
+        WriteString(ref w, "type", "sequenceAck");
+        w.Write("sequenceId");
+        w.Write(sequenceId);
+    });
+
+    public override bool TryRead(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, out ServerFrame frame)
+    {
+        frame = new ServerFrame();
+        if (messageType != WebSocketMessageType.Binary)
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new MessagePackReader(message);
+            if (reader.NextMessagePackType != MessagePackType.Map)
+            {
+                return false;
+            }
+
+            string? type = null, systemEvent = null, dataType = null;
+            ReadOnlyMemory<byte>? data = null;
+            var count = reader.ReadMapHeader();
+            s_security.DepthStep(ref reader);
+            for (var i = 0; i < count; i++)
+            {
+                if (reader.NextMessagePackType != MessagePackType.String)
+                {
+                    Skip(ref reader);
+                    Skip(ref reader);
+                    continue;
+                }
+
+                switch (reader.ReadString())
+                {
+                    case "type": type = ReadString(ref reader); break;
+                    case "event": systemEvent = ReadString(ref reader); break;
+                    case "ackId": frame.AckId = ReadUInt64(ref reader); break;
+                    case "success": frame.Success = !reader.TryReadNil() && reader.ReadBoolean(); break;
+                    case "error": ReadError(ref reader, frame); break;
+                    case "from": frame.From = ReadString(ref reader); break;
+                    case "group": frame.Group = ReadString(ref reader); break;
+                    case "fromUserId": frame.FromUserId = ReadString(ref reader); break;
+                    case "dataType": dataType = ReadString(ref reader); break;
+                    case "data": data = ReadData(ref reader); break;
+                    case "sequenceId": frame.SequenceId = ReadUInt64(ref reader); break;
+                    case "connectionId": frame.ConnectionId = ReadString(ref reader); break;
+                    case "userId": frame.UserId = ReadString(ref reader); break;
+                    case "reconnectionToken": frame.ReconnectionToken = ReadString(ref reader); break;
+                    case "message": frame.Message = ReadString(ref reader); break;
+                    default: Skip(ref reader); break;
+                }
+            }
+
+            reader.Depth--;
+            frame.Kind = ServerFrame.KindOf(type, systemEvent);
+            frame.DataType = ServerFrame.ParseDataType(dataType);
+            frame.Data = data ?? ReadOnlyMemory<byte>.Empty;
+            return frame.Kind switch
+            {
+                ServerFrameKind.Ack => frame.AckId is not null,
+                ServerFrameKind.Connected => frame.ConnectionId is not null,
+                _ => true,
+            };
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InsufficientExecutionStackException or OverflowException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void ReadError(ref MessagePackReader reader, ServerFrame frame)
+    {
+        if (reader.TryReadNil())
+        {
+            return;
+        }
+
+        var count = reader.ReadMapHeader();
+        s_security.DepthStep(ref reader);
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null;
+            if (key is null)
+            {
+                Skip(ref reader);
+            }
+
+            switch (key)
+            {
+                case "name": frame.ErrorName = ReadString(ref reader); break;
+                case "message": frame.ErrorMessage = ReadString(ref reader); break;
+                default: Skip(ref reader); break;
+            }
+        }
+
+        reader.Depth--;
+    }
+
+    private static ReadOnlyMemory<byte>? ReadData(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Binary:
+                return reader.ReadBytes()?.ToArray();
+            case MessagePackType.String:
+                return reader.ReadStringSequence()?.ToArray();
+            default:
+                Skip(ref reader);
+                return null;
+        }
+    }
+
+    private static string? ReadString(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType == MessagePackType.String)
+        {
+            return reader.ReadString();
+        }
+
+        Skip(ref reader);
+        return null;
+    }
+
+    private static ulong? ReadUInt64(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType == MessagePackType.Integer)
+        {
+            return reader.ReadUInt64();
+        }
+
+        Skip(ref reader);
+        return null;
+    }
+
+    /// <summary>Skips one value of any shape, counting nesting against the untrusted-data depth limit.</summary>
+    private static void Skip(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Map:
+            {
+                var count = reader.ReadMapHeader();
+                s_security.DepthStep(ref reader);
+                for (var i = 0; i < count * 2; i++)
+                {
+                    Skip(ref reader);
+                }
+
+                reader.Depth--;
+                break;
+            }
+
+            case MessagePackType.Array:
+            {
+                var count = reader.ReadArrayHeader();
+                s_security.DepthStep(ref reader);
+                for (var i = 0; i < count; i++)
+                {
+                    Skip(ref reader);
+                }
+
+                reader.Depth--;
+                break;
+            }
+
+            default:
+                reader.Skip();
+                break;
+        }
+    }
+
+    private static void WriteData(ref MessagePackWriter w, WebPubSubDataType dataType, ReadOnlySpan<byte> data)
+    {
+        WriteString(ref w, "dataType", DataTypeName(dataType));
+        w.Write("data");
+        if (dataType is WebPubSubDataType.Json or WebPubSubDataType.Text)
+        {
+            w.WriteString(data);
+        }
+        else
+        {
+            w.Write(data);
+        }
+    }
+
+    private static void WriteAckId(ref MessagePackWriter w, ulong? ackId)
+    {
+        if (ackId is { } id)
+        {
+            w.Write("ackId");
+            w.Write(id);
+        }
+    }
+
+    private static void WriteString(ref MessagePackWriter w, string key, string value)
+    {
+        w.Write(key);
+        w.Write(value);
+    }
+
+    private static byte[] Write(int fields, Body body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var w = new MessagePackWriter(buffer);
+        w.WriteMapHeader(fields);
+        body(ref w);
+        w.Flush();
+        return ToArray(buffer);
+    }
+}
