@@ -90,6 +90,14 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
     public bool Covers(string hub, string group, int partition, long offset) =>
         offset >= (_rooms.TryGetValue((hub, group), out var room) ? room.CoveredFrom : CoveredFrom(partition));
 
+    /// <summary>The partition a room's messages were read from, when the room has a history.</summary>
+    public bool TryGetPartition(string hub, string group, out int partition)
+    {
+        var found = _rooms.TryGetValue((hub, group), out var room);
+        partition = room?.Partition ?? -1;
+        return found;
+    }
+
     /// <summary>The room's messages at or after <paramref name="offset"/>, oldest first.</summary>
     public IEnumerable<(long Offset, Delivery Delivery)> From(string hub, string group, long offset)
     {

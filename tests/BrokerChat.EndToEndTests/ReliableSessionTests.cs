@@ -141,6 +141,27 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         Assert.Equal(1008, (await retry.ReadCloseAsync(ct)).Code); // the session is gone
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task ConnectorComputesEveryRoomsPartitionAsTheProducersPartitionerPlacesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "partitions";
+        var groups = Enumerable.Range(0, 24).Select(i => $"room-{i}").ToList();
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        foreach (var group in groups)
+        {
+            Assert.True((await sender.SendToGroupAsync(group, new JsonObject { ["n"] = 1 }, cancellationToken: ct))!.Success);
+        }
+
+        var outbound = fixture.Host.Services.GetRequiredService<Connector.Recovery.OutboundState>();
+        lock (outbound.Gate)
+        {
+            var placed = groups.Select(g => outbound.History.TryGetPartition(hub, g, out var p) ? p : -1).ToList();
+            Assert.Equal(placed, groups.Select(g => outbound.PartitionOf(hub, g)));
+            Assert.True(placed.Distinct().Count() > 1);
+        }
+    }
+
     /// <summary>Reads until the messages a client keeps (see <see cref="Kept"/>) number <paramref name="count"/>; returns all it read.</summary>
     private static async Task<List<ReliableClient.Message>> ReadAllAsync(ReliableClient client, List<ReliableClient.Message> seen, int count, CancellationToken ct)
     {

@@ -1,0 +1,115 @@
+using BrokerChat.Connector.Connections;
+
+namespace BrokerChat.UnitTests.Connector;
+
+public sealed class ReliableStreamTests
+{
+    private static readonly byte[] Frame = [1, 2, 3];
+    private static readonly byte[] Token = [9];
+
+    [Fact]
+    public void MessagesAreNumberedFromOneAndWrittenOnceInOrder()
+    {
+        var stream = new ReliableStream(10, 1000);
+        Assert.Equal(1ul, stream.AppendMessage(Frame));
+        stream.AppendFrame(Token);
+        Assert.Equal(2ul, stream.AppendMessage(Frame));
+
+        Assert.Equal([1ul, 0ul, 2ul], TakeAll(stream));
+        Assert.Empty(TakeAll(stream));
+        Assert.Equal((2, 6L), (stream.Messages, stream.Bytes));
+    }
+
+    [Fact]
+    public void AcknowledgedMessagesAreDroppedAndARewindWritesOnlyTheRestAgain()
+    {
+        var stream = new ReliableStream(10, 1000);
+        for (var i = 0; i < 4; i++)
+        {
+            stream.AppendMessage(Frame);
+        }
+
+        TakeAll(stream);
+        stream.Acknowledge(2);
+        stream.Rewind();
+
+        Assert.Equal([3ul, 4ul], TakeAll(stream));
+        Assert.Equal(2, stream.Messages);
+    }
+
+    [Fact]
+    public void TokenIsKeptForAReplayUntilAMessageAfterItIsAcknowledged()
+    {
+        var stream = new ReliableStream(10, 1000);
+        stream.AppendMessage(Frame);
+        stream.AppendFrame(Token);
+        stream.AppendMessage(Frame);
+        TakeAll(stream);
+
+        stream.Acknowledge(1);
+        stream.Rewind();
+        Assert.Equal([0ul, 2ul], TakeAll(stream)); // the client may not have the token: it goes again
+
+        stream.Acknowledge(2);
+        stream.Rewind();
+        Assert.Empty(TakeAll(stream));
+    }
+
+    [Fact]
+    public void ConsecutiveTokensReplaceEachOtherSoJoinsWithoutMessagesHoldNoMemory()
+    {
+        var stream = new ReliableStream(10, 1000);
+        for (var i = 0; i < 100; i++)
+        {
+            stream.AppendFrame(Token);
+            TakeAll(stream);
+        }
+
+        stream.Rewind();
+        Assert.Equal([0ul], TakeAll(stream));
+    }
+
+    [Fact]
+    public void AcknowledgementBeyondWhatWasSentOrBackwardsChangesNothingWrong()
+    {
+        var stream = new ReliableStream(10, 1000);
+        stream.AppendMessage(Frame);
+        stream.AppendMessage(Frame);
+        stream.Acknowledge(99);
+        Assert.Equal(2ul, stream.AcknowledgedId);
+        stream.Acknowledge(1);
+        Assert.Equal(2ul, stream.AcknowledgedId);
+        Assert.Equal(0, stream.Messages);
+    }
+
+    [Fact]
+    public void BoundsCountMessagesAndBytes()
+    {
+        var stream = new ReliableStream(2, 5);
+        Assert.True(stream.Fits(3));
+        stream.AppendMessage(Frame);
+        Assert.False(stream.Fits(3)); // 6 bytes > 5
+        Assert.True(stream.Fits(2));
+        stream.AppendMessage(new byte[2]);
+        Assert.False(stream.Fits(0)); // 2 messages
+    }
+
+    [Fact]
+    public void ResumedNumberingContinuesAfterTheTokensSequenceId()
+    {
+        var stream = new ReliableStream(10, 1000);
+        stream.Resume(41);
+        Assert.Equal(42ul, stream.AppendMessage(Frame));
+    }
+
+    private static List<ulong> TakeAll(ReliableStream stream)
+    {
+        var ids = new List<ulong>();
+        while (stream.TryTakeUnsent(out var id, out _))
+        {
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+}
