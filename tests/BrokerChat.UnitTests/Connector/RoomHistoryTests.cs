@@ -1,0 +1,62 @@
+using BrokerChat.Connector.Recovery;
+using BrokerChat.Contracts.Messages;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BrokerChat.UnitTests.Connector;
+
+public sealed class RoomHistoryTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void DeliveryRepeatingAMessageIdIsRefusedSoItIsNotDeliveredTwice()
+    {
+        var history = Started(maxMessages: 10);
+        Assert.True(history.TryAdd("hub", "room", 0, 100, Delivery("0-7"), 10));
+        Assert.False(history.TryAdd("hub", "room", 0, 101, Delivery("0-7"), 10));
+        Assert.True(history.TryAdd("hub", "room", 0, 102, Delivery("0-8"), 10));
+        Assert.Equal([100L, 102L], history.From("hub", "room", 0).Select(e => e.Offset));
+    }
+
+    [Fact]
+    public void RoomIsCoveredFromTheStartUntilItsOldestMessagesAreEvicted()
+    {
+        var history = Started(maxMessages: 2);
+        Assert.True(history.Covers("hub", "room", 0, 50)); // nothing of the room since the start at 50
+        Assert.False(history.Covers("hub", "room", 0, 49));
+        history.TryAdd("hub", "room", 0, 60, Delivery("a"), 10);
+        history.TryAdd("hub", "room", 0, 61, Delivery("b"), 10);
+        Assert.True(history.Covers("hub", "room", 0, 55));
+
+        history.TryAdd("hub", "room", 0, 62, Delivery("c"), 10); // 60 goes
+        Assert.False(history.Covers("hub", "room", 0, 60));
+        Assert.True(history.Covers("hub", "room", 0, 61));
+        Assert.Equal([61L, 62L], history.From("hub", "room", 61).Select(e => e.Offset));
+    }
+
+    [Fact]
+    public void MessagesOlderThanTheAgeLimitOrBeyondTheByteLimitGoFirst()
+    {
+        var history = Started(maxMessages: 100, maxBytes: 25);
+        history.TryAdd("hub", "a", 0, 60, Delivery("1"), 10);
+        history.TryAdd("hub", "b", 0, 61, Delivery("2"), 10);
+        history.TryAdd("hub", "a", 0, 62, Delivery("3"), 10); // 30 bytes > 25: the oldest (room a, 60) goes
+        Assert.Equal((2, 20L), (history.Messages, history.Bytes));
+        Assert.False(history.Covers("hub", "a", 0, 60));
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        history.Trim();
+        Assert.Equal(0, history.Messages);
+        Assert.Equal(0, history.Rooms);
+        Assert.False(history.Covers("hub", "b", 0, 61)); // a forgotten room is known complete only after its last message
+    }
+
+    private RoomHistory Started(int maxMessages, long maxBytes = 1_000_000)
+    {
+        var history = new RoomHistory(maxMessages, TimeSpan.FromMinutes(5), maxBytes, 1000, _time);
+        history.Start([50, 50]);
+        return history;
+    }
+
+    private static Delivery Delivery(string id) => new() { Target = DeliveryTarget.Group, Hub = "hub", Group = "room", MessageId = id, Payload = [1] };
+}
