@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
@@ -15,7 +14,6 @@ public readonly record struct Rejection(string Name, string Message);
 /// </summary>
 public sealed class FrameValidator(IOptions<FunctionsOptions> options)
 {
-    private static readonly JsonReaderOptions s_jsonOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
     private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
 
     /// <summary>Returns null when the request may be delivered, or the reason it may not.</summary>
@@ -70,32 +68,13 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
         switch (frame.DataType)
         {
             case DataType.Json:
-                return IsSingleJsonValue(frame.Payload) ? null : "The data is not a single valid JSON value.";
+                return JsonPayload.IsSingleValue(frame.Payload) ? null : "The data is not a single valid JSON value.";
             case DataType.Text:
                 return Utf8.IsValid(frame.Payload) ? null : "The text data is not valid UTF-8.";
             case DataType.Binary:
                 return null;
             default:
                 return $"Unknown data type {(int)frame.DataType}.";
-        }
-    }
-
-    private static bool IsSingleJsonValue(ReadOnlySpan<byte> payload)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(payload, s_jsonOptions);
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 

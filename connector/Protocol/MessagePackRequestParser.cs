@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Unicode;
-using System.Text.Json;
 using BrokerChat.Contracts.Messages;
 using MessagePack;
 
@@ -15,7 +14,6 @@ namespace BrokerChat.Connector.Protocol;
 internal static class MessagePackRequestParser
 {
     private const int MaxDepth = 16;
-    private static readonly JsonReaderOptions s_json = new() { MaxDepth = 64 };
 
     public static ParseStatus Parse(ReadOnlyMemory<byte> frame, ClientRequest request, out string? error)
     {
@@ -126,7 +124,7 @@ internal static class MessagePackRequestParser
         {
             case null or "json":
                 request.DataType = DataType.Json;
-                if (data is null || dataIsBinary || !IsJson(data.Value.Span))
+                if (data is null || dataIsBinary || !JsonPayload.IsSingleValue(data.Value.Span))
                 {
                     error = "JSON data must be a str holding one JSON value.";
                     return ParseStatus.Invalid;
@@ -158,25 +156,6 @@ internal static class MessagePackRequestParser
 
         request.Data = data!.Value.ToArray();
         return ParseStatus.Ok;
-    }
-
-    private static bool IsJson(ReadOnlySpan<byte> text)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(text, s_json);
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Skips a value, refusing nesting deeper than <see cref="MaxDepth"/> (an unknown field is still untrusted).</summary>
