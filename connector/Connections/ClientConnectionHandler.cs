@@ -325,9 +325,7 @@ internal sealed class ClientConnectionHandler(
             return;
         }
 
-        connection.Dispose();
-        limiter.Release(connection.UserId, connection.Address);
-        connections.HandlerEnded();
+        sessions.ReleaseSlot(connection);
     }
 
     private void Refused(Refusal refusal)
@@ -490,9 +488,7 @@ internal sealed class ClientConnectionHandler(
         }
 
         // The replacement's own slot is given back: the session keeps the one it holds.
-        replacement.Dispose();
-        limiter.Release(replacement.UserId, replacement.Address);
-        connections.HandlerEnded();
+        sessions.ReleaseSlot(replacement);
         return held;
     }
 

@@ -261,6 +261,12 @@ internal sealed class ReliableSessions(
         }
 
         connection.ClearPendingAcks();
+        ReleaseSlot(connection);
+    }
+
+    /// <summary>Gives back the slot an admitted connection took (it was never registered, or was just unregistered).</summary>
+    public void ReleaseSlot(ClientConnection connection)
+    {
         connection.Dispose();
         limiter.Release(connection.UserId, connection.Address);
         connections.HandlerEnded();

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using BrokerChat.Client;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEndTests;
 
@@ -21,14 +18,7 @@ public sealed class DotNetClientTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var hub = "dotnet" + protocol;
-        var settings = new Dictionary<string, string>
-        {
-            ["Kafka:BootstrapServers"] = fixture.Host.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
-            ["Kafka:FetchWaitMaxMs"] = "10",
-            ["Functions:InProcessWorkers"] = "0",
-            ["Connector:ShutdownTimeout"] = "00:00:02",
-        };
-        var doomed = await BrokerChatHost.StartAsync(settings);
+        var doomed = await SecondConnector.StartAsync(fixture.Host);
         await using var balancer = new TcpForwarder(doomed.BaseUri);
         var url = new Uri(fixture.Host.ClientUrl(hub, "rosa").ToString().Replace(fixture.Host.BaseUri.Authority, balancer.BaseUri.Authority, StringComparison.Ordinal));
         await using var client = new BrokerChatClient(url, new BrokerChatClientOptions { Protocol = protocol });
@@ -41,13 +31,13 @@ public sealed class DotNetClientTests(PipelineFixture fixture)
         await client.JoinGroupAsync("lobby", cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
 
-        await SendMixedAsync(sender, 1, 10, ct);
+        await SecondConnector.SendMixedAsync(sender, 1, 10, ct);
         var received = await ReadAsync(client, 10, ct);
 
         // The balancer sends new connections to the other connector; this one stops while messages keep coming.
         balancer.Target = fixture.Host.BaseUri;
         var stopping = doomed.DisposeAsync().AsTask();
-        await SendMixedAsync(sender, 11, 20, ct);
+        await SecondConnector.SendMixedAsync(sender, 11, 20, ct);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), ct);
 
         received.AddRange(await ReadAsync(client, 10, ct));
@@ -71,13 +61,5 @@ public sealed class DotNetClientTests(PipelineFixture fixture)
         }
 
         return messages;
-    }
-
-    private static async Task SendMixedAsync(PubSubTestClient sender, int from, int to, CancellationToken ct)
-    {
-        for (var n = from; n <= to; n++)
-        {
-            Assert.True((await sender.SendToGroupAsync(n % 2 == 0 ? "room" : "lobby", new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
-        }
     }
 }

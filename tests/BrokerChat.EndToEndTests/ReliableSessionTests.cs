@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,7 +21,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         Assert.False(string.IsNullOrEmpty(client.ReconnectionToken));
         await client.JoinAsync("room", ct);
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        await SendAsync(sender, "room", 1, 5, ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 5, ct);
 
         var first = await client.ReadMessagesAsync(5, ct);
         Assert.Equal([1, 2, 3, 4, 5], first.Select(m => (int)m.SequenceId));
@@ -30,7 +29,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         await client.AcknowledgeAsync(2, ct);
 
         client.Abort();
-        await SendAsync(sender, "room", 6, 7, ct); // while the client is away
+        await SecondConnector.SendAsync(sender, "room", 6, 7, ct); // while the client is away
         var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
 
         // Everything after the acknowledged 2 comes again, in order and with the same numbers, then what is new.
@@ -38,7 +37,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         Assert.Equal([3, 4, 5, 6, 7], replay.Select(m => (int)m.SequenceId));
         Assert.Equal([3, 4, 5, 6, 7], replay.Select(m => m.N));
         Assert.Equal(client.ConnectionId, resumed.ConnectionId);
-        await SendAsync(sender, "room", 8, 8, ct);
+        await SecondConnector.SendAsync(sender, "room", 8, 8, ct);
         Assert.Equal((8, 8), (await resumed.ReadMessagesAsync(1, ct)).Select(m => ((int)m.SequenceId, m.N)).Single());
         await resumed.DisposeAsync();
     }
@@ -60,18 +59,18 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable3";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        var other = await StartSecondConnectorAsync();
+        var other = await SecondConnector.StartAsync(fixture.Host);
         var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
         await client.JoinAsync("room", ct);
         await client.JoinAsync("lobby", ct); // a second room, very likely on another partition
-        await SendMixedAsync(sender, 1, 10, ct);
+        await SecondConnector.SendMixedAsync(sender, 1, 10, ct);
         var seen = await client.ReadMessagesAsync(10, ct);
         await client.AcknowledgeAsync(seen[3].SequenceId, ct);
 
         // The client's connector dies without a word (the client only sees its socket go), and messages keep flowing.
         client.Abort();
         await other.DisposeAsync();
-        await SendMixedAsync(sender, 11, 20, ct);
+        await SecondConnector.SendMixedAsync(sender, 11, 20, ct);
 
         var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
         AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 20, ct), 20);
@@ -84,18 +83,18 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable4";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        var other = await StartSecondConnectorAsync();
+        var other = await SecondConnector.StartAsync(fixture.Host);
         var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
         await client.JoinAsync("room", ct);
         await client.JoinAsync("lobby", ct);
-        await SendMixedAsync(sender, 1, 6, ct);
+        await SecondConnector.SendMixedAsync(sender, 1, 6, ct);
         var seen = await client.ReadMessagesAsync(6, ct);
 
         var stopping = other.DisposeAsync().AsTask();
         var close = await client.ReadCloseAsync(ct);
         Assert.Equal(1012, close.Code);
         await stopping;
-        await SendMixedAsync(sender, 7, 12, ct);
+        await SecondConnector.SendMixedAsync(sender, 7, 12, ct);
 
         var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
         AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 12, ct), 12);
@@ -108,14 +107,14 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable5";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        await using var other = await StartSecondConnectorAsync(new() { ["Connector:RoomHistoryMessages"] = "3" });
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:RoomHistoryMessages"] = "3" });
         var client = await ReliableClient.ConnectAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
         await client.JoinAsync("room", ct);
-        await SendAsync(sender, "room", 1, 2, ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 2, ct);
         await client.ReadMessagesAsync(2, ct);
 
         client.Abort();
-        await SendAsync(sender, "room", 3, 10, ct); // more than the other connector keeps of the room
+        await SecondConnector.SendAsync(sender, "room", 3, 10, ct); // more than the other connector keeps of the room
 
         var refused = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
         var disconnected = await refused.ReadFrameAsync(f => (string?)f["event"] == "disconnected", ct);
@@ -129,10 +128,10 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable6";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        await using var other = await StartSecondConnectorAsync(new() { ["Connector:ReliableBufferMessages"] = "5" });
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:ReliableBufferMessages"] = "5" });
         var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
         await client.JoinAsync("room", ct);
-        await SendAsync(sender, "room", 1, 6, ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 6, ct);
 
         var disconnected = await client.ReadFrameAsync(f => (string?)f["event"] == "disconnected", ct);
         Assert.Contains("acknowledge", (string?)disconnected["message"], StringComparison.Ordinal);
@@ -198,32 +197,5 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         Assert.Equal(Enumerable.Range(1, count), kept.Select(m => m.N).Order());
         Assert.Equal(kept.Where(m => m.Group == "room").Select(m => m.N).Order(), kept.Where(m => m.Group == "room").Select(m => m.N));
         Assert.Equal(kept.Where(m => m.Group == "lobby").Select(m => m.N).Order(), kept.Where(m => m.Group == "lobby").Select(m => m.N));
-    }
-
-    private async Task<BrokerChatHost> StartSecondConnectorAsync(Dictionary<string, string>? settings = null)
-    {
-        settings ??= [];
-        settings["Kafka:BootstrapServers"] = fixture.Host.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
-        settings["Kafka:FetchWaitMaxMs"] = "10";
-        settings["Functions:InProcessWorkers"] = "0";
-        settings["Connector:ShutdownTimeout"] = "00:00:02";
-        return await BrokerChatHost.StartAsync(settings);
-    }
-
-    private static async Task SendAsync(PubSubTestClient sender, string group, int from, int to, CancellationToken ct)
-    {
-        for (var n = from; n <= to; n++)
-        {
-            Assert.True((await sender.SendToGroupAsync(group, new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
-        }
-    }
-
-    /// <summary>Sends n = from..to alternately to two rooms.</summary>
-    private static async Task SendMixedAsync(PubSubTestClient sender, int from, int to, CancellationToken ct)
-    {
-        for (var n = from; n <= to; n++)
-        {
-            Assert.True((await sender.SendToGroupAsync(n % 2 == 0 ? "room" : "lobby", new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
-        }
     }
 }
