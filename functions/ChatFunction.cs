@@ -64,7 +64,7 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
         }
     }
 
-    private static Delivery AckOnly(InboundFrame frame, InboundPosition position, long now, AckOutcome outcome) => new()
+    internal static Delivery AckOnly(InboundFrame frame, InboundPosition position, long now, AckOutcome outcome) => new()
     {
         Target = DeliveryTarget.Connection,
         Hub = frame.Hub,

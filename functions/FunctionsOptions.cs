@@ -32,6 +32,28 @@ public sealed class FunctionsOptions
     [Range(1, 1_000_000)]
     public int MaxInFlight { get; set; } = 10_000;
 
+    /// <summary>
+    /// Records of one partition a worker may hold at once (queued, being handled or awaiting Kafka). When reached, the
+    /// worker pauses that partition alone, so a slow or failing room never stalls the others; it resumes at half.
+    /// The default is 1,000.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInFlightPerPartition { get; set; } = 1_000;
+
     /// <summary>How long a stopping worker waits for in-flight deliveries before leaving the group. The default is 10 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Times a request is tried before it goes to the dead-letter topic, the first try included. A failure here is an
+    /// exception from the function (a dependency timing out, say); a rejection of bad input is not a failure. The
+    /// default is 5.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Delay before the first retry; each later one doubles it, with jitter. The default is 200 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest delay between two tries. The default is 10 s.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

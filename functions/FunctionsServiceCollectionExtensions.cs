@@ -22,21 +22,19 @@ public static class FunctionsServiceCollectionExtensions
         services.AddOptions<FunctionsOptions>()
             .Bind(configuration.GetSection(FunctionsOptions.SectionName))
             .ValidateDataAnnotations()
+            .Validate(o => o.DrainTimeout > TimeSpan.Zero, "Functions:DrainTimeout must be positive.")
+            .Validate(o => o.RetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay, "Functions:RetryDelay must be positive and at most Functions:MaxRetryDelay.")
+            .Validate(o => o.MaxInFlightPerPartition <= o.MaxInFlight, "Functions:MaxInFlightPerPartition must be at most Functions:MaxInFlight.")
             .ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionsMetrics>();
         services.TryAddSingleton<FrameValidator>();
         services.TryAddSingleton<ChatFunction>();
-        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers).Select(index => new KafkaFunctionWorker(
-            index,
-            sp.GetRequiredService<ChatFunction>(),
-            sp.GetRequiredService<KafkaClientFactory>(),
-            sp.GetRequiredService<KafkaProducerHost>(),
-            sp.GetRequiredService<KafkaEndpoint>(),
-            sp.GetRequiredService<IOptions<FunctionsOptions>>(),
-            sp.GetRequiredService<FunctionsMetrics>(),
-            sp.GetRequiredService<ILogger<KafkaFunctionWorker>>())).ToArray()));
+        services.TryAddSingleton<IRequestHandler, ChatFunctionHandler>();
+        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
+            .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
+            .ToArray()));
         services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
         return services;
     }

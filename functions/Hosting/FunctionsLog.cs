@@ -17,7 +17,7 @@ internal static partial class FunctionsLog
     [LoggerMessage(303, LogLevel.Warning, "Function worker {Worker} lost partitions [{Partitions}]; their uncommitted records will be processed again.", EventName = "PartitionsLost")]
     public static partial void PartitionsLost(ILogger logger, int worker, string partitions);
 
-    [LoggerMessage(304, LogLevel.Warning, "Inbound record {Partition}@{Offset} is not a valid request and was skipped: {Reason}", EventName = "PoisonRecord")]
+    [LoggerMessage(304, LogLevel.Warning, "Inbound record {Partition}@{Offset} is not a valid request: {Reason}", EventName = "PoisonRecord")]
     public static partial void PoisonRecord(ILogger logger, int partition, long offset, string reason);
 
     [LoggerMessage(305, LogLevel.Warning, "Delivery for inbound record {Partition}@{Offset} failed: {Reason}. The partition will be read again from its first unfinished record.", EventName = "DeliveryFailed")]
@@ -40,4 +40,16 @@ internal static partial class FunctionsLog
 
     [LoggerMessage(311, LogLevel.Information, "Function worker {Worker} left the group.", EventName = "WorkerStopped")]
     public static partial void WorkerStopped(ILogger logger, int worker);
+
+    [LoggerMessage(312, LogLevel.Warning, "Inbound record {Partition}@{Offset} failed; try {Attempt} in {Delay}: {Reason}", EventName = "Retrying")]
+    public static partial void Retrying(ILogger logger, int partition, long offset, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(313, LogLevel.Error, "Inbound record {Partition}@{Offset} is set aside on the dead-letter topic after {Attempts} tries: {Reason}", EventName = "DeadLettered")]
+    public static partial void DeadLettered(ILogger logger, int partition, long offset, int attempts, string reason);
+
+    [LoggerMessage(314, LogLevel.Debug, "Function worker {Worker} paused partition {Partition} at offset {Offset}: its queue is full.", EventName = "PartitionPaused")]
+    public static partial void PartitionPaused(ILogger logger, int worker, int partition, long offset);
+
+    [LoggerMessage(315, LogLevel.Error, "Function worker {Worker} failed handling partition {Partition}; it is read again from its first unfinished record.", EventName = "LaneFailed")]
+    public static partial void LaneFailed(ILogger logger, Exception exception, int worker, int partition);
 }

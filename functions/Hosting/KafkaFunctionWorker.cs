@@ -1,69 +1,93 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
+using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using Log = BrokerChat.Functions.Hosting.FunctionsLog;
 
 namespace BrokerChat.Functions.Hosting;
 
 /// <summary>
-/// Hosts <see cref="ChatFunction"/> on a Kafka consumer group: reads the inbound topic, runs the function, produces
-/// its deliveries to the outbound topic keyed like the request, and commits a request's offset only once every
-/// delivery made from it (and from every request before it in the partition) was acknowledged by the brokers.
+/// Hosts an <see cref="IRequestHandler"/> (the chat function) on a Kafka consumer group: reads the inbound topic,
+/// runs the handler, produces its deliveries to the outbound topic keyed like the request, and stores a request's
+/// offset for commit only once every delivery made from it (and from every request before it in the partition) was
+/// acknowledged by the brokers.
 /// </summary>
 /// <remarks>
-/// At-least-once: after a crash or a failed delivery, uncommitted requests are processed again; their deliveries
-/// carry the same deterministic message ids. A request that is not even a valid record is logged and skipped, so
-/// it never stalls its partition. Records in flight are bounded by <see cref="FunctionsOptions.MaxInFlight"/>.
+/// <para>One poll thread reads every assigned partition and hands each record to its partition's
+/// <see cref="PartitionLane"/>: a bounded queue with a task of its own, so partitions are worked on in parallel while
+/// each keeps its order. A full lane pauses its partition alone (and rewinds the fetch position to the record that did
+/// not fit); it resumes at half. The whole worker holds at most <see cref="FunctionsOptions.MaxInFlight"/> records.</para>
+/// <para>A handler that throws is tried again with exponential backoff and jitter (Polly), up to
+/// <see cref="FunctionsOptions.MaxAttempts"/> tries; only its own partition waits meanwhile. A request that keeps
+/// failing, and a record that is not a valid request at all, goes to the dead-letter topic unchanged with the reason
+/// and the number of tries in headers (<see cref="DeadLetterHeaders"/>), and its sender gets an
+/// <c>InternalServerError</c> or <c>BadRequest</c> ack error; it is committed only once Kafka stored it there, so
+/// nothing is ever dropped silently.</para>
+/// <para>At-least-once: after a crash, a lost partition or a failed delivery, uncommitted requests are handled again.
+/// Their deliveries carry the same deterministic message ids (from the inbound partition and offset), which
+/// connectors use to drop the repeats.</para>
 /// </remarks>
 public sealed class KafkaFunctionWorker : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
+    private static readonly ResiliencePropertyKey<PartitionLane> LaneKey = new("brokerchat.lane");
     private readonly int _index;
-    private readonly ChatFunction _function;
+    private readonly IRequestHandler _handler;
     private readonly KafkaClientFactory _factory;
     private readonly KafkaProducerHost _producerHost;
     private readonly KafkaEndpoint _endpoint;
     private readonly FunctionsOptions _options;
     private readonly FunctionsMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<int, PartitionProgress> _progress = new();
+    private readonly ConcurrentDictionary<int, PartitionLane> _lanes = new();
     private readonly SemaphoreSlim _inFlight;
+    private readonly ResiliencePipeline _retry;
     private IConsumer<byte[], byte[]>? _consumer;
+    private long _processed;
+    private long _lagMeasuredAt;
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
     public KafkaFunctionWorker(
         int index,
-        ChatFunction function,
+        IRequestHandler handler,
         KafkaClientFactory factory,
         KafkaProducerHost producerHost,
         KafkaEndpoint endpoint,
         IOptions<FunctionsOptions> options,
         FunctionsMetrics metrics,
+        TimeProvider timeProvider,
         ILogger<KafkaFunctionWorker> logger)
     {
         _index = index;
-        _function = function;
+        _handler = handler;
         _factory = factory;
         _producerHost = producerHost;
         _endpoint = endpoint;
         _options = options.Value;
         _metrics = metrics;
+        _time = timeProvider;
         _logger = logger;
         _inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
+        _retry = BuildRetryPipeline();
+        _metrics.AddLagSource(this, ObserveLag);
     }
 
-    private long _processed;
-
-    /// <summary>Requests this worker has run the function on since it started.</summary>
+    /// <summary>Requests this worker has run the handler on successfully since it started.</summary>
     public long Processed => Interlocked.Read(ref _processed);
 
     /// <summary>The inbound partitions this worker owns right now.</summary>
-    public IReadOnlyCollection<int> AssignedPartitions => _progress.Keys.Order().ToArray();
+    public IReadOnlyCollection<int> AssignedPartitions => _lanes.Keys.Order().ToArray();
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -77,8 +101,39 @@ public sealed class KafkaFunctionWorker : BackgroundService
     /// <inheritdoc />
     public override void Dispose()
     {
+        _metrics.RemoveLagSource(this);
         _inFlight.Dispose();
         base.Dispose();
+    }
+
+    private ResiliencePipeline BuildRetryPipeline()
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
+        if (_options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.RetryDelay,
+                MaxDelay = _options.MaxRetryDelay,
+                OnRetry = args =>
+                {
+                    _metrics.Failed();
+                    _metrics.Retried();
+                    if (args.Context.Properties.TryGetValue(LaneKey, out var lane))
+                    {
+                        Log.Retrying(_logger, lane.Partition, lane.Current, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message ?? "");
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        return builder.Build();
     }
 
     private void Run(CancellationToken stoppingToken)
@@ -117,7 +172,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                RewindFailedPartitions(consumer);
+                ServiceLanes(consumer);
                 ConsumeResult<byte[], byte[]>? result;
                 try
                 {
@@ -129,18 +184,10 @@ public sealed class KafkaFunctionWorker : BackgroundService
                     continue;
                 }
 
-                if (result?.Message is null)
+                if (result?.Message is not null)
                 {
-                    continue;
+                    Dispatch(consumer, result, stoppingToken);
                 }
-
-                if (!_inFlight.Wait(0, CancellationToken.None))
-                {
-                    // Bounded in flight: wait for deliveries to complete before reading further.
-                    _inFlight.Wait(stoppingToken);
-                }
-
-                Process(result, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -166,67 +213,276 @@ public sealed class KafkaFunctionWorker : BackgroundService
             }
 
             _consumer = null;
-            _progress.Clear();
             Log.WorkerStopped(_logger, _index);
         }
     }
 
-    private void Process(ConsumeResult<byte[], byte[]> result, CancellationToken stoppingToken)
+    /// <summary>Hands a record to its partition's lane, or pauses the partition when the lane is full. Poll thread.</summary>
+    private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> result, CancellationToken stoppingToken)
     {
-        var partition = result.Partition.Value;
-        var offset = result.Offset.Value;
-        if (!_progress.TryGetValue(partition, out var progress))
+        // Records of a partition we no longer own, or one paused a moment ago, can still come from the prefetch queue.
+        if (!_lanes.TryGetValue(result.Partition.Value, out var lane) || lane.Paused)
         {
-            // Records of a partition we no longer own can still arrive from the prefetch queue; skip them.
-            _inFlight.Release();
             return;
         }
 
-        progress.Started(offset);
-        IReadOnlyList<Delivery> outputs;
+        if (lane.Progress.InFlight >= _options.MaxInFlightPerPartition)
+        {
+            // Stop fetching this partition alone and fetch this record again once the lane has room.
+            consumer.Pause([result.TopicPartition]);
+            consumer.Seek(result.TopicPartitionOffset);
+            lane.Paused = true;
+            _metrics.Paused();
+            Log.PartitionPaused(_logger, _index, lane.Partition, result.Offset.Value);
+            return;
+        }
+
+        if (!_inFlight.Wait(0, CancellationToken.None))
+        {
+            // Bounded in flight for the whole worker: wait for deliveries to complete before reading further.
+            _inFlight.Wait(stoppingToken);
+        }
+
+        lane.Progress.Started(result.Offset.Value);
+        if (!lane.TryEnqueue(result))
+        {
+            // The lane was abandoned meanwhile; the record's slot goes back with the retired progress.
+            return;
+        }
+    }
+
+    /// <summary>Rewinds partitions whose delivery failed, resumes paused ones with room again, measures lag. Poll thread.</summary>
+    private void ServiceLanes(IConsumer<byte[], byte[]> consumer)
+    {
+        var measureLag = _time.GetElapsedTime(Volatile.Read(ref _lagMeasuredAt)) >= LagInterval;
+        if (measureLag)
+        {
+            Volatile.Write(ref _lagMeasuredAt, _time.GetTimestamp());
+        }
+
+        foreach (var lane in _lanes.Values)
+        {
+            var tp = new TopicPartition(_factory.Topics.Inbound, lane.Partition);
+            if (lane.Progress.NeedsRewind)
+            {
+                Rewind(consumer, lane, tp);
+                continue;
+            }
+
+            if (lane.Paused && lane.Progress.InFlight <= _options.MaxInFlightPerPartition / 2)
+            {
+                consumer.Resume([tp]);
+                lane.Paused = false;
+            }
+
+            if (measureLag)
+            {
+                MeasureLag(consumer, lane, tp);
+            }
+        }
+    }
+
+    private void Rewind(IConsumer<byte[], byte[]> consumer, PartitionLane failed, TopicPartition tp)
+    {
+        StopLanes([failed], TimeSpan.Zero);
+        var from = failed.Progress.FirstUnfinished;
+        ReleaseRetired(failed);
+        var lane = StartLane(failed.Partition);
+        _lanes[failed.Partition] = lane;
+        failed.Dispose();
+        Log.Rewind(_logger, _index, tp.Partition.Value, from);
+        consumer.Seek(new TopicPartitionOffset(tp, from));
+        if (failed.Paused)
+        {
+            consumer.Resume([tp]);
+        }
+    }
+
+    private static void MeasureLag(IConsumer<byte[], byte[]> consumer, PartitionLane lane, TopicPartition tp)
+    {
         try
         {
-            var frame = ContractSerializer.DeserializeInbound(result.Message.Value);
-            outputs = _function.Handle(frame, new InboundPosition(partition, offset));
-            Interlocked.Increment(ref _processed);
-            _metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
+            var high = consumer.GetWatermarkOffsets(tp).High;
+            var next = lane.Progress.FirstUnfinished;
+            if (next < 0)
+            {
+                next = consumer.Position(tp);
+            }
+
+            if (high >= 0 && next >= 0)
+            {
+                lane.Lag = Math.Max(0, high - next);
+            }
+        }
+        catch (KafkaException)
+        {
+            // Not known yet: the gauge keeps the last value.
+        }
+    }
+
+    private IEnumerable<KeyValuePair<int, long>> ObserveLag()
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            var lag = lane.Lag;
+            if (lag >= 0)
+            {
+                yield return new KeyValuePair<int, long>(lane.Partition, lag);
+            }
+        }
+    }
+
+    private PartitionLane StartLane(int partition)
+    {
+        var lane = new PartitionLane(partition, _options.MaxInFlightPerPartition);
+        lane.Completion = Task.Run(() => RunLaneAsync(lane), CancellationToken.None);
+        return lane;
+    }
+
+    private async Task RunLaneAsync(PartitionLane lane)
+    {
+        var token = lane.Token;
+        try
+        {
+            while (await lane.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                // Drain what is queued as one batch before waiting again.
+                while (lane.Reader.TryRead(out var record))
+                {
+                    token.ThrowIfCancellationRequested();
+                    await HandleAsync(lane, record, token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Abandoned: what is left is handled again by whoever owns the partition next.
+        }
+        catch (Exception ex)
+        {
+            // A bug in the lane itself, not in the handler: read the partition again from its first unfinished record.
+            Log.LaneFailed(_logger, ex, _index, lane.Partition);
+            lane.Progress.Failed(lane.Current);
+        }
+    }
+
+    private async ValueTask HandleAsync(PartitionLane lane, ConsumeResult<byte[], byte[]> record, CancellationToken token)
+    {
+        var offset = record.Offset.Value;
+        var position = new InboundPosition(lane.Partition, offset);
+        lane.Current = offset;
+        InboundFrame frame;
+        try
+        {
+            frame = ContractSerializer.DeserializeInbound(record.Message.Value);
         }
         catch (ContractException ex)
         {
-            Log.PoisonRecord(_logger, partition, offset, ex.Message);
+            Log.PoisonRecord(_logger, lane.Partition, offset, ex.Message);
             _metrics.Poison();
-            outputs = [];
+            await DeadLetterAsync(lane, record, null, $"Not a valid request: {ex.Message}", 1, token).ConfigureAwait(false);
+            return;
         }
 
+        IReadOnlyList<Delivery> outputs;
+        lane.Attempts = 0;
+        var context = ResilienceContextPool.Shared.Get(token);
+        context.Properties.Set(LaneKey, lane);
+        try
+        {
+            outputs = await _retry.ExecuteAsync(
+                static (ctx, state) =>
+                {
+                    state.Lane.Attempts++;
+                    return state.Handler.HandleAsync(state.Frame, state.Position, ctx.CancellationToken);
+                },
+                context,
+                (Lane: lane, Handler: _handler, Frame: frame, Position: position)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            _metrics.Failed();
+            await DeadLetterAsync(lane, record, frame, $"{ex.GetType().Name}: {ex.Message}", lane.Attempts, token).ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        Interlocked.Increment(ref _processed);
+        _metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
         if (outputs.Count == 0)
         {
-            Finish(progress, offset);
+            Finish(lane.Progress, offset);
             return;
         }
 
         var remaining = new RecordCompletion(outputs.Count);
         foreach (var delivery in outputs)
         {
-            var message = new Message<byte[], byte[]> { Key = result.Message.Key, Value = ContractSerializer.Serialize(delivery) };
-            ProduceWithBackoff(message, report => OnDelivered(report, progress, offset, remaining), stoppingToken);
+            var message = new Message<byte[], byte[]> { Key = record.Message.Key, Value = ContractSerializer.Serialize(delivery) };
+            await ProduceAsync(_factory.Topics.Outbound, message, lane.Progress, offset, remaining, token).ConfigureAwait(false);
         }
     }
 
-    private void ProduceWithBackoff(Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivered, CancellationToken stoppingToken)
+    /// <summary>
+    /// Sets a record aside on the dead-letter topic, unchanged, with why in headers, and tells its sender when it asked
+    /// for an ack. The record counts as finished once both are stored.
+    /// </summary>
+    private async ValueTask DeadLetterAsync(PartitionLane lane, ConsumeResult<byte[], byte[]> record, InboundFrame? frame, string reason, int attempts, CancellationToken token)
+    {
+        var offset = record.Offset.Value;
+        Log.DeadLettered(_logger, lane.Partition, offset, attempts, reason);
+        _metrics.DeadLettered(invalid: frame is null);
+        var headers = new Headers();
+        if (record.Message.Headers is { } original)
+        {
+            foreach (var header in original)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(reason));
+        headers.Add(DeadLetterHeaders.Attempts, Encoding.UTF8.GetBytes(attempts.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(record.Topic));
+        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(lane.Partition.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(offset.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.FailedAt, Encoding.UTF8.GetBytes(now.ToString(CultureInfo.InvariantCulture)));
+
+        var ack = frame?.AckId is { } ackId
+            ? ChatFunction.AckOnly(frame, new InboundPosition(lane.Partition, offset), now, AckOutcome.Failed(
+                frame.ConnectionId,
+                ackId,
+                AckErrorNames.InternalServerError,
+                $"The request could not be processed after {attempts} tries and was set aside."))
+            : null;
+        var remaining = new RecordCompletion(ack is null ? 1 : 2);
+        var dead = new Message<byte[], byte[]> { Key = record.Message.Key, Value = record.Message.Value, Headers = headers };
+        await ProduceAsync(_factory.Topics.DeadLetter, dead, lane.Progress, offset, remaining, token).ConfigureAwait(false);
+        if (ack is not null)
+        {
+            var message = new Message<byte[], byte[]> { Key = record.Message.Key, Value = ContractSerializer.Serialize(ack) };
+            await ProduceAsync(_factory.Topics.Outbound, message, lane.Progress, offset, remaining, token).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ProduceAsync(string topic, Message<byte[], byte[]> message, PartitionProgress progress, long offset, RecordCompletion remaining, CancellationToken token)
     {
         var producer = _producerHost.Producer;
         while (true)
         {
             try
             {
-                producer.Produce(_factory.Topics.Outbound, message, onDelivered);
+                producer.Produce(topic, message, report => OnDelivered(report, progress, offset, remaining));
                 return;
             }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
             {
                 // The producer's bounded queue is full: wait for it to drain rather than buffer more.
-                stoppingToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(5));
-                stoppingToken.ThrowIfCancellationRequested();
+                await Task.Delay(TimeSpan.FromMilliseconds(5), _time, token).ConfigureAwait(false);
             }
         }
     }
@@ -276,27 +532,9 @@ public sealed class KafkaFunctionWorker : BackgroundService
         _inFlight.Release();
     }
 
-    private void RewindFailedPartitions(IConsumer<byte[], byte[]> consumer)
+    private void ReleaseRetired(PartitionLane lane)
     {
-        foreach (var (partition, progress) in _progress)
-        {
-            if (!progress.NeedsRewind)
-            {
-                continue;
-            }
-
-            var from = progress.FirstUnfinished;
-            _progress[partition] = new PartitionProgress(partition);
-            // Records still in flight in the retired progress will never commit; their slots are given back now.
-            ReleaseRetired(progress);
-            Log.Rewind(_logger, _index, partition, from);
-            consumer.Seek(new TopicPartitionOffset(_factory.Topics.Inbound, partition, from));
-        }
-    }
-
-    private void ReleaseRetired(PartitionProgress progress)
-    {
-        var held = progress.Retire();
+        var held = lane.Progress.Retire();
         if (held > 0)
         {
             _inFlight.Release(held);
@@ -307,15 +545,21 @@ public sealed class KafkaFunctionWorker : BackgroundService
     {
         foreach (var tp in partitions)
         {
-            _progress[tp.Partition.Value] = new PartitionProgress(tp.Partition.Value);
+            var lane = StartLane(tp.Partition.Value);
+            if (_lanes.TryGetValue(tp.Partition.Value, out var previous))
+            {
+                StopLanes([previous], TimeSpan.Zero);
+                ReleaseRetired(previous);
+                previous.Dispose();
+            }
+
+            _lanes[tp.Partition.Value] = lane;
         }
 
-        if (partitions.Count == 0)
+        if (partitions.Count > 0)
         {
-            return;
+            Log.PartitionsAssigned(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
         }
-
-        Log.PartitionsAssigned(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
@@ -326,19 +570,20 @@ public sealed class KafkaFunctionWorker : BackgroundService
         }
 
         Log.PartitionsRevoked(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
-        var revoked = partitions.Select(p => p.Partition.Value).ToHashSet();
-        WaitForInFlight(p => revoked.Contains(p.Partition));
+        var lanes = TakeLanes(partitions.Select(p => p.Partition.Value));
+        // Records not started yet are left to the next owner: the rebalance waits only for work under way.
+        StopLanes(lanes, TimeSpan.Zero);
+        WaitForDeliveries(lanes);
         var commits = new List<TopicPartitionOffset>();
-        foreach (var partition in revoked)
+        foreach (var lane in lanes)
         {
-            if (_progress.TryRemove(partition, out var progress))
+            ReleaseRetired(lane);
+            if (lane.Progress.CommitOffset >= 0)
             {
-                ReleaseRetired(progress);
-                if (progress.CommitOffset >= 0)
-                {
-                    commits.Add(new TopicPartitionOffset(_factory.Topics.Inbound, partition, progress.CommitOffset));
-                }
+                commits.Add(new TopicPartitionOffset(_factory.Topics.Inbound, lane.Partition, lane.Progress.CommitOffset));
             }
+
+            lane.Dispose();
         }
 
         if (commits.Count > 0)
@@ -357,29 +602,85 @@ public sealed class KafkaFunctionWorker : BackgroundService
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         Log.PartitionsLost(_logger, _index, string.Join(",", partitions.Select(p => p.Partition.Value).Order()));
-        foreach (var tp in partitions)
+        foreach (var lane in TakeLanes(partitions.Select(p => p.Partition.Value)))
         {
-            if (_progress.TryRemove(tp.Partition.Value, out var progress))
+            // Another member may own the partition already: stop at once and commit nothing.
+            lane.Cancel();
+            ReleaseRetired(lane);
+        }
+    }
+
+    private List<PartitionLane> TakeLanes(IEnumerable<int> partitions)
+    {
+        var lanes = new List<PartitionLane>();
+        foreach (var partition in partitions)
+        {
+            if (_lanes.TryRemove(partition, out var lane))
             {
-                ReleaseRetired(progress);
+                lanes.Add(lane);
             }
         }
+
+        return lanes;
+    }
+
+    /// <summary>
+    /// Stops lanes: each finishes the records it holds for up to <paramref name="grace"/>, then is cancelled; waits (up
+    /// to the drain timeout) for their tasks, so nothing of theirs is produced after this returns.
+    /// </summary>
+    private void StopLanes(List<PartitionLane> lanes, TimeSpan grace)
+    {
+        if (lanes.Count == 0)
+        {
+            return;
+        }
+
+        var all = Task.WhenAll(lanes.Select(l => l.Completion));
+        foreach (var lane in lanes)
+        {
+            if (grace > TimeSpan.Zero)
+            {
+                lane.Complete();
+            }
+            else
+            {
+                lane.Cancel();
+            }
+        }
+
+        if (grace > TimeSpan.Zero && !all.Wait(grace))
+        {
+            foreach (var lane in lanes)
+            {
+                lane.Cancel();
+            }
+        }
+
+        all.Wait(_options.DrainTimeout);
     }
 
     private void Drain()
     {
-        WaitForInFlight(_ => true);
-        var left = _progress.Values.Sum(p => p.InFlight);
+        var lanes = TakeLanes(_lanes.Keys.ToArray());
+        StopLanes(lanes, _options.DrainTimeout);
+        WaitForDeliveries(lanes);
+        var left = lanes.Sum(l => l.Progress.InFlight);
         if (left > 0)
         {
             Log.DrainIncomplete(_logger, _index, left);
         }
+
+        foreach (var lane in lanes)
+        {
+            ReleaseRetired(lane);
+            lane.Dispose();
+        }
     }
 
-    private void WaitForInFlight(Func<PartitionProgress, bool> which)
+    private void WaitForDeliveries(IEnumerable<PartitionLane> lanes)
     {
         // Delivery reports arrive on the producer's own thread; flushing waits for them without a polling loop.
-        if (_progress.Values.Any(p => which(p) && p.InFlight > 0))
+        if (lanes.Any(l => l.Progress.InFlight > 0))
         {
             _producerHost.Producer.Flush(_options.DrainTimeout);
         }

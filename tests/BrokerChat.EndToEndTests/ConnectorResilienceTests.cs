@@ -24,7 +24,7 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(clock);
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         await using var client = await RawWebSocket.ConnectAsync(host.ClientUrl("silent", "u"), ct);
         Assert.Contains("connected", (await client.ReadFrameAsync(ct))!.Text, StringComparison.Ordinal);
 
@@ -91,7 +91,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:HandshakeTimeout"] = "00:00:01", ["Functions:InProcessWorkers"] = "0" });
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         using var slowloris = new Socket(SocketType.Stream, ProtocolType.Tcp);
         using var idle = new Socket(SocketType.Stream, ProtocolType.Tcp);
         var endpoint = new IPEndPoint(IPAddress.Loopback, host.BaseUri.Port);
@@ -111,7 +111,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:MaxMessageBytes"] = "65536", ["Functions:InProcessWorkers"] = "0" });
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("big", "u"), cancellationToken: ct);
 
         await client.SendRawAsync("{\"type\":\"sendToGroup\",\"group\":\"g\",\"dataType\":\"text\",\"data\":\"" + new string('x', 70_000) + "\"}", ct);
@@ -132,7 +132,7 @@ public sealed class ConnectorResilienceTests
             ["Connector:MaxConnectionsPerUser"] = "2",
             ["Functions:InProcessWorkers"] = "0",
         });
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         await using var a1 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
         await using var a2 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
 
@@ -194,7 +194,7 @@ public sealed class ConnectorResilienceTests
                 ["Functions:InProcessWorkers"] = "0",
             },
             services => services.AddSingleton<TimeProvider>(clock));
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         await using var flooder = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "f"), cancellationToken: ct);
         await using var bystander = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "b"), cancellationToken: ct);
 
@@ -244,7 +244,7 @@ public sealed class ConnectorResilienceTests
             ["Connector:MaxMessagesPerSecond"] = "100000",
             ["Connector:MessageBurst"] = "100000",
         });
-        using var metrics = new ConnectorMetricsRecorder(host.Services);
+        using var metrics = new MetricsRecorder(host.Services);
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         await using var sender = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "sender"), cancellationToken: ct);
         await using var healthy = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "healthy"), cancellationToken: ct);

@@ -24,6 +24,7 @@ public sealed class KafkaTopics
         ArgumentNullException.ThrowIfNull(prefix);
         Inbound = prefix + "inbound";
         Outbound = prefix + "outbound";
+        DeadLetter = prefix + "deadletter";
     }
 
     /// <summary>Client requests, connector → functions.</summary>
@@ -32,6 +33,9 @@ public sealed class KafkaTopics
     /// <summary>Deliveries and ack outcomes, functions → connectors.</summary>
     public string Outbound { get; }
 
+    /// <summary>Requests the functions gave up on, for operators.</summary>
+    public string DeadLetter { get; }
+
     /// <summary>Every topic, for provisioning.</summary>
-    public IReadOnlyList<string> All => [Inbound, Outbound];
+    public IReadOnlyList<string> All => [Inbound, Outbound, DeadLetter];
 }

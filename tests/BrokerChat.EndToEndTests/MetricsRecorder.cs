@@ -5,18 +5,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEndTests;
 
-/// <summary>Sums the connector's counters of one host (meters are told apart by the host's meter factory).</summary>
-public sealed class ConnectorMetricsRecorder : IDisposable
+/// <summary>Sums the counters of one meter (the connector's by default) of one host (meters are told apart by the host's meter factory).</summary>
+public sealed class MetricsRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new();
 
-    public ConnectorMetricsRecorder(IServiceProvider services)
+    public MetricsRecorder(IServiceProvider services, string meterName = ConnectorMetrics.MeterName)
     {
         var factory = services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == ConnectorMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+            if (instrument.Meter.Name == meterName && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
