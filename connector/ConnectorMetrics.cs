@@ -15,6 +15,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
 /// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka)</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
+/// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
 /// <item><term>brokerchat.connector.outbound.queued_bytes</term><description>gauge: bytes waiting in all outbound queues</description></item>
 /// <item><term>brokerchat.connector.producer.pending</term><description>gauge: requests handed to Kafka whose delivery is not confirmed yet</description></item>
 /// </list>
@@ -35,6 +36,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _requestsRejected;
     private readonly Counter<long> _heartbeatTimeouts;
     private readonly Counter<long> _resumed;
+    private readonly Counter<long> _duplicates;
 
     /// <summary>Creates the instruments.</summary>
     internal ConnectorMetrics(IMeterFactory meterFactory, ConnectionIndex connections, InboundCapacity capacity)
@@ -52,6 +54,7 @@ public sealed class ConnectorMetrics : IDisposable
         _bytesOut = _meter.CreateCounter<long>("brokerchat.connector.bytes.out", "By");
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
+        _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
         _resumed = _meter.CreateCounter<long>("brokerchat.connector.sessions.resumed", "{session}", "Reliable sessions resumed after a dropped connection (from = local or token).");
     }
 
@@ -76,6 +79,8 @@ public sealed class ConnectorMetrics : IDisposable
     internal void RequestRejected(string reason) => _requestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
+
+    internal void DuplicateDropped() => _duplicates.Add(1);
 
     internal void Resumed(string from) => _resumed.Add(1, new KeyValuePair<string, object?>("from", from));
 

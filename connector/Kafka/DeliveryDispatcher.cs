@@ -29,6 +29,7 @@ internal sealed class DeliveryDispatcher(
     ConnectorIdentity identity,
     OutboundState outbound,
     ReliableSessions sessions,
+    ConnectorMetrics metrics,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     private readonly List<(int Partition, long Offset, TaskCompletionSource<bool> Reached)> _waiters = [];
@@ -234,6 +235,7 @@ internal sealed class DeliveryDispatcher(
             && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
         {
             ConnectorLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
+            metrics.DuplicateDropped();
             return;
         }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka;
@@ -65,42 +64,14 @@ public sealed class StandaloneHostingTests
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
         var bootstrap = host.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
-        var functions = Path.Combine(AppContext.BaseDirectory, "BrokerChat.Functions.dll");
-        using var worker = Process.Start(new ProcessStartInfo("dotnet", [functions, $"--Kafka:BootstrapServers={bootstrap}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        try
-        {
-            var assigned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            worker.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data?.Contains("was assigned partitions", StringComparison.Ordinal) == true)
-                {
-                    assigned.TrySetResult();
-                }
-            };
-            worker.BeginOutputReadLine();
-            worker.BeginErrorReadLine();
-            await assigned.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        await using var worker = FunctionsProcess.Start(bootstrap);
+        await worker.Assigned.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
-            await using var alice = await host.ConnectAsync("remote", "alice", ct);
-            await alice.JoinGroupAsync("g", ct);
-            var ack = await alice.SendToGroupAsync("g", "via another process", cancellationToken: ct);
+        await using var alice = await host.ConnectAsync("remote", "alice", ct);
+        await alice.JoinGroupAsync("g", ct);
+        var ack = await alice.SendToGroupAsync("g", "via another process", cancellationToken: ct);
 
-            Assert.True(ack!.Success, ack.ErrorMessage);
-            Assert.Equal("via another process", (string?)(await alice.NextMessageAsync(ct))["data"]);
-        }
-        finally
-        {
-            if (!worker.HasExited)
-            {
-                worker.Kill(entireProcessTree: true);
-            }
-
-            await worker.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
-        }
+        Assert.True(ack!.Success, ack.ErrorMessage);
+        Assert.Equal("via another process", (string?)(await alice.NextMessageAsync(ct))["data"]);
     }
 }
