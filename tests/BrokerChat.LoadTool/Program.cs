@@ -24,9 +24,15 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "functions-throughput")
+        {
+            return await FunctionsThroughput.RunAsync(args);
+        }
+
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
             Console.Error.WriteLine("usage: idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
+            Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");
             return 2;
         }
 
@@ -188,7 +194,7 @@ public static class Program
 
     private static string Mb(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024 / 1024:F1} MB");
 
-    private static int Int(string[] args, string name, int fallback)
+    internal static int Int(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
