@@ -222,6 +222,8 @@ public sealed class FunctionRetryIsolationTests(PatientFunctionsFixture fixture)
 
         Assert.All(stuckAcks, a => Assert.False(a.IsCompleted));
         await Wait.UntilAsync(() => metrics.Total("brokerchat.functions.pauses") > 0, ct);
+        var stuckPartition = PartitionKeys.PartitionOf(PartitionKeys.Room(hub, stuck), Partitions);
+        await Wait.UntilAsync(() => metrics.Observe("brokerchat.functions.lag", "partition", stuckPartition) >= 12, ct);
         fixture.Failures.FailingRooms.TryRemove(stuck, out _);
 
         var outcomes = await Task.WhenAll(stuckAcks);
@@ -230,6 +232,8 @@ public sealed class FunctionRetryIsolationTests(PatientFunctionsFixture fixture)
         {
             Assert.Equal($"s{i}", (string?)(await alice.NextMessageAsync(ct))["data"]);
         }
+
+        await Wait.UntilAsync(() => metrics.Observe("brokerchat.functions.lag", "partition", stuckPartition) == 0, ct);
     }
 
     private static (string Stuck, string Free) RoomsOnDifferentPartitions(string hub)

@@ -10,6 +10,7 @@ public sealed class MetricsRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new();
+    private readonly ConcurrentDictionary<string, long> _observed = new();
 
     public MetricsRecorder(IServiceProvider services, string meterName = ConnectorMetrics.MeterName)
     {
@@ -29,7 +30,14 @@ public sealed class MetricsRecorder : IDisposable
                 key += $"|{tag.Key}={tag.Value}";
             }
 
-            _totals.AddOrUpdate(key, value, (_, total) => total + value);
+            if (instrument.IsObservable)
+            {
+                _observed[key] = value;
+            }
+            else
+            {
+                _totals.AddOrUpdate(key, value, (_, total) => total + value);
+            }
         });
         _listener.Start();
     }
@@ -37,6 +45,14 @@ public sealed class MetricsRecorder : IDisposable
     /// <summary>The total of a counter, optionally for one <c>reason</c> tag value.</summary>
     public long Total(string name, string? reason = null) =>
         _totals.TryGetValue(reason is null ? name : $"{name}|reason={reason}", out var total) ? total : 0;
+
+    /// <summary>The current value of an observable gauge for one tag (<c>name|tag=value</c>), or null when it reports none.</summary>
+    public long? Observe(string name, string tag, object value)
+    {
+        _observed.Clear();
+        _listener.RecordObservableInstruments();
+        return _observed.TryGetValue($"{name}|{tag}={value}", out var observed) ? observed : null;
+    }
 
     public void Dispose() => _listener.Dispose();
 }
