@@ -92,7 +92,7 @@ public sealed class ModerationOptions : HubModerationOptions
     /// <summary>
     /// Senders (hub, room and user, or connection when anonymous) whose rate this instance tracks at once. A sender
     /// idle long enough for its allowance to refill is forgotten first; at the cap the least recently seen one is
-    /// (it starts afresh with a full burst). The default is 100,000 (about 150 bytes each).
+    /// (it starts afresh with a full burst). The default is 100,000 (about 170 bytes each).
     /// </summary>
     [Range(16, 10_000_000)]
     public int MaxTrackedSenders { get; set; } = 100_000;
