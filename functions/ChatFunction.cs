@@ -1,4 +1,5 @@
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Functions.Moderation;
 
 namespace BrokerChat.Functions;
 
@@ -13,16 +14,17 @@ public readonly record struct InboundPosition(int Partition, long Offset)
 
 /// <summary>
 /// The chat function: one client request in, the deliveries to publish out. Plain code with no Kafka in it, so
-/// any trigger can host it (the Kafka consumer loop here, an HTTP custom handler, a test).
+/// any trigger can host it (the Kafka consumer loop here, an HTTP custom handler, a test). A request that passes
+/// the <see cref="FrameValidator"/> then goes through the <see cref="MessageModeration"/> rules, when there are any.
 /// </summary>
-public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProvider)
+public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProvider, MessageModeration? moderation = null)
 {
     /// <summary>Handles one request. Never throws for bad input: a rejection is an ack error for the sender.</summary>
     public IReadOnlyList<Delivery> Handle(InboundFrame frame, InboundPosition position)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var rejection = validator.Validate(frame);
+        var rejection = validator.Validate(frame) ?? moderation?.Check(frame);
         if (rejection is { } error)
         {
             return frame.AckId is { } ackId

@@ -1,4 +1,5 @@
 using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions.Moderation;
 using BrokerChat.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,22 @@ public static class FunctionsServiceCollectionExtensions
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workers);
         services.AddBrokerChatKafka(configuration);
+        services.AddBrokerChatFunction(configuration);
+        services.TryAddSingleton<IRequestHandler, ChatFunctionHandler>();
+        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
+            .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
+            .ToArray()));
+        services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="ChatFunction"/> alone, for any host (the Kafka workers, the Azure Functions custom handler):
+    /// <see cref="FunctionsOptions"/> and <see cref="ModerationOptions"/> validated at startup, the frame validator,
+    /// the moderation rules (with any <see cref="IMessageRule"/> the application registers) and the metrics.
+    /// </summary>
+    public static IServiceCollection AddBrokerChatFunction(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<FunctionsOptions>()
             .Bind(configuration.GetSection(FunctionsOptions.SectionName))
             .ValidateDataAnnotations()
@@ -26,16 +43,18 @@ public static class FunctionsServiceCollectionExtensions
             .Validate(o => o.RetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay, "Functions:RetryDelay must be positive and at most Functions:MaxRetryDelay.")
             .Validate(o => o.MaxInFlightPerPartition <= o.MaxInFlight, "Functions:MaxInFlightPerPartition must be at most Functions:MaxInFlight.")
             .ValidateOnStart();
+        services.AddOptions<ModerationOptions>()
+            .Bind(configuration.GetSection(ModerationOptions.SectionName))
+            .Configure(options => configuration.GetSection(ModerationOptions.HubsSectionName).Bind(options.Hubs))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModerationOptions>, ModerationOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionsMetrics>();
+        services.TryAddSingleton<ModerationMetrics>();
         services.TryAddSingleton<FrameValidator>();
+        services.TryAddSingleton<MessageModeration>();
         services.TryAddSingleton<ChatFunction>();
-        services.TryAddSingleton<IRequestHandler, ChatFunctionHandler>();
-        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
-            .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
-            .ToArray()));
-        services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
         return services;
     }
 }

@@ -568,7 +568,7 @@ internal sealed class ClientConnectionHandler(
 
                 if (request.AckId is { } limitedAckId)
                 {
-                    connection.TryEnqueue(connection.Writer.AckError(limitedAckId, "TooManyRequests", $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
+                    connection.TryEnqueue(connection.Writer.AckError(limitedAckId, AckErrorNames.TooManyRequests, $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
                 }
 
                 return FrameOutcome.Answered;

@@ -50,7 +50,7 @@ internal sealed class InboundPublisher(
                 capacity.Release();
                 metrics.RequestRejected("pending_acks");
                 connection.TryEnqueue(tooMany
-                    ? connection.Writer.AckError(ackId, "TooManyRequests", "Too many requests are awaiting acknowledgement on this connection.")
+                    ? connection.Writer.AckError(ackId, AckErrorNames.TooManyRequests, "Too many requests are awaiting acknowledgement on this connection.")
                     : connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
                 return;
             }

@@ -243,6 +243,7 @@ public sealed class ConnectorResilienceTests
             ["Connector:OutboundQueueBytes"] = "262144",
             ["Connector:MaxMessagesPerSecond"] = "100000",
             ["Connector:MessageBurst"] = "100000",
+            ["Functions:Moderation:MessagesPerSecond"] = "0",
         });
         using var metrics = new MetricsRecorder(host.Services);
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
@@ -394,7 +395,12 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await StartAsync(clock, new Dictionary<string, string> { ["Connector:MaxMessagesPerSecond"] = "100000", ["Connector:MessageBurst"] = "100000" });
+        await using var host = await StartAsync(clock, new Dictionary<string, string>
+        {
+            ["Connector:MaxMessagesPerSecond"] = "100000",
+            ["Connector:MessageBurst"] = "100000",
+            ["Functions:Moderation:MessagesPerSecond"] = "0",
+        });
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         var limiter = host.Services.GetRequiredService<ConnectionLimiter>();
         var capacity = host.Services.GetRequiredService<InboundCapacity>();

@@ -69,6 +69,7 @@ public class FailingFunctionsFixture : IAsyncLifetime
                 ["Connector:AckTimeout"] = "00:01:00",
                 ["Connector:MaxMessagesPerSecond"] = "100000",
                 ["Connector:MessageBurst"] = "100000",
+                ["Functions:Moderation:MessagesPerSecond"] = "0",
             },
             services =>
             {

@@ -18,9 +18,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         {
             ["Functions:MaxMessageBytes"] = FunctionMaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Functions:InProcessWorkers"] = "2",
-            // These tests send bursts; the rate limit has tests of its own.
+            // These tests send bursts; the rate limits (the connector's, the functions') have tests of their own.
             ["Connector:MaxMessagesPerSecond"] = "100000",
             ["Connector:MessageBurst"] = "100000",
+            ["Functions:Moderation:MessagesPerSecond"] = "0",
         });
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();

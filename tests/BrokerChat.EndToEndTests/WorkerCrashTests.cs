@@ -29,6 +29,8 @@ public sealed class WorkerCrashTests
             ["Connector:MaxMessagesPerSecond"] = "100000",
             ["Connector:MessageBurst"] = "100000",
         });
+        // Each sender streams 50 messages a second into its room: over the functions' default per-sender rate limit.
+        string[] workerSettings = ["--Functions:Moderation:MessagesPerSecond=0"];
         var bootstrap = host.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
         using var connectorMetrics = new MetricsRecorder(host.Services);
         var workers = new List<FunctionsProcess>();
@@ -36,7 +38,7 @@ public sealed class WorkerCrashTests
         {
             for (var i = 0; i < 3; i++)
             {
-                workers.Add(FunctionsProcess.Start(bootstrap));
+                workers.Add(FunctionsProcess.Start(bootstrap, workerSettings));
             }
 
             await Task.WhenAll(workers.Select(w => w.Assigned)).WaitAsync(TimeSpan.FromSeconds(60), ct);
@@ -81,7 +83,7 @@ public sealed class WorkerCrashTests
                 }
                 else if (step == 400)
                 {
-                    late = FunctionsProcess.Start(bootstrap);
+                    late = FunctionsProcess.Start(bootstrap, workerSettings);
                     workers.Add(late);
                 }
                 else if (step > 400 && late!.Assigned.IsCompleted)

@@ -34,6 +34,7 @@ public static class Program
             {
                 ["Connector:MaxMessagesPerSecond"] = "100000",
                 ["Connector:MessageBurst"] = "100000",
+                ["Functions:Moderation:MessagesPerSecond"] = "0",
             });
             server = host.BaseUri;
         }

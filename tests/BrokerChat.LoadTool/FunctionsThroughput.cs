@@ -79,7 +79,7 @@ internal static class FunctionsThroughput
         [
             functions, $"--Kafka:BootstrapServers={cluster.BootstrapServers}", "--Logging:LogLevel:Default=Warning",
             // Every request here is one room's steady stream from one user: no per-user limit should apply.
-            "--Functions:RateLimit:Enabled=false",
+            "--Functions:Moderation:MessagesPerSecond=0",
         ])
         { UseShellExecute = false })!;
         try

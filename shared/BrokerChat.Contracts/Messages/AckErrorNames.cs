@@ -15,6 +15,9 @@ public static class AckErrorNames
     /// <summary>No outcome arrived in time; the request may or may not have been delivered.</summary>
     public const string Timeout = "Timeout";
 
+    /// <summary>The sender sends faster than its limit allows; it may retry after slowing down.</summary>
+    public const string TooManyRequests = "TooManyRequests";
+
     /// <summary>The ackId was already processed on this connection.</summary>
     public const string Duplicate = "Duplicate";
 }

@@ -28,8 +28,12 @@ public static class ContractSerializer
     /// <summary>Reads an inbound frame; throws <see cref="ContractException"/> when the bytes are not one.</summary>
     public static InboundFrame DeserializeInbound(ReadOnlyMemory<byte> bytes) => Deserialize<InboundFrame>(bytes);
 
-    /// <summary>Reads a delivery; throws <see cref="ContractException"/> when the bytes are not one.</summary>
-    public static Delivery DeserializeDelivery(ReadOnlyMemory<byte> bytes) => Deserialize<Delivery>(bytes);
+    /// <summary>
+    /// Reads a delivery, from its MessagePack bytes or from their base64 text (<see cref="DeliveryText"/>); throws
+    /// <see cref="ContractException"/> when the bytes are not one.
+    /// </summary>
+    public static Delivery DeserializeDelivery(ReadOnlyMemory<byte> bytes) =>
+        Deserialize<Delivery>(DeliveryText.IsText(bytes.Span) ? DeliveryText.Decode(bytes.Span) : bytes);
 
     private static T Deserialize<T>(ReadOnlyMemory<byte> bytes)
     {

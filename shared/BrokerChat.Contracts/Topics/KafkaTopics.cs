@@ -9,7 +9,8 @@ namespace BrokerChat.Contracts.Topics;
 /// <item><term>{prefix}inbound</term><description>client requests (<c>InboundFrame</c>), produced by connectors,
 /// consumed by the functions' consumer group; key = <see cref="PartitionKeys.Room"/>.</description></item>
 /// <item><term>{prefix}outbound</term><description>deliveries and ack outcomes (<c>Delivery</c>), produced by the
-/// functions, consumed by every connector; key = <see cref="PartitionKeys.Room"/>.</description></item>
+/// functions, consumed by every connector; key = <see cref="PartitionKeys.Room"/>; value = MessagePack, or its base64
+/// text when the functions run on Azure Functions (<see cref="Serialization.DeliveryText"/>).</description></item>
 /// </list>
 /// Both topics have the same partition count, so a room lives on the same partition number in both.
 /// </remarks>

@@ -30,6 +30,6 @@ public sealed class PartitionKeysTests
     public void TopicNamesCarryThePrefix()
     {
         var topics = new KafkaTopics("t1.");
-        Assert.Equal(["t1.inbound", "t1.outbound"], topics.All);
+        Assert.Equal(["t1.inbound", "t1.outbound", "t1.deadletter"], topics.All);
     }
 }
