@@ -186,7 +186,7 @@ public sealed class ConnectorOptions
 
     /// <summary>
     /// Members (across all rooms and connectors) this connector's presence table holds; joins beyond it are not
-    /// recorded and lists answered meanwhile say they are incomplete. The default is 1,000,000 (about 250 MB).
+    /// recorded and lists answered meanwhile say they are incomplete. The default is 1,000,000 (about 270 MB).
     /// </summary>
     [Range(1, 100_000_000)]
     public int PresenceMaxMembers { get; set; } = 1_000_000;
