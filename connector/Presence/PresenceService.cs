@@ -7,7 +7,7 @@ namespace BrokerChat.Connector.Presence;
 
 /// <summary>
 /// Keeps presence going: once the outbound topic is being read it asks every connector for a snapshot of its members
-/// (so a new connector learns who is already there), and then, on one timer for the process, it sends a beacon every
+/// (so a new connector learns who is already there) and publishes its own, and then, on one timer for the process, it sends a beacon every
 /// <see cref="ConnectorOptions.PresenceBeaconInterval"/>, removes the members of connectors whose beacons stopped, and
 /// publishes this connector's snapshot when another connector asked for it or one of its presence records was lost.
 /// The timer runs at the beacon interval, but at least every second, so a dead connector's members are gone at most
@@ -35,6 +35,9 @@ internal sealed class PresenceService(
             await outbound.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             Beacon();
             tracker.PublishSyncRequest(null);
+            // Its own snapshot too: it clears whatever the others still hold under this connector's id (a restart with a
+            // configured Connector:Id), and brings back any member that joined before the outbound topic was being read.
+            tracker.PublishSnapshot();
             using var timer = new PeriodicTimer(TickInterval, clock);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
