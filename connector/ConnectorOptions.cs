@@ -153,6 +153,51 @@ public sealed class ConnectorOptions
     [Range(1, 100_000_000)]
     public int RoomHistoryRooms { get; set; } = 100_000;
 
+    /// <summary>
+    /// Records per outbound partition a starting connector reads back into its rooms' histories (without sending them to
+    /// anyone), so that history on join and sessions resumed from elsewhere work on a connector that just started.
+    /// Only messages younger than <see cref="RoomHistoryAge"/> are kept, within the other history bounds; the read
+    /// gives up after 15 s. 0 turns it off. The default is 10,000.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int RoomHistoryWarmupRecords { get; set; } = 10_000;
+
+    /// <summary>
+    /// Most messages a client gets when it joins a group with <c>"history": N</c>; a larger N is cut to this. They come
+    /// from the room's history, so they are also bounded by <see cref="RoomHistoryMessages"/> and
+    /// <see cref="RoomHistoryAge"/>. 0 turns history on join off. The default is 100.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int HistoryMaxMessages { get; set; } = 100;
+
+    /// <summary>
+    /// How often this connector tells the others it is alive (a small record straight to the outbound topic), and how
+    /// often it checks whether others are still alive (at least every second). The default is 5 s.
+    /// </summary>
+    public TimeSpan PresenceBeaconInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A connector whose beacon is older than this counts as dead: its members are removed from every room's member
+    /// list (subscribers are told they left), at most this plus one check interval after its last beacon. Every beacon
+    /// carries its sender's value, so connectors with other settings honour it. At least twice
+    /// <see cref="PresenceBeaconInterval"/>. The default is 20 s.
+    /// </summary>
+    public TimeSpan PresenceExpiry { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Members (across all rooms and connectors) this connector's presence table holds; joins beyond it are not
+    /// recorded and lists answered meanwhile say they are incomplete. The default is 1,000,000 (about 270 MB).
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int PresenceMaxMembers { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Members one room's list holds; joins beyond it are not recorded (nor announced), and the room's list says it is
+    /// incomplete. The default is 10,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int PresenceMaxMembersPerRoom { get; set; } = 10_000;
+
     /// <summary>Lifetime of reconnection tokens. The default is 7 days, as Azure Web PubSub's.</summary>
     public TimeSpan ReconnectionTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 

@@ -24,6 +24,12 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
     {
         ArgumentNullException.ThrowIfNull(frame);
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        if (frame.Kind == InboundKind.Presence)
+        {
+            // A connector's own record, not a client's request: relayed, not validated as one.
+            return PresenceRelay.Handle(frame, position, now);
+        }
+
         var rejection = validator.Validate(frame) ?? moderation?.Check(frame);
         if (rejection is { } error)
         {

@@ -179,6 +179,12 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Whether the connection is in any group (without creating the set).</summary>
     public bool HasGroups => _groups is { Count: > 0 };
 
+    /// <summary>
+    /// Groups whose joins and leaves this connection is told about (it joined them with <c>presence</c>); read and
+    /// changed only under the outbound gate; null until the first.
+    /// </summary>
+    public HashSet<string>? PresenceGroups { get; set; }
+
     /// <summary>Cancelled when the connection must end at once (created on first use: an idle connection has none).</summary>
     public CancellationToken Aborted
     {
@@ -277,12 +283,20 @@ internal sealed class ClientConnection : IDisposable
     /// <paramref name="tokenBefore"/>, when set, is a token refresh written just before it. When the unacknowledged
     /// messages would exceed their bound the session ends (close 1008): the client cannot be given a complete stream.
     /// </summary>
-    public bool TryEnqueueMessage(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore = default)
+    public bool TryEnqueueMessage(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore = default) =>
+        _stream is null ? TryEnqueue(frame) : TryAppend(frame, tokenBefore, once: false);
+
+    /// <summary>
+    /// Queues a frame to be written once, in order with the data messages, without a sequence id (history on join,
+    /// presence messages): on a reliable connection it goes into the stream, is dropped once written and counts
+    /// towards the stream's bound until then; elsewhere it is queued like any frame.
+    /// </summary>
+    public bool TryEnqueueOnce(ReadOnlyMemory<byte> frame) =>
+        _stream is null ? TryEnqueue(frame) : TryAppend(frame, default, once: true);
+
+    private bool TryAppend(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore, bool once)
     {
-        if (_stream is null)
-        {
-            return TryEnqueue(frame);
-        }
+        var stream = _stream!;
 
         var start = false;
         var overflow = false;
@@ -293,13 +307,13 @@ internal sealed class ClientConnection : IDisposable
                 return false;
             }
 
-            if (!_stream.Fits(frame.Length))
+            if (!stream.Fits(frame.Length))
             {
                 if (_detachedSince != 0)
                 {
                     // Nobody to tell: the session just ends, and the client's recovery attempt will get 1008.
                     _sessionEnded = true;
-                    _stream.Clear();
+                    stream.Clear();
                     return false;
                 }
 
@@ -309,17 +323,25 @@ internal sealed class ClientConnection : IDisposable
             {
                 if (!tokenBefore.IsEmpty)
                 {
-                    _stream.AppendFrame(tokenBefore);
+                    stream.AppendFrame(tokenBefore);
                 }
 
-                _stream.AppendMessage(frame);
+                if (once)
+                {
+                    stream.AppendOnce(frame);
+                }
+                else
+                {
+                    stream.AppendMessage(frame);
+                }
+
                 start = StartDrainIfNeeded();
             }
         }
 
         if (overflow)
         {
-            Close(WebSocketCloseStatus.PolicyViolation, $"The client did not acknowledge its messages: more than {_stream.MaxMessages} messages or {_stream.MaxBytes} bytes are waiting.", discardQueued: true, kind: "reliable_overflow");
+            Close(WebSocketCloseStatus.PolicyViolation, $"The client did not acknowledge its messages: more than {stream.MaxMessages} messages or {stream.MaxBytes} bytes are waiting.", discardQueued: true, kind: "reliable_overflow");
             return false;
         }
 

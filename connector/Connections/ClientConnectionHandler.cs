@@ -656,8 +656,15 @@ internal sealed class ClientConnectionHandler(
             case ClientRequestType.LeaveGroup:
                 JoinOrLeave(connection, request);
                 break;
+            case ClientRequestType.ListMembers:
+                if (CheckGroup(connection, request, GroupAccess.List))
+                {
+                    sessions.ListMembers(connection, request.Group!, request.AckId);
+                }
+
+                break;
             case ClientRequestType.SendToGroup:
-                if (CheckGroup(connection, request, forSend: true))
+                if (CheckGroup(connection, request, GroupAccess.Send))
                 {
                     await publisher.PublishAsync(connection, request, InboundKind.SendToGroup, connection.Aborted).ConfigureAwait(false);
                 }
@@ -686,12 +693,12 @@ internal sealed class ClientConnectionHandler(
 
     private void JoinOrLeave(ClientConnection connection, ClientRequest request)
     {
-        if (!CheckGroup(connection, request, forSend: false))
+        if (!CheckGroup(connection, request, GroupAccess.JoinLeave))
         {
             return;
         }
 
-        if (request.Type == ClientRequestType.JoinGroup && !sessions.Join(connection, request.Group!, _options.MaxGroupsPerConnection))
+        if (request.Type == ClientRequestType.JoinGroup && !sessions.Join(connection, request.Group!, _options.MaxGroupsPerConnection, request.History ?? 0, request.Presence))
         {
             metrics.RequestRejected("max_groups");
             if (request.AckId is { } limitAckId)
@@ -714,8 +721,21 @@ internal sealed class ClientConnectionHandler(
         }
     }
 
+    /// <summary>What a request does with a group, for the permission it needs.</summary>
+    private enum GroupAccess
+    {
+        /// <summary>Send to it: the sendToGroup role.</summary>
+        Send,
+
+        /// <summary>Join or leave it: the joinLeaveGroup role.</summary>
+        JoinLeave,
+
+        /// <summary>List its members: being one of them, or the joinLeaveGroup role.</summary>
+        List,
+    }
+
     /// <summary>Checks the group name and the role the request needs; answers the ack error itself when it fails.</summary>
-    private bool CheckGroup(ClientConnection connection, ClientRequest request, bool forSend)
+    private bool CheckGroup(ClientConnection connection, ClientRequest request, GroupAccess access)
     {
         string? name = null;
         string? message = null;
@@ -724,12 +744,20 @@ internal sealed class ClientConnectionHandler(
             name = AckErrorNames.BadRequest;
             message = "Invalid group name: it must be 1 to 1024 characters, not only whitespace, with no control characters.";
         }
-        else if (forSend ? !Permissions.CanSendToGroup(connection.Roles, request.Group!) : !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!))
+        else if (access switch
+        {
+            GroupAccess.Send => !Permissions.CanSendToGroup(connection.Roles, request.Group!),
+            GroupAccess.List => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!) && !IsMember(connection, request.Group!),
+            _ => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!),
+        })
         {
             name = AckErrorNames.Forbidden;
-            message = forSend
-                ? $"The client does not have permission to send to group '{request.Group}'."
-                : $"The client does not have permission to join or leave group '{request.Group}'.";
+            message = access switch
+            {
+                GroupAccess.Send => $"The client does not have permission to send to group '{request.Group}'.",
+                GroupAccess.List => $"The client does not have permission to list the members of group '{request.Group}'.",
+                _ => $"The client does not have permission to join or leave group '{request.Group}'.",
+            };
         }
 
         if (name is null)
@@ -747,6 +775,9 @@ internal sealed class ClientConnectionHandler(
         return false;
     }
 
+    /// <summary>Whether the connection is in the group (its groups change only through its own requests, handled one at a time).</summary>
+    private static bool IsMember(ClientConnection connection, string group) => connection.HasGroups && connection.Groups.Contains(group);
+
     private static string? BearerToken(string? header) =>
         header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
@@ -761,5 +792,7 @@ internal sealed class ClientConnectionHandler(
         request.NoEcho = false;
         request.Event = null;
         request.SequenceId = null;
+        request.History = null;
+        request.Presence = false;
     }
 }

@@ -5,8 +5,11 @@ namespace BrokerChat.Connector.Connections;
 /// <c>sequenceId</c> (1, 2, 3, … for the life of the session), and the token refreshes that must reach the client in
 /// order with them. Entries stay until the client acknowledges them (<c>sequenceAck</c>), so the stream doubles as the
 /// replay buffer: after a recovery everything not acknowledged is written again, in order, before anything new.
-/// Bounded by <see cref="MaxMessages"/> and <see cref="MaxBytes"/> of unacknowledged messages; the owner ends the
-/// session when an append would exceed them. Not thread-safe: the owning <see cref="ClientConnection"/> guards it.
+/// It also carries once-only frames (history on join, presence messages): unnumbered, in order with the rest, written
+/// once and dropped as soon as they are, so they are never replayed (another connector resuming the session could not
+/// reproduce them either). Bounded by <see cref="MaxMessages"/> and <see cref="MaxBytes"/> of unacknowledged messages
+/// and unwritten once-only frames; the owner ends the session when an append would exceed them. Not thread-safe: the
+/// owning <see cref="ClientConnection"/> guards it.
 /// </summary>
 internal sealed class ReliableStream(int maxMessages, long maxBytes)
 {
@@ -29,10 +32,10 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
     /// <summary>The highest sequence id the client acknowledged.</summary>
     public ulong AcknowledgedId { get; private set; }
 
-    /// <summary>Unacknowledged messages held.</summary>
+    /// <summary>Unacknowledged messages and unwritten once-only frames held.</summary>
     public int Messages { get; private set; }
 
-    /// <summary>Bytes of unacknowledged messages held.</summary>
+    /// <summary>Bytes of unacknowledged messages and unwritten once-only frames held.</summary>
     public long Bytes { get; private set; }
 
     /// <summary>Whether entries are waiting to be written.</summary>
@@ -52,10 +55,18 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
     public ulong AppendMessage(ReadOnlyMemory<byte> frame)
     {
         var sequenceId = ++LastSequenceId;
-        Add(new Entry(sequenceId, frame));
+        Add(new Entry(sequenceId, frame, EntryKind.Message));
         Messages++;
         Bytes += frame.Length;
         return sequenceId;
+    }
+
+    /// <summary>Appends an unnumbered frame to be written once, in order, and never again. The caller checked <see cref="Fits"/>.</summary>
+    public void AppendOnce(ReadOnlyMemory<byte> frame)
+    {
+        Add(new Entry(0, frame, EntryKind.Once));
+        Messages++;
+        Bytes += frame.Length;
     }
 
     /// <summary>Appends an unnumbered frame (a token refresh) that must be written in order with the messages.</summary>
@@ -63,14 +74,14 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
     {
         // A newer token supersedes the one right before it (no message between them): memory stays bounded however
         // often a client joins and leaves groups without messages in between.
-        if (_count > 0 && _ring[(_head + _count - 1) % _ring.Length].SequenceId == 0)
+        if (_count > 0 && _ring[(_head + _count - 1) % _ring.Length].Kind == EntryKind.Token)
         {
-            _ring[(_head + _count - 1) % _ring.Length] = new Entry(0, frame);
+            _ring[(_head + _count - 1) % _ring.Length] = new Entry(0, frame, EntryKind.Token);
             _sent = Math.Min(_sent, _count - 1);
             return;
         }
 
-        Add(new Entry(0, frame));
+        Add(new Entry(0, frame, EntryKind.Token));
     }
 
     /// <summary>Takes the next entry to write, or false when all were written.</summary>
@@ -84,9 +95,17 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
         }
 
         var entry = _ring[(_head + _sent) % _ring.Length];
-        _sent++;
         sequenceId = entry.SequenceId;
         frame = entry.Frame;
+        if (entry.Kind == EntryKind.Once)
+        {
+            RemoveUnsentHead();
+        }
+        else
+        {
+            _sent++;
+        }
+
         return true;
     }
 
@@ -151,11 +170,31 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
             _sent--;
         }
 
-        if (entry.SequenceId != 0)
+        if (entry.Kind != EntryKind.Token)
         {
             Messages--;
             Bytes -= entry.Frame.Length;
         }
+    }
+
+    /// <summary>
+    /// Removes the first unwritten entry (a once-only frame being written now): the written entries before it move up
+    /// one place, so the cost is the number of entries written and not yet acknowledged.
+    /// </summary>
+    private void RemoveUnsentHead()
+    {
+        var length = _ring.Length;
+        var removed = _ring[(_head + _sent) % length];
+        for (var i = _sent; i > 0; i--)
+        {
+            _ring[(_head + i) % length] = _ring[(_head + i - 1) % length];
+        }
+
+        _ring[_head] = default;
+        _head = (_head + 1) % length;
+        _count--;
+        Messages--;
+        Bytes -= removed.Frame.Length;
     }
 
     private void Add(Entry entry)
@@ -176,6 +215,19 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
         _count++;
     }
 
+    /// <summary>What an entry is.</summary>
+    private enum EntryKind : byte
+    {
+        /// <summary>A numbered data message, kept until acknowledged.</summary>
+        Message,
+
+        /// <summary>A token refresh, kept until a message after it is acknowledged.</summary>
+        Token,
+
+        /// <summary>A frame written once and then dropped.</summary>
+        Once,
+    }
+
     /// <summary>One entry: a message (sequence id ≥ 1) or an unnumbered frame (0).</summary>
-    private readonly record struct Entry(ulong SequenceId, ReadOnlyMemory<byte> Frame);
+    private readonly record struct Entry(ulong SequenceId, ReadOnlyMemory<byte> Frame, EntryKind Kind);
 }

@@ -1,6 +1,7 @@
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Recovery;
 using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
@@ -71,12 +72,21 @@ public static class ConnectorApp
             return new OutboundState(new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()));
         });
         services.AddSingleton<ReconnectionTokens>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
+            return new PresenceTable(sp.GetRequiredService<ConnectorIdentity>().Id, options.PresenceMaxMembers, options.PresenceMaxMembersPerRoom, options.PresenceExpiry, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<PresenceFeed>();
         services.AddSingleton<ReliableSessions>();
         services.AddSingleton<ClientConnectionHandler>();
         services.AddSingleton<PendingHandshakes>();
         services.AddSingleton<ClientUpgradeMiddleware>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddSingleton<PresenceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceService>());
         // Prometheus scrape endpoint /metrics: BrokerChat's meters and the runtime's own (GC heap, working set, thread pool).
         // Every tag BrokerChat records has a handful of values, so each stream keeps room for 100 tag combinations
         // rather than the SDK's default 2,000 (which costs about 140 KB per stream whether used or not).

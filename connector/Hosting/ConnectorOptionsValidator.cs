@@ -31,6 +31,8 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             (nameof(options.ReconnectionTokenLifetime), options.ReconnectionTokenLifetime),
             (nameof(options.ReconnectionTokenRefreshInterval), options.ReconnectionTokenRefreshInterval),
             (nameof(options.RecoveryCatchUpTimeout), options.RecoveryCatchUpTimeout),
+            (nameof(options.PresenceBeaconInterval), options.PresenceBeaconInterval),
+            (nameof(options.PresenceExpiry), options.PresenceExpiry),
         })
         {
             if (value <= TimeSpan.Zero)
@@ -52,6 +54,21 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
         if (options.ReconnectionTokenLifetime < options.SessionRetention)
         {
             failures.Add("Connector:ReconnectionTokenLifetime must be at least Connector:SessionRetention.");
+        }
+
+        if (options.PresenceExpiry < options.PresenceBeaconInterval * 2)
+        {
+            failures.Add("Connector:PresenceExpiry must be at least twice Connector:PresenceBeaconInterval, or one late beacon would make a live connector look dead.");
+        }
+
+        if (options.PresenceExpiry > TimeSpan.FromHours(1))
+        {
+            failures.Add("Connector:PresenceExpiry must be at most 1 hour.");
+        }
+
+        if (options.PresenceMaxMembersPerRoom > options.PresenceMaxMembers)
+        {
+            failures.Add("Connector:PresenceMaxMembersPerRoom must not exceed Connector:PresenceMaxMembers.");
         }
 
         if (options.OutboundQueueBytes < options.MaxMessageBytes)

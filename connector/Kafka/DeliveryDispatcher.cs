@@ -1,4 +1,5 @@
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
@@ -7,19 +8,21 @@ using BrokerChat.Kafka;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Kafka;
 
 /// <summary>
 /// Consumes every partition of the outbound topic (every connector sees every delivery) and fans each delivery
 /// out to the local members of its target, encoding it once per protocol and queueing the same bytes for every
-/// recipient. Group messages are kept in the rooms' histories (for sessions resumed here) and dropped when they
-/// repeat a message id already held (a request the functions processed twice). It also answers the acks addressed
-/// to connections held here.
+/// recipient. Group messages are kept in the rooms' histories (for sessions resumed here and history on join) and
+/// dropped when they repeat a message id already held (a request the functions processed twice). Presence records
+/// go to the presence table (<see cref="PresenceFeed"/>). It also answers the acks addressed to connections held here.
 /// </summary>
 /// <remarks>
 /// It reads without a consumer group, from the end of each partition as it stood at startup; the connector is
-/// ready once those positions are taken, so nothing produced after readiness is missed.
+/// ready once those positions are taken, so nothing produced after readiness is missed. Before that it reads back the
+/// recent records below those positions into the rooms' histories (<see cref="HistoryWarmup"/>).
 /// </remarks>
 internal sealed class DeliveryDispatcher(
     KafkaClientFactory factory,
@@ -30,6 +33,9 @@ internal sealed class DeliveryDispatcher(
     OutboundState outbound,
     ReliableSessions sessions,
     ConnectorMetrics metrics,
+    PresenceFeed presence,
+    IOptions<ConnectorOptions> options,
+    TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     private readonly List<(int Partition, long Offset, TaskCompletionSource<bool> Reached)> _waiters = [];
@@ -69,9 +75,10 @@ internal sealed class DeliveryDispatcher(
             .SetLogHandler((_, message) => factory.Log(message))
             .SetErrorHandler((_, error) => ConnectorLog.ConsumerError(logger, error.Reason, error.Code))
             .Build();
-        var start = StartPositions(consumer, topic);
-        outbound.Start(start.Select(p => p.Offset.Value).ToArray());
-        consumer.Assign(start);
+        var (low, high) = Watermarks(consumer, topic);
+        var (coveredFrom, warmed) = HistoryWarmup.Read(consumer, topic, low, high, options.Value.RoomHistoryWarmupRecords, options.Value.RoomHistoryAge, clock, logger);
+        outbound.Start(high, coveredFrom, warmed);
+        consumer.Assign(high.Select((offset, p) => new TopicPartitionOffset(topic, p, offset)).ToList());
         _consumer = consumer;
         _ready.TrySetResult();
         ConnectorLog.DispatcherStarted(logger, identity.Id, topic);
@@ -153,7 +160,8 @@ internal sealed class DeliveryDispatcher(
         }
     }
 
-    private List<TopicPartitionOffset> StartPositions(IConsumer<byte[], byte[]> consumer, string topic)
+    /// <summary>The low and high watermarks of every partition: where reading back starts at the earliest, and where reading starts.</summary>
+    private (long[] Low, long[] High) Watermarks(IConsumer<byte[], byte[]> consumer, string topic)
     {
         using var admin = new DependentAdminClientBuilder(producerHost.Producer.Handle).Build();
         var metadata = admin.GetMetadata(topic, MetadataTimeout);
@@ -163,14 +171,15 @@ internal sealed class DeliveryDispatcher(
             throw new InvalidOperationException($"Topic {topic} has no partitions.");
         }
 
-        return partitions
-            .Select(p =>
-            {
-                var tp = new TopicPartition(topic, p);
-                var high = consumer.QueryWatermarkOffsets(tp, MetadataTimeout).High;
-                return new TopicPartitionOffset(tp, high);
-            })
-            .ToList();
+        var low = new long[partitions.Count];
+        var high = new long[partitions.Count];
+        foreach (var p in partitions)
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), MetadataTimeout);
+            (low[p], high[p]) = (watermarks.Low.Value, watermarks.High.Value);
+        }
+
+        return (low, high);
     }
 
     /// <summary>Fans one delivery out; public to the assembly so the fan-out can be exercised without Kafka.</summary>
@@ -192,6 +201,10 @@ internal sealed class DeliveryDispatcher(
             if (delivery.HasMessage)
             {
                 FanOut(delivery, partition, offset, value.Length);
+            }
+            else if (delivery is { Target: DeliveryTarget.Presence, Presence: not null })
+            {
+                presence.Apply(delivery, partition);
             }
 
             if (partition < outbound.Next.Length)

@@ -13,6 +13,9 @@ internal enum ClientRequestType
     Event,
     Ping,
     SequenceAck,
+
+    /// <summary><c>listMembers</c>: who is in a group, across every connector.</summary>
+    ListMembers,
 }
 
 /// <summary>One parsed client request.</summary>
@@ -27,4 +30,10 @@ internal sealed class ClientRequest
     public bool NoEcho { get; set; }
     public string? Event { get; set; }
     public ulong? SequenceId { get; set; }
+
+    /// <summary><c>joinGroup</c>'s <c>history</c>: how many of the room's latest messages to send before the ack.</summary>
+    public int? History { get; set; }
+
+    /// <summary><c>joinGroup</c>'s <c>presence</c>: whether to be told when members join or leave the group.</summary>
+    public bool Presence { get; set; }
 }

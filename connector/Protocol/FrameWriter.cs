@@ -1,3 +1,4 @@
+using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Protocol;
@@ -10,6 +11,12 @@ namespace BrokerChat.Connector.Protocol;
 /// </summary>
 internal abstract class FrameWriter
 {
+    /// <summary>The <c>action</c> of a presence message for a member that joined.</summary>
+    public const string Joined = "join";
+
+    /// <summary>The <c>action</c> of a presence message for a member that left.</summary>
+    public const string Left = "leave";
+
     /// <summary>Longest prefix <see cref="WriteSequencePrefix"/> writes.</summary>
     public const int MaxSequencePrefixLength = 32;
 
@@ -39,6 +46,22 @@ internal abstract class FrameWriter
     /// data type (a corrupt record), so no client is ever sent a frame it cannot parse.
     /// </summary>
     public abstract byte[] Message(Delivery delivery);
+
+    /// <summary>
+    /// A message from the room's history sent to a client that joined with <c>history</c>: the <see cref="Message"/>
+    /// frame with <c>"history": true</c>. It never carries a sequence id (another connector could not reproduce it
+    /// from a reconnection token's position), and clients accept messages without one.
+    /// </summary>
+    public abstract byte[] HistoryMessage(Delivery delivery);
+
+    /// <summary>
+    /// The <c>presence</c> system message for subscribers of a group: <paramref name="connectionId"/> (of
+    /// <paramref name="userId"/>) joined or left it.
+    /// </summary>
+    public abstract byte[] Presence(string group, bool joined, string? userId, string connectionId);
+
+    /// <summary>The <c>members</c> system message that answers <c>listMembers</c>.</summary>
+    public abstract byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete);
 
     /// <summary>
     /// Writes what replaces the first byte of a shared <see cref="Message"/> frame to make it carry

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Protocol;
@@ -29,16 +30,7 @@ internal sealed class JsonFrameWriter : FrameWriter
     {
         w.WriteString("type", "system");
         w.WriteString("event", "connected");
-        if (userId is null)
-        {
-            w.WriteNull("userId");
-        }
-        else
-        {
-            w.WriteString("userId", userId);
-        }
-
-        w.WriteString("connectionId", connectionId);
+        WriteMember(w, userId, connectionId);
         if (reconnectionToken is not null)
         {
             w.WriteString("reconnectionToken", reconnectionToken);
@@ -75,7 +67,59 @@ internal sealed class JsonFrameWriter : FrameWriter
 
     /// <inheritdoc />
     /// <remarks>JSON data is embedded as JSON, text as a string, binary as base64.</remarks>
-    public override byte[] Message(Delivery delivery) => Write(w =>
+    public override byte[] Message(Delivery delivery) => Write(w => WriteMessage(w, delivery, history: false));
+
+    /// <inheritdoc />
+    public override byte[] HistoryMessage(Delivery delivery) => Write(w => WriteMessage(w, delivery, history: true));
+
+    /// <inheritdoc />
+    public override byte[] Presence(string group, bool joined, string? userId, string connectionId) => Write(w =>
+    {
+        w.WriteString("type", "system");
+        w.WriteString("event", "presence");
+        w.WriteString("group", group);
+        w.WriteString("action", joined ? Joined : Left);
+        WriteMember(w, userId, connectionId);
+    });
+
+    /// <inheritdoc />
+    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete) => Write(w =>
+    {
+        w.WriteString("type", "system");
+        w.WriteString("event", "members");
+        w.WriteString("group", group);
+        if (ackId is { } id)
+        {
+            w.WriteNumber("ackId", id);
+        }
+
+        w.WriteBoolean("complete", complete);
+        w.WriteStartArray("members");
+        foreach (var member in members)
+        {
+            w.WriteStartObject();
+            WriteMember(w, member.UserId, member.ConnectionId);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
+
+    private static void WriteMember(Utf8JsonWriter w, string? userId, string connectionId)
+    {
+        if (userId is null)
+        {
+            w.WriteNull("userId");
+        }
+        else
+        {
+            w.WriteString("userId", userId);
+        }
+
+        w.WriteString("connectionId", connectionId);
+    }
+
+    private static void WriteMessage(Utf8JsonWriter w, Delivery delivery, bool history)
     {
         w.WriteString("type", "message");
         if (delivery.Target == DeliveryTarget.Group)
@@ -91,6 +135,11 @@ internal sealed class JsonFrameWriter : FrameWriter
         else
         {
             w.WriteString("from", "server");
+        }
+
+        if (history)
+        {
+            w.WriteBoolean("history", true);
         }
 
         var payload = delivery.Payload ?? [];
@@ -112,7 +161,7 @@ internal sealed class JsonFrameWriter : FrameWriter
                 w.WriteRawValue(payload, skipInputValidation: false);
                 break;
         }
-    });
+    }
 
     /// <inheritdoc />
     /// <remarks>The prefix is <c>{"sequenceId":n,</c>, taking the place of the shared frame's opening brace.</remarks>

@@ -63,13 +63,15 @@ internal static class JsonRequestParser
                 }
                 else if (reader.ValueTextEquals("noEcho"u8))
                 {
-                    reader.Read();
-                    request.NoEcho = reader.TokenType switch
-                    {
-                        JsonTokenType.True => true,
-                        JsonTokenType.False or JsonTokenType.Null => false,
-                        _ => throw new InvalidRequestException("noEcho must be a boolean."),
-                    };
+                    request.NoEcho = ReadBoolean(ref reader, "noEcho");
+                }
+                else if (reader.ValueTextEquals("presence"u8))
+                {
+                    request.Presence = ReadBoolean(ref reader, "presence");
+                }
+                else if (reader.ValueTextEquals("history"u8))
+                {
+                    request.History = HistoryCount(ReadUInt64(ref reader, "history"));
                 }
                 else if (reader.ValueTextEquals("event"u8))
                 {
@@ -193,8 +195,23 @@ internal static class JsonRequestParser
         "event" => ClientRequestType.Event,
         "ping" => ClientRequestType.Ping,
         "sequenceack" => ClientRequestType.SequenceAck,
+        "listmembers" => ClientRequestType.ListMembers,
         _ => ClientRequestType.Unknown,
     };
+
+    /// <summary><c>history</c> as a count: any unsigned number is accepted, and more than anyone may get is as many as they may get.</summary>
+    internal static int? HistoryCount(ulong? history) => history is { } n ? (int)Math.Min(n, int.MaxValue) : null;
+
+    private static bool ReadBoolean(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False or JsonTokenType.Null => false,
+            _ => throw new InvalidRequestException($"{name} must be a boolean."),
+        };
+    }
 
     private static string? ReadString(ref Utf8JsonReader reader)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 using System.Text.Json;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using MessagePack;
 
@@ -77,7 +78,48 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
-    public override byte[] Message(Delivery delivery)
+    public override byte[] Message(Delivery delivery) => MessageFrame(delivery, history: false);
+
+    /// <inheritdoc />
+    public override byte[] HistoryMessage(Delivery delivery) => MessageFrame(delivery, history: true);
+
+    /// <inheritdoc />
+    public override byte[] Presence(string group, bool joined, string? userId, string connectionId) => Write(6, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, "type", "system");
+        Pair(ref w, "event", "presence");
+        Pair(ref w, "group", group);
+        Pair(ref w, "action", joined ? Joined : Left);
+        Pair(ref w, "userId", userId);
+        Pair(ref w, "connectionId", connectionId);
+    });
+
+    /// <inheritdoc />
+    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete) =>
+        Write(ackId is null ? 5 : 6, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, "type", "system");
+            Pair(ref w, "event", "members");
+            Pair(ref w, "group", group);
+            if (ackId is { } id)
+            {
+                w.Write("ackId");
+                w.Write(id);
+            }
+
+            w.Write("complete");
+            w.Write(complete);
+            w.Write("members");
+            w.WriteArrayHeader(members.Count);
+            foreach (var member in members)
+            {
+                w.WriteMapHeader(2);
+                Pair(ref w, "userId", member.UserId);
+                Pair(ref w, "connectionId", member.ConnectionId);
+            }
+        });
+
+    private static byte[] MessageFrame(Delivery delivery, bool history)
     {
         var payload = delivery.Payload ?? [];
         if (delivery.DataType == DataType.Json)
@@ -94,7 +136,7 @@ internal sealed class MessagePackFrameWriter : FrameWriter
         }
 
         var group = delivery.Target == DeliveryTarget.Group;
-        var count = 4 + (group ? 1 + (delivery.FromUserId is null ? 0 : 1) : 0);
+        var count = 4 + (group ? 1 + (delivery.FromUserId is null ? 0 : 1) : 0) + (history ? 1 : 0);
         return Write(count, (ref MessagePackWriter w) =>
         {
             Pair(ref w, "type", "message");
@@ -111,6 +153,12 @@ internal sealed class MessagePackFrameWriter : FrameWriter
             else
             {
                 Pair(ref w, "from", "server");
+            }
+
+            if (history)
+            {
+                w.Write("history");
+                w.Write(true);
             }
 
             switch (delivery.DataType)

@@ -58,9 +58,13 @@ internal static class MessagePackRequestParser
                             dataTypeName = ReadString(ref reader);
                             break;
                         case "noEcho":
-                            request.NoEcho = !reader.TryReadNil() && (reader.NextMessagePackType == MessagePackType.Boolean
-                                ? reader.ReadBoolean()
-                                : throw new InvalidRequestException("noEcho must be a boolean."));
+                            request.NoEcho = ReadBoolean(ref reader, "noEcho");
+                            break;
+                        case "presence":
+                            request.Presence = ReadBoolean(ref reader, "presence");
+                            break;
+                        case "history":
+                            request.History = JsonRequestParser.HistoryCount(ReadUInt64(ref reader, "history"));
                             break;
                         case "event":
                             request.Event = ReadString(ref reader);
@@ -188,6 +192,11 @@ internal static class MessagePackRequestParser
                 break;
         }
     }
+
+    private static bool ReadBoolean(ref MessagePackReader reader, string name) =>
+        !reader.TryReadNil() && (reader.NextMessagePackType == MessagePackType.Boolean
+            ? reader.ReadBoolean()
+            : throw new InvalidRequestException($"{name} must be a boolean."));
 
     private static string? ReadString(ref MessagePackReader reader)
     {

@@ -1,3 +1,4 @@
+using BrokerChat.Connector.Kafka;
 using BrokerChat.Contracts.Topics;
 
 namespace BrokerChat.Connector.Recovery;
@@ -28,14 +29,22 @@ internal sealed class OutboundState(RoomHistory history)
     /// <summary>Completes once the dispatcher holds its start positions.</summary>
     public Task Started => _started.Task;
 
-    /// <summary>Called by the dispatcher with the offsets it starts reading from.</summary>
-    public void Start(long[] startOffsets)
+    /// <summary>
+    /// Called by the dispatcher with the offsets it starts reading from, and what it read back below them: the
+    /// histories are complete from <paramref name="coveredFrom"/> (the start offsets when null) and hold
+    /// <paramref name="warmed"/>, oldest first.
+    /// </summary>
+    public void Start(long[] startOffsets, long[]? coveredFrom = null, IReadOnlyList<WarmedMessage>? warmed = null)
     {
         lock (Gate)
         {
             PartitionCount = startOffsets.Length;
             Next = (long[])startOffsets.Clone();
-            History.Start(startOffsets);
+            History.Start(coveredFrom ?? startOffsets);
+            foreach (var message in warmed ?? [])
+            {
+                History.TryAdd(message.Delivery.Hub, message.Delivery.Group!, message.Partition, message.Offset, message.Delivery, message.Size, message.At);
+            }
         }
 
         _started.TrySetResult();

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Options;
 
@@ -20,67 +21,78 @@ namespace BrokerChat.Connector.Recovery;
 /// that partition first and numbers on from the token's sequence id: the numbers it gives are the numbers the client
 /// already saw for the same messages, the client drops those as duplicates, and nothing is lost or repeated.</para>
 /// <para>Only group messages are replayed on another connector; messages sent to a user or connection while it was
-/// away are kept only by the connector that held it.</para>
+/// away are kept only by the connector that held it. History on join and presence messages are sent without sequence
+/// ids (<see cref="ClientConnection.TryEnqueueOnce"/>): another connector could not reproduce them from a token's
+/// position, so they stay out of the numbering and the invariant above holds.</para>
+/// <para>Group memberships are also presence: every join and leave here, a session's groups when it is resumed from a
+/// token (it moved here) and the groups of an ended connection are published by <see cref="PresenceFeed"/>. A session
+/// kept for its client to come back stays a member; one closed because this connector is shutting down is not
+/// announced as leaving, as it is expected to resume elsewhere.</para>
 /// </remarks>
 internal sealed class ReliableSessions(
     ConnectionIndex connections,
     ConnectionLimiter limiter,
     OutboundState outbound,
     ReconnectionTokens tokens,
+    PresenceFeed presence,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider clock)
 {
     private readonly ConnectorOptions _options = options.Value;
+    private readonly int _historyMax = Math.Min(options.Value.HistoryMaxMessages, options.Value.RoomHistoryMessages);
 
     /// <summary>Registers a new connection, joins the groups its access token names, and sends <c>connected</c>.</summary>
     public void Register(ClientConnection connection, string[] groups)
     {
-        if (!connection.IsReliable)
+        lock (outbound.Gate)
         {
             connections.Add(connection);
             foreach (var group in groups)
             {
-                connections.JoinGroup(connection, group);
+                AddMember(connection, group);
             }
 
-            if (!connection.IsSimple)
+            if (connection.IsReliable)
+            {
+                connection.EnqueueInOrder(TokenFrame(connection));
+            }
+            else if (!connection.IsSimple)
             {
                 connection.TryEnqueue(connection.Writer.Connected(connection.Id, connection.UserId, null));
             }
-
-            return;
-        }
-
-        lock (outbound.Gate)
-        {
-            connections.Add(connection);
-            foreach (var group in groups)
-            {
-                connections.JoinGroup(connection, group);
-            }
-
-            connection.EnqueueInOrder(TokenFrame(connection));
         }
     }
 
-    /// <summary>Joins a group; false when the connection is already in <paramref name="maxGroups"/> others.</summary>
-    public bool Join(ClientConnection connection, string group, int maxGroups)
+    /// <summary>
+    /// Joins a group; false when the connection is already in <paramref name="maxGroups"/> others. The room's latest
+    /// <paramref name="history"/> messages (at most <see cref="ConnectorOptions.HistoryMaxMessages"/>) are queued first,
+    /// taken as the join takes effect, so that with the live messages after them nothing is missing or repeated;
+    /// <paramref name="subscribe"/> says whether the connection is told about the group's joins and leaves.
+    /// </summary>
+    public bool Join(ClientConnection connection, string group, int maxGroups, int history = 0, bool subscribe = false)
     {
-        if (!connection.IsReliable)
-        {
-            return connections.JoinGroup(connection, group, maxGroups);
-        }
-
         lock (outbound.Gate)
         {
-            var wasMember = connection.HasGroups && connection.Groups.Contains(group);
+            var wasMember = IsMember(connection, group);
             if (!connections.JoinGroup(connection, group, maxGroups))
             {
                 return false;
             }
 
-            if (!wasMember && connection.HasGroups && connection.Groups.Contains(group))
+            if (!IsMember(connection, group))
+            {
+                return true; // the connection is closing
+            }
+
+            SendHistory(connection, group, history);
+            var changed = presence.Subscribe(connection, group, subscribe);
+            if (!wasMember)
+            {
+                presence.Joined(connection, group);
+            }
+
+            if (connection.IsReliable && (changed || !wasMember))
             {
                 connection.EnqueueInOrder(TokenFrame(connection));
             }
@@ -92,19 +104,34 @@ internal sealed class ReliableSessions(
     /// <summary>Leaves a group.</summary>
     public void Leave(ClientConnection connection, string group)
     {
-        if (!connection.IsReliable)
-        {
-            connections.LeaveGroup(connection, group);
-            return;
-        }
-
         lock (outbound.Gate)
         {
-            if (connection.HasGroups && connection.Groups.Contains(group))
+            if (IsMember(connection, group))
             {
                 connections.LeaveGroup(connection, group);
-                connection.EnqueueInOrder(TokenFrame(connection));
+                presence.Left(connection, group);
+                if (connection.IsReliable)
+                {
+                    connection.EnqueueInOrder(TokenFrame(connection));
+                }
             }
+        }
+    }
+
+    /// <summary>Answers <c>listMembers</c>: the group's members on every connector, then (when asked with an ackId) the ack.</summary>
+    public void ListMembers(ClientConnection connection, string group, ulong? ackId)
+    {
+        List<PresenceEntry> members;
+        bool complete;
+        lock (outbound.Gate)
+        {
+            members = presence.List(connection.Hub, group, out complete);
+        }
+
+        connection.TryEnqueue(connection.Writer.Members(group, ackId, members, complete));
+        if (ackId is { } id)
+        {
+            connection.TryEnqueue(connection.Writer.AckSuccess(id));
         }
     }
 
@@ -178,7 +205,15 @@ internal sealed class ReliableSessions(
             connections.Add(connection);
             foreach (var group in groups)
             {
-                connections.JoinGroup(connection, group);
+                AddMember(connection, group); // the session moved here: its memberships now belong to this connector
+            }
+
+            foreach (var group in state.PresenceGroups ?? [])
+            {
+                if (IsMember(connection, group))
+                {
+                    presence.Subscribe(connection, group, true);
+                }
             }
 
             connection.ResumeSequence(state.LastSequenceId);
@@ -248,16 +283,24 @@ internal sealed class ReliableSessions(
     /// <summary>Unregisters an ended connection or session and gives back its slot.</summary>
     public void End(ClientConnection connection)
     {
-        if (connection.IsReliable)
+        lock (outbound.Gate)
         {
-            lock (outbound.Gate)
-            {
-                connections.Remove(connection);
-            }
-        }
-        else
-        {
+            var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
             connections.Remove(connection);
+            foreach (var group in connection.PresenceGroups?.ToArray() ?? [])
+            {
+                presence.Subscribe(connection, group, false);
+            }
+
+            // A session closed for this connector's shutdown is expected to resume elsewhere: no leave is announced (it
+            // moves when it resumes, or goes when this connector's beacons stop).
+            if (!(connection.IsReliable && connection.CloseKind == "shutdown"))
+            {
+                foreach (var group in groups)
+                {
+                    presence.Left(connection, group);
+                }
+            }
         }
 
         connection.ClearPendingAcks();
@@ -270,6 +313,46 @@ internal sealed class ReliableSessions(
         connection.Dispose();
         limiter.Release(connection.UserId, connection.Address);
         connections.HandlerEnded();
+    }
+
+    private static bool IsMember(ClientConnection connection, string group) => connection.HasGroups && connection.Groups.Contains(group);
+
+    /// <summary>Joins a group (no bound) and publishes the membership when it is new. Under the outbound gate.</summary>
+    private void AddMember(ClientConnection connection, string group)
+    {
+        var wasMember = IsMember(connection, group);
+        connections.JoinGroup(connection, group);
+        if (!wasMember && IsMember(connection, group))
+        {
+            presence.Joined(connection, group);
+        }
+    }
+
+    /// <summary>Queues the room's latest messages for a joining connection, once and unnumbered. Under the outbound gate.</summary>
+    private void SendHistory(ClientConnection connection, string group, int count)
+    {
+        foreach (var delivery in outbound.History.Last(connection.Hub, group, Math.Min(count, _historyMax)))
+        {
+            if (delivery.ExcludedConnectionId == connection.Id)
+            {
+                continue; // it was not sent this connection's own noEcho messages the first time either
+            }
+
+            byte[] frame;
+            try
+            {
+                frame = connection.Writer.HistoryMessage(delivery);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                continue; // a corrupt record: it was not delivered live either
+            }
+
+            if (!connection.TryEnqueueOnce(frame))
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -297,7 +380,8 @@ internal sealed class ReliableSessions(
 
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
-            connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt);
+            connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null);
         if (partition < 0)
         {
             connection.TokenMark = (-1, 0, clock.GetTimestamp());

@@ -34,7 +34,14 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
     /// Adds a group message; false when the room already holds a message with the same id (a duplicate from upstream,
     /// which must not be delivered again).
     /// </summary>
-    public bool TryAdd(string hub, string group, int partition, long offset, Delivery delivery, int size)
+    public bool TryAdd(string hub, string group, int partition, long offset, Delivery delivery, int size) =>
+        TryAdd(hub, group, partition, offset, delivery, size, clock.GetTimestamp());
+
+    /// <summary>
+    /// Adds a group message that arrived at <paramref name="at"/> (a <see cref="TimeProvider.GetTimestamp"/> value, older
+    /// for messages read back at startup), so that it ages from then.
+    /// </summary>
+    public bool TryAdd(string hub, string group, int partition, long offset, Delivery delivery, int size, long at)
     {
         var key = (hub, group);
         if (!_rooms.TryGetValue(key, out var room))
@@ -52,7 +59,7 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
             return false;
         }
 
-        var entry = new Entry(room, key, offset, delivery, size, clock.GetTimestamp());
+        var entry = new Entry(room, key, offset, delivery, size, at);
         room.Entries.Enqueue(entry);
         room.LastAt = entry.At;
         if (delivery.MessageId.Length > 0)
@@ -113,6 +120,17 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
                 yield return (entry.Offset, entry.Delivery);
             }
         }
+    }
+
+    /// <summary>The room's latest <paramref name="count"/> messages (fewer when it holds fewer), oldest first.</summary>
+    public IEnumerable<Delivery> Last(string hub, string group, int count)
+    {
+        if (count <= 0 || !_rooms.TryGetValue((hub, group), out var room))
+        {
+            return [];
+        }
+
+        return room.Entries.Skip(Math.Max(0, room.Entries.Count - count)).Select(e => e.Delivery);
     }
 
     /// <summary>Where the history of a room without entries on <paramref name="partition"/> is complete from.</summary>

@@ -155,6 +155,13 @@ public sealed partial class BrokerChatClient
                 }
 
                 break;
+            case ServerFrameKind.Presence:
+                await RaiseAsync(PresenceChanged, new BrokerChatPresenceEventArgs(frame.Group!, frame.Action == "join", new BrokerChatMember(frame.UserId, frame.ConnectionId!))).ConfigureAwait(false);
+                break;
+            case ServerFrameKind.Members when frame.AckId is { } listAckId && _pending.ContainsKey(listAckId):
+                // Kept only for a request still waiting, so this cannot grow: its ack, next, completes it.
+                _memberLists[listAckId] = new BrokerChatMemberList(frame.Members!, frame.Complete);
+                break;
             default:
                 break; // pong and types this client does not know
         }
@@ -183,7 +190,7 @@ public sealed partial class BrokerChatClient
         if (frame.DataType is { } dataType)
         {
             var source = string.Equals(frame.From, "group", StringComparison.Ordinal) ? BrokerChatMessageSource.Group : BrokerChatMessageSource.Server;
-            var message = new BrokerChatMessage(source, frame.Group, frame.FromUserId, dataType, frame.Data, frame.SequenceId);
+            var message = new BrokerChatMessage(source, frame.Group, frame.FromUserId, dataType, frame.Data, frame.SequenceId, frame.History);
             if (!_messages.Writer.TryWrite(message))
             {
                 transport.SetDispatching(true);
@@ -268,7 +275,13 @@ public sealed partial class BrokerChatClient
     {
         try
         {
-            await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id), null, transport.Token).ConfigureAwait(false);
+            bool presence;
+            lock (_gate)
+            {
+                presence = _presenceGroups.Contains(group);
+            }
+
+            await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id, presence: presence), null, transport.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (transport.Token.IsCancellationRequested)
         {

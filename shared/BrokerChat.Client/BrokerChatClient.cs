@@ -29,6 +29,8 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<ulong, PendingRequest> _pending = new();
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _presenceGroups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, BrokerChatMemberList> _memberLists = new();
     private readonly Channel<BrokerChatMessage> _messages;
 
     private long _nextAckId;
@@ -93,6 +95,13 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
 
     /// <summary>A group could not be joined again on a fresh connection.</summary>
     public event Func<BrokerChatRejoinGroupFailedEventArgs, Task>? RejoinGroupFailed;
+
+    /// <summary>
+    /// A member joined or left a group this client joined with <c>presence</c> (BrokerChat). Raised on the receive loop,
+    /// in the order the server sent them; after a connection is resumed on another server some may have been missed,
+    /// so list the members again (<see cref="ListMembersAsync"/>) when exactness matters.
+    /// </summary>
+    public event Func<BrokerChatPresenceEventArgs, Task>? PresenceChanged;
 
     /// <summary>
     /// Group and server messages in arrival order (duplicates replayed after a recovery are dropped). Bounded by
@@ -242,6 +251,61 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Joins a group with BrokerChat's options: the group's latest <paramref name="history"/> messages arrive in
+    /// <see cref="Messages"/> (marked <see cref="BrokerChatMessage.IsHistory"/>) before this returns, ahead of any live
+    /// message of the group, and with <paramref name="presence"/> the client raises <see cref="PresenceChanged"/> when
+    /// members join or leave. Rejoins on fresh connections keep <paramref name="presence"/> but ask for no history.
+    /// </summary>
+    /// <param name="group">The group name.</param>
+    /// <param name="history">How many of the group's latest messages to receive (the server caps it; 0 for none).</param>
+    /// <param name="presence">Whether to be told when members join or leave.</param>
+    /// <param name="ackId">The ackId to use; by default the next one of this client.</param>
+    /// <param name="cancellationToken">Stops waiting (the request may still take effect).</param>
+    /// <exception cref="SendMessageFailedException">The server refused the request, or the connection was lost for good.</exception>
+    public async Task<WebPubSubResult> JoinGroupAsync(string group, int history, bool presence, ulong? ackId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentOutOfRangeException.ThrowIfNegative(history);
+        var result = await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id, history, presence), ackId, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _groups.Add(group);
+            if (presence)
+            {
+                _presenceGroups.Add(group);
+            }
+            else
+            {
+                _presenceGroups.Remove(group);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Lists a group's members on every connector (BrokerChat); needs membership of the group or the role to join it.</summary>
+    /// <param name="group">The group name.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <exception cref="SendMessageFailedException">The server refused the request (or does not know it), or the connection was lost for good.</exception>
+    public async Task<BrokerChatMemberList> ListMembersAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ulong ackId = 0;
+        try
+        {
+            await SendWithAckAsync(id => _codec.GroupRequest("listMembers", group, ackId = id), null, cancellationToken).ConfigureAwait(false);
+            // The list is written before its ack, so it has arrived.
+            return _memberLists.TryGetValue(ackId, out var list)
+                ? list
+                : throw new SendMessageFailedException(ackId, null, "The server acknowledged listMembers without a member list.");
+        }
+        finally
+        {
+            _memberLists.TryRemove(ackId, out _);
+        }
+    }
+
     /// <summary>Leaves a group (and stops rejoining it).</summary>
     /// <param name="group">The group name.</param>
     /// <param name="ackId">The ackId to use; by default the next one of this client.</param>
@@ -253,6 +317,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
         lock (_gate)
         {
             _groups.Remove(group);
+            _presenceGroups.Remove(group);
         }
 
         return SendWithAckAsync(id => _codec.GroupRequest("leaveGroup", group, id), ackId, cancellationToken);

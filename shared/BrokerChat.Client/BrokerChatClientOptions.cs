@@ -37,7 +37,8 @@ public sealed class BrokerChatClientOptions
     public bool AutoReconnect { get; set; } = true;
 
     /// <summary>
-    /// Whether the groups joined with <see cref="BrokerChatClient.JoinGroupAsync"/> are joined again on every fresh
+    /// Whether the groups joined with <see cref="BrokerChatClient.JoinGroupAsync(string, ulong?, CancellationToken)"/> (or its
+    /// overload with history and presence) are joined again on every fresh
     /// connection. The default is true.
     /// </summary>
     public bool AutoRejoinGroups { get; set; } = true;

@@ -15,8 +15,9 @@ public enum BrokerChatMessageSource
 /// <summary>A data message received from the server.</summary>
 public sealed class BrokerChatMessage
 {
-    internal BrokerChatMessage(BrokerChatMessageSource source, string? group, string? fromUserId, WebPubSubDataType dataType, ReadOnlyMemory<byte> data, ulong? sequenceId)
+    internal BrokerChatMessage(BrokerChatMessageSource source, string? group, string? fromUserId, WebPubSubDataType dataType, ReadOnlyMemory<byte> data, ulong? sequenceId, bool isHistory = false)
     {
+        IsHistory = isHistory;
         Source = source;
         Group = group;
         FromUserId = fromUserId;
@@ -43,8 +44,14 @@ public sealed class BrokerChatMessage
     /// </summary>
     public ReadOnlyMemory<byte> Data { get; }
 
-    /// <summary>The message's sequence id on a reliable protocol, otherwise null.</summary>
+    /// <summary>The message's sequence id on a reliable protocol, otherwise null (also for history messages).</summary>
     public ulong? SequenceId { get; }
+
+    /// <summary>
+    /// True for one of the group's earlier messages, sent because this client joined the group asking for history
+    /// (BrokerChat); they arrive before the join completes, and before any live message of the group.
+    /// </summary>
+    public bool IsHistory { get; }
 
     /// <summary>The payload decoded as UTF-8 (meaningful for text and JSON).</summary>
     public string GetText() => Encoding.UTF8.GetString(Data.Span);

@@ -50,6 +50,59 @@ public sealed class DotNetClientTests(PipelineFixture fixture)
         Assert.False(client.Messages.TryRead(out _)); // nothing twice
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(BrokerChatProtocol.Json)]
+    [InlineData(BrokerChatProtocol.MessagePackReliable)]
+    public async Task ClientGetsHistoryOnJoinPresenceEventsAndMemberListsFromEveryConnector(BrokerChatProtocol protocol)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var hub = "dotnetpresence" + protocol;
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 4, ct);
+        await using var other = await PresenceTests.StartOtherAsync(fixture.Host);
+        await using var client = new BrokerChatClient(other.ClientUrl(hub, "rosa"), new BrokerChatClientOptions { Protocol = protocol });
+        var presence = System.Threading.Channels.Channel.CreateUnbounded<BrokerChatPresenceEventArgs>();
+        client.PresenceChanged += e => presence.Writer.WriteAsync(e, ct).AsTask();
+        await client.StartAsync(ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+
+        await client.JoinGroupAsync("room", history: 3, presence: true, cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        var history = new List<BrokerChatMessage>();
+        while (client.Messages.TryRead(out var message))
+        {
+            history.Add(message); // all there before the join returned
+        }
+
+        Assert.Equal([2, 3, 4], history.Select(m => JsonDocument.Parse(m.Data).RootElement.GetProperty("n").GetInt32()));
+        Assert.All(history, m => Assert.True(m.IsHistory && m.SequenceId is null));
+
+        // Someone joins on the fixture's connector, then leaves: this client, on the other connector, is told both.
+        await using var nina = await fixture.Host.ConnectAsync(hub, "nina", ct);
+        Assert.True((await nina.JoinGroupAsync("room", ct))!.Success);
+        var joined = await NextPresenceAsync(presence, e => e.Member.ConnectionId == nina.ConnectionId, ct);
+        Assert.Equal(("room", true, "nina"), (joined.Group, joined.Joined, joined.Member.UserId));
+
+        var list = await client.ListMembersAsync("room", ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.True(list.IsComplete);
+        Assert.Equal([new BrokerChatMember("nina", nina.ConnectionId), new BrokerChatMember("rosa", client.ConnectionId!)], list.Members.OrderBy(m => m.UserId, StringComparer.Ordinal));
+
+        Assert.True((await nina.LeaveGroupAsync("room", ct))!.Success);
+        Assert.False((await NextPresenceAsync(presence, e => e.Member.ConnectionId == nina.ConnectionId, ct)).Joined);
+        var refused = await Assert.ThrowsAsync<SendMessageFailedException>(() => client.ListMembersAsync("elsewhere-with-no-permission\u0001", ct));
+        Assert.Equal("BadRequest", refused.ErrorName);
+    }
+
+    private static async Task<BrokerChatPresenceEventArgs> NextPresenceAsync(System.Threading.Channels.Channel<BrokerChatPresenceEventArgs> events, Func<BrokerChatPresenceEventArgs, bool> match, CancellationToken ct)
+    {
+        while (true)
+        {
+            var next = await events.Reader.ReadAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(20), ct);
+            if (match(next))
+            {
+                return next;
+            }
+        }
+    }
+
     private static async Task<List<(int N, string? Group, ulong? SequenceId)>> ReadAsync(BrokerChatClient client, int count, CancellationToken ct)
     {
         var messages = new List<(int, string?, ulong?)>();

@@ -52,16 +52,41 @@ public sealed class ReliableClient : IAsyncDisposable
         return new ReliableClient(socket) { ConnectionId = ConnectionId, ReconnectionToken = ReconnectionToken };
     }
 
-    /// <summary>Joins a group and waits for its ack.</summary>
-    public async Task JoinAsync(string group, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins a group (asking for <paramref name="history"/> messages and presence messages when given) and waits for its
+    /// ack; returns the data messages that came before the ack (the history).
+    /// </summary>
+    public async Task<List<JsonObject>> JoinAsync(string group, CancellationToken cancellationToken, int? history = null, bool presence = false)
     {
         var ackId = ++_nextAckId;
-        await SendAsync(new JsonObject { ["type"] = "joinGroup", ["group"] = group, ["ackId"] = ackId }, cancellationToken).ConfigureAwait(false);
-        var ack = await ReadFrameAsync(f => (string?)f["type"] == "ack" && (ulong?)f["ackId"] == ackId, cancellationToken).ConfigureAwait(false);
+        var request = new JsonObject { ["type"] = "joinGroup", ["group"] = group, ["ackId"] = ackId };
+        if (history is { } count)
+        {
+            request["history"] = count;
+        }
+
+        if (presence)
+        {
+            request["presence"] = true;
+        }
+
+        await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var before = new List<JsonObject>();
+        var ack = await ReadFrameAsync(f =>
+        {
+            if ((string?)f["type"] == "message")
+            {
+                before.Add(f);
+            }
+
+            return (string?)f["type"] == "ack" && (ulong?)f["ackId"] == ackId;
+        }, cancellationToken).ConfigureAwait(false);
         if (ack["success"]?.GetValue<bool>() != true)
         {
             throw new InvalidOperationException($"Join failed: {ack.ToJsonString()}");
         }
+
+        return before;
     }
 
     /// <summary>Acknowledges messages up to <paramref name="sequenceId"/>, and waits until the server has read it (a ping answered after it).</summary>

@@ -44,8 +44,11 @@ internal abstract class FrameCodec
         _ => throw new ArgumentOutOfRangeException(nameof(dataType), dataType, null),
     };
 
-    /// <summary><c>joinGroup</c> or <c>leaveGroup</c>.</summary>
-    public abstract byte[] GroupRequest(string type, string group, ulong? ackId);
+    /// <summary>
+    /// <c>joinGroup</c>, <c>leaveGroup</c> or <c>listMembers</c>; a join may ask for <paramref name="history"/> messages
+    /// and presence messages (BrokerChat extensions, which other servers ignore).
+    /// </summary>
+    public abstract byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false);
 
     public abstract byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId);
 

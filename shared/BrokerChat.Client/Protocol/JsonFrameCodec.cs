@@ -25,11 +25,20 @@ internal sealed class JsonFrameCodec : FrameCodec
 
     public override ReadOnlyMemory<byte> Ping => s_ping;
 
-    public override byte[] GroupRequest(string type, string group, ulong? ackId) => Write(w =>
+    public override byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false) => Write(w =>
     {
         w.WriteString("type", type);
         w.WriteString("group", group);
         WriteAckId(w, ackId);
+        if (history is { } count)
+        {
+            w.WriteNumber("history", count);
+        }
+
+        if (presence)
+        {
+            w.WriteBoolean("presence", true);
+        }
     });
 
     public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId)
@@ -106,6 +115,7 @@ internal sealed class JsonFrameCodec : FrameCodec
                     frame.Group = GetString(root, "group");
                     frame.FromUserId = GetString(root, "fromUserId");
                     frame.SequenceId = GetUInt64(root, "sequenceId");
+                    frame.History = root.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.True;
                     frame.DataType = ServerFrame.ParseDataType(GetString(root, "dataType"));
                     if (frame.DataType is { } dataType && root.TryGetProperty("data", out var data))
                     {
@@ -121,6 +131,29 @@ internal sealed class JsonFrameCodec : FrameCodec
                 case ServerFrameKind.Disconnected:
                     frame.Message = GetString(root, "message");
                     return true;
+                case ServerFrameKind.Presence:
+                    frame.Group = GetString(root, "group");
+                    frame.Action = GetString(root, "action");
+                    frame.UserId = GetString(root, "userId");
+                    frame.ConnectionId = GetString(root, "connectionId");
+                    return frame.IsWellFormedSystem;
+                case ServerFrameKind.Members:
+                    frame.Group = GetString(root, "group");
+                    frame.AckId = GetUInt64(root, "ackId");
+                    frame.Complete = root.TryGetProperty("complete", out var complete) && complete.ValueKind == JsonValueKind.True;
+                    if (root.TryGetProperty("members", out var members) && members.ValueKind == JsonValueKind.Array)
+                    {
+                        frame.Members = [];
+                        foreach (var member in members.EnumerateArray())
+                        {
+                            if (member.ValueKind == JsonValueKind.Object && GetString(member, "connectionId") is { } id)
+                            {
+                                frame.Members.Add(new BrokerChatMember(GetString(member, "userId"), id));
+                            }
+                        }
+                    }
+
+                    return frame.IsWellFormedSystem;
                 default:
                     return true;
             }

@@ -39,12 +39,23 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
     public override ReadOnlyMemory<byte> Ping => _ping;
 
-    public override byte[] GroupRequest(string type, string group, ulong? ackId) =>
-        Write(ackId is null ? 2 : 3, (ref MessagePackWriter w) =>
+    public override byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false) =>
+        Write(2 + (ackId is null ? 0 : 1) + (history is null ? 0 : 1) + (presence ? 1 : 0), (ref MessagePackWriter w) =>
         {
             WriteString(ref w, "type", type);
             WriteString(ref w, "group", group);
             WriteAckId(ref w, ackId);
+            if (history is { } count)
+            {
+                w.Write("history");
+                w.Write(count);
+            }
+
+            if (presence)
+            {
+                w.Write("presence");
+                w.Write(true);
+            }
         });
 
     public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId)
@@ -128,6 +139,10 @@ internal sealed class MessagePackFrameCodec : FrameCodec
                     case "userId": frame.UserId = ReadString(ref reader); break;
                     case "reconnectionToken": frame.ReconnectionToken = ReadString(ref reader); break;
                     case "message": frame.Message = ReadString(ref reader); break;
+                    case "history": frame.History = ReadBoolean(ref reader); break;
+                    case "action": frame.Action = ReadString(ref reader); break;
+                    case "complete": frame.Complete = ReadBoolean(ref reader); break;
+                    case "members": frame.Members = ReadMembers(ref reader); break;
                     default: Skip(ref reader); break;
                 }
             }
@@ -140,7 +155,7 @@ internal sealed class MessagePackFrameCodec : FrameCodec
             {
                 ServerFrameKind.Ack => frame.AckId is not null,
                 ServerFrameKind.Connected => frame.ConnectionId is not null,
-                _ => true,
+                _ => frame.IsWellFormedSystem,
             };
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InsufficientExecutionStackException or OverflowException or InvalidOperationException)
@@ -175,6 +190,62 @@ internal sealed class MessagePackFrameCodec : FrameCodec
         }
 
         reader.Depth--;
+    }
+
+    /// <summary>A members list: an array of maps with <c>userId</c> and <c>connectionId</c>; entries without a connection id are skipped.</summary>
+    private static List<BrokerChatMember>? ReadMembers(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType != MessagePackType.Array)
+        {
+            Skip(ref reader);
+            return null;
+        }
+
+        var count = reader.ReadArrayHeader();
+        s_security.DepthStep(ref reader);
+        var members = new List<BrokerChatMember>();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextMessagePackType != MessagePackType.Map)
+            {
+                Skip(ref reader);
+                continue;
+            }
+
+            string? userId = null, connectionId = null;
+            var fields = reader.ReadMapHeader();
+            s_security.DepthStep(ref reader);
+            for (var f = 0; f < fields; f++)
+            {
+                switch (reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null)
+                {
+                    case "userId": userId = ReadString(ref reader); break;
+                    case "connectionId": connectionId = ReadString(ref reader); break;
+                    case null: Skip(ref reader); Skip(ref reader); break;
+                    default: Skip(ref reader); break;
+                }
+            }
+
+            reader.Depth--;
+            if (connectionId is not null)
+            {
+                members.Add(new BrokerChatMember(userId, connectionId));
+            }
+        }
+
+        reader.Depth--;
+        return members;
+    }
+
+    private static bool ReadBoolean(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType == MessagePackType.Boolean)
+        {
+            return reader.ReadBoolean();
+        }
+
+        Skip(ref reader);
+        return false;
     }
 
     private static ReadOnlyMemory<byte>? ReadData(ref MessagePackReader reader)

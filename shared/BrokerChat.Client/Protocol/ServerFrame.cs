@@ -9,6 +9,12 @@ internal enum ServerFrameKind
     Connected,
     Disconnected,
     Pong,
+
+    /// <summary>A <c>presence</c> system message: a member joined or left a group.</summary>
+    Presence,
+
+    /// <summary>A <c>members</c> system message: the answer to <c>listMembers</c>.</summary>
+    Members,
 }
 
 /// <summary>
@@ -49,6 +55,26 @@ internal sealed class ServerFrame
     /// <summary>The reason of a <c>disconnected</c> system frame.</summary>
     public string? Message { get; set; }
 
+    /// <summary>A history message (sent for a join with history).</summary>
+    public bool History { get; set; }
+
+    /// <summary>A presence frame's <c>action</c>: <c>join</c> or <c>leave</c>.</summary>
+    public string? Action { get; set; }
+
+    /// <summary>A members frame's list.</summary>
+    public List<BrokerChatMember>? Members { get; set; }
+
+    /// <summary>A members frame's <c>complete</c>.</summary>
+    public bool Complete { get; set; }
+
+    /// <summary>Whether a presence or members frame has what the client needs.</summary>
+    public bool IsWellFormedSystem => Kind switch
+    {
+        ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is "join" or "leave",
+        ServerFrameKind.Members => Group is not null && Members is not null,
+        _ => true,
+    };
+
     public static ServerFrameKind KindOf(string? type, string? systemEvent) => type switch
     {
         "ack" => ServerFrameKind.Ack,
@@ -56,6 +82,8 @@ internal sealed class ServerFrame
         "pong" => ServerFrameKind.Pong,
         "system" when systemEvent == "connected" => ServerFrameKind.Connected,
         "system" when systemEvent == "disconnected" => ServerFrameKind.Disconnected,
+        "system" when systemEvent == "presence" => ServerFrameKind.Presence,
+        "system" when systemEvent == "members" => ServerFrameKind.Members,
         _ => ServerFrameKind.Unknown,
     };
 

@@ -26,7 +26,8 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>12</term><description>id of the connector that holds the acknowledged connection, or nil</description></item>
 /// <item><term>13</term><description>received-at of the originating request, Unix ms, for end-to-end latency</description></item>
 /// <item><term>14</term><description>W3C <c>traceparent</c>, or nil</description></item>
-/// <item><term>15</term><description>has-message: false for a delivery that only carries an ack outcome</description></item>
+/// <item><term>15</term><description>has-message: false for a delivery that only carries an ack outcome (or a presence record)</description></item>
+/// <item><term>16</term><description>the presence record for <see cref="DeliveryTarget.Presence"/> (<see cref="PresenceChange"/>), or nil</description></item>
 /// </list>
 /// </remarks>
 [MessagePackObject]
@@ -48,4 +49,5 @@ public sealed class Delivery
     [Key(13)] public long ReceivedAt { get; set; }
     [Key(14)] public string? TraceParent { get; set; }
     [Key(15)] public bool HasMessage { get; set; } = true;
+    [Key(16)] public PresenceChange? Presence { get; set; }
 }

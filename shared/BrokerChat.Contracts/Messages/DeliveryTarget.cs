@@ -14,4 +14,10 @@ public enum DeliveryTarget
 
     /// <summary>Every connection of the hub.</summary>
     All = 3,
+
+    /// <summary>
+    /// No client: a presence record (<see cref="Delivery.Presence"/>) every connector applies to its presence table.
+    /// Such deliveries have <see cref="Delivery.HasMessage"/> false, so connectors that predate presence skip them.
+    /// </summary>
+    Presence = 4,
 }

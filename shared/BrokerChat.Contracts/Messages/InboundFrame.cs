@@ -24,6 +24,7 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>11</term><description>W3C <c>traceparent</c> of the request, or nil</description></item>
 /// <item><term>12</term><description>noEcho: exclude the sender from the delivery</description></item>
 /// <item><term>13</term><description>event name for <see cref="InboundKind.Event"/>, or nil</description></item>
+/// <item><term>14</term><description>the presence record for <see cref="InboundKind.Presence"/> (<see cref="PresenceChange"/>), or nil</description></item>
 /// </list>
 /// </remarks>
 [MessagePackObject]
@@ -43,4 +44,5 @@ public sealed class InboundFrame
     [Key(11)] public string? TraceParent { get; set; }
     [Key(12)] public bool NoEcho { get; set; }
     [Key(13)] public string? EventName { get; set; }
+    [Key(14)] public PresenceChange? Presence { get; set; }
 }

@@ -8,4 +8,10 @@ public enum InboundKind
 
     /// <summary>An <c>event</c> request: a custom event for the application's functions.</summary>
     Event = 1,
+
+    /// <summary>
+    /// A presence record from a connector, not from a client: a member joined or left a room, or a connector's
+    /// snapshot of its members (<see cref="InboundFrame.Presence"/>). Applications reading the inbound topic skip it.
+    /// </summary>
+    Presence = 2,
 }

@@ -38,6 +38,28 @@ public static class PartitionKeys
     }
 
     /// <summary>
+    /// A key that lands on <paramref name="partition"/> and names no room (it starts with '/', and no hub name is
+    /// empty): for a record about several rooms of one partition, which must stay in order with those rooms' records.
+    /// </summary>
+    public static byte[] ForPartition(int partition, int partitionCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, partitionCount);
+        // About partitionCount candidates are tried on average; the hash spreads "/p<n>" evenly enough that the
+        // bound is never reached in practice.
+        for (var n = 0; n < partitionCount * 1000; n++)
+        {
+            var key = Encoding.UTF8.GetBytes($"{Separator}p{n}");
+            if (PartitionOf(key, partitionCount) == partition)
+            {
+                return key;
+            }
+        }
+
+        throw new InvalidOperationException($"No key for partition {partition} of {partitionCount} was found.");
+    }
+
+    /// <summary>
     /// The partition a key lands on with the <c>murmur2_random</c> partitioner (and the Java client's default one):
     /// the positive 32-bit murmur2 hash of the key modulo the partition count. Lets a connector know which partition
     /// holds a room without seeing a record of it.

@@ -44,5 +44,16 @@ public sealed class JsonFrameWriterTests
         Assert.Equal("""{"type":"pong"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Pong.Span));
     }
 
+    [Fact]
+    public void PresenceMembersAndHistoryFramesHaveTheDocumentedShape()
+    {
+        Assert.Equal("""{"type":"system","event":"presence","group":"g","action":"join","userId":"u","connectionId":"c"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Presence("g", true, "u", "c")));
+        Assert.Equal("""{"type":"system","event":"presence","group":"g","action":"leave","userId":null,"connectionId":"c"}""", Encoding.UTF8.GetString(JsonFrameWriter.Instance.Presence("g", false, null, "c")));
+        Assert.Equal("""{"type":"system","event":"members","group":"g","ackId":5,"complete":true,"members":[{"userId":"u","connectionId":"c"},{"userId":null,"connectionId":"d"}]}""",
+            Encoding.UTF8.GetString(JsonFrameWriter.Instance.Members("g", 5, [new("u", "c"), new(null, "d")], complete: true)));
+        Assert.Equal("""{"type":"message","from":"group","fromUserId":"u","group":"g","history":true,"dataType":"json","data":{"a":1}}""",
+            Encoding.UTF8.GetString(JsonFrameWriter.Instance.HistoryMessage(new Delivery { Target = DeliveryTarget.Group, Group = "g", FromUserId = "u", DataType = DataType.Json, Payload = """{"a":1}"""u8.ToArray() })));
+    }
+
     private static JsonObject Parse(byte[] frame) => JsonNode.Parse(frame)!.AsObject();
 }

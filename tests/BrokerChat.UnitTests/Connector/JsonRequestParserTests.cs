@@ -86,6 +86,30 @@ public sealed class JsonRequestParserTests
         Assert.Equal(2UL, Parse("""{"type":"sequenceAck","sequenceId":2}""", ParseStatus.Ok).SequenceId);
     }
 
+    [Fact]
+    public void JoinGroupCarriesHistoryAndPresenceAndAHistoryBeyondAnIntIsCut()
+    {
+        var request = Parse("""{"type":"joinGroup","group":"g","history":25,"presence":true}""", ParseStatus.Ok);
+        Assert.Equal((25, true), (request.History, request.Presence));
+        Assert.Equal(int.MaxValue, Parse("""{"type":"joinGroup","group":"g","history":18446744073709551615}""", ParseStatus.Ok).History);
+        var plain = Parse("""{"type":"joinGroup","group":"g"}""", ParseStatus.Ok);
+        Assert.Equal((null, false), (plain.History, plain.Presence));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"joinGroup","group":"g","history":-1}""")]
+    [InlineData("""{"type":"joinGroup","group":"g","history":2.5}""")]
+    [InlineData("""{"type":"joinGroup","group":"g","history":"10"}""")]
+    [InlineData("""{"type":"joinGroup","group":"g","presence":"yes"}""")]
+    public void HistoryThatIsNotACountOrPresenceThatIsNotABooleanIsInvalid(string json) => Parse(json, ParseStatus.Invalid);
+
+    [Fact]
+    public void ListMembersIsARequestType()
+    {
+        var request = Parse("""{"type":"listMembers","group":"g","ackId":4}""", ParseStatus.Ok);
+        Assert.Equal((ClientRequestType.ListMembers, "g", 4UL), (request.Type, request.Group, request.AckId));
+    }
+
     private static ClientRequest Parse(string json, ParseStatus expected)
     {
         var request = new ClientRequest();

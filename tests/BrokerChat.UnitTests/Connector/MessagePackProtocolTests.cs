@@ -116,6 +116,56 @@ public sealed class MessagePackProtocolTests
         Assert.Equal(ParseStatus.Malformed, MessagePackRequestParser.Parse(frame, new ClientRequest(), out _));
     }
 
+    [Fact]
+    public void JoinGroupWithHistoryAndPresenceAndListMembersAreRead()
+    {
+        var join = new ClientRequest();
+        Assert.Equal(ParseStatus.Ok, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(4);
+            w.Write("type"); w.Write("joinGroup");
+            w.Write("group"); w.Write("room");
+            w.Write("history"); w.Write(10);
+            w.Write("presence"); w.Write(true);
+        }), join, out _));
+        Assert.Equal((ClientRequestType.JoinGroup, (int?)10, true), (join.Type, join.History, join.Presence));
+
+        var list = new ClientRequest();
+        Assert.Equal(ParseStatus.Ok, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(2);
+            w.Write("type"); w.Write("listMembers");
+            w.Write("group"); w.Write("room");
+        }), list, out _));
+        Assert.Equal(ClientRequestType.ListMembers, list.Type);
+
+        Assert.Equal(ParseStatus.Invalid, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(2);
+            w.Write("type"); w.Write("joinGroup");
+            w.Write("history"); w.Write(-3);
+        }), new ClientRequest(), out var error));
+        Assert.Contains("history", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PresenceMembersAndHistoryFramesAreMapsWithTheJsonFieldNames()
+    {
+        var presence = Read(MessagePackFrameWriter.Instance.Presence("room", true, null, "c1"));
+        Assert.Equal(("system", "presence", "room", "join", null, "c1"),
+            ((string)presence["type"]!, (string)presence["event"]!, (string)presence["group"]!, (string)presence["action"]!, (string?)presence["userId"], (string)presence["connectionId"]!));
+
+        var members = Read(MessagePackFrameWriter.Instance.Members("room", 3, [new("u1", "c1"), new(null, "c2")], complete: true));
+        Assert.Equal(("members", true, 3UL), ((string)members["event"]!, (bool)members["complete"]!, Convert.ToUInt64(members["ackId"], System.Globalization.CultureInfo.InvariantCulture)));
+        var list = (object[])members["members"]!;
+        Assert.Equal(["c1", "c2"], list.Select(m => (string)((Dictionary<object, object?>)m)["connectionId"]!));
+        Assert.False(Read(MessagePackFrameWriter.Instance.Members("room", null, [], complete: false)).ContainsKey("ackId"));
+
+        var history = Read(MessagePackFrameWriter.Instance.HistoryMessage(new Delivery { Target = DeliveryTarget.Group, Group = "room", DataType = DataType.Text, Payload = "hi"u8.ToArray() }));
+        Assert.Equal((true, "hi"), ((bool)history["history"]!, (string)history["data"]!));
+        Assert.False(history.ContainsKey("sequenceId"));
+    }
+
     private delegate void Body(ref MessagePackWriter writer);
 
     private static byte[] Write(Body body)

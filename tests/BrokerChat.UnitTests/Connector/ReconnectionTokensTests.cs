@@ -29,6 +29,14 @@ public sealed class ReconnectionTokensTests
     }
 
     [Fact]
+    public void TokenCarriesThePresenceSubscriptionsAndTokensWithoutThemStillRead()
+    {
+        var token = Tokens(KeyA).Create(State() with { PresenceGroups = ["room"] });
+        Assert.Equal(["room"], Tokens(KeyA).Read(token, "conn1", out _)!.PresenceGroups!);
+        Assert.Null(Tokens(KeyA).Read(Tokens(KeyA).Create(State()), "conn1", out _)!.PresenceGroups);
+    }
+
+    [Fact]
     public void ForgedTamperedExpiredOrAnotherConnectionsTokensAreRefused()
     {
         var tokens = Tokens(KeyA);

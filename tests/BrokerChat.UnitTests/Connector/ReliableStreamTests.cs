@@ -102,6 +102,65 @@ public sealed class ReliableStreamTests
         Assert.Equal(42ul, stream.AppendMessage(Frame));
     }
 
+    [Fact]
+    public void OnceFramesGoOutInOrderWithTheMessagesUnnumberedAndAreNeverWrittenAgain()
+    {
+        var stream = new ReliableStream(10, 1000);
+        stream.AppendMessage(Frame);
+        stream.AppendOnce(History);
+        stream.AppendMessage(Frame);
+        stream.AppendFrame(Token);
+        stream.AppendOnce(Presence);
+
+        Assert.Equal([(1ul, 1), (0ul, 7), (2ul, 1), (0ul, 9), (0ul, 8)], TakeFrames(stream));
+        Assert.Equal((2, 6L), (stream.Messages, stream.Bytes)); // written once-only frames are gone
+
+        stream.Rewind();
+        Assert.Equal([(1ul, 1), (2ul, 1), (0ul, 9)], TakeFrames(stream));
+        stream.Acknowledge(2);
+        stream.Rewind();
+        Assert.Equal([(0ul, 9)], TakeFrames(stream)); // the token stays until a message after it is acknowledged
+    }
+
+    [Fact]
+    public void OnceFramesWaitingToBeWrittenCountTowardsTheBoundAndATokenDoesNotReplaceThem()
+    {
+        var stream = new ReliableStream(2, 1000);
+        stream.AppendOnce(History);
+        stream.AppendFrame(Token);
+        stream.AppendOnce(Presence);
+        Assert.False(stream.Fits(1));
+
+        Assert.Equal([(0ul, 7), (0ul, 9), (0ul, 8)], TakeFrames(stream));
+        Assert.True(stream.Fits(1));
+        Assert.Equal((0, 0L), (stream.Messages, stream.Bytes));
+    }
+
+    [Fact]
+    public void AnAcknowledgementPastUnwrittenOnceFramesDropsThemWithTheirCount()
+    {
+        var stream = new ReliableStream(10, 1000);
+        stream.AppendOnce(History);
+        stream.AppendMessage(Frame);
+        stream.Acknowledge(1);
+        Assert.Equal((0, 0L), (stream.Messages, stream.Bytes));
+        Assert.Empty(TakeFrames(stream));
+    }
+
+    private static readonly byte[] History = [7];
+    private static readonly byte[] Presence = [8, 8];
+
+    private static List<(ulong SequenceId, byte First)> TakeFrames(ReliableStream stream)
+    {
+        var frames = new List<(ulong, byte)>();
+        while (stream.TryTakeUnsent(out var id, out var frame))
+        {
+            frames.Add((id, frame.Span[0]));
+        }
+
+        return frames;
+    }
+
     private static List<ulong> TakeAll(ReliableStream stream)
     {
         var ids = new List<ulong>();

@@ -51,6 +51,34 @@ public sealed class RoomHistoryTests
         Assert.False(history.Covers("hub", "b", 0, 61)); // a forgotten room is known complete only after its last message
     }
 
+    [Fact]
+    public void LastGivesTheNewestMessagesOldestFirstAndNoMoreThanItHolds()
+    {
+        var history = Started(maxMessages: 10);
+        for (var i = 0; i < 5; i++)
+        {
+            history.TryAdd("hub", "room", 0, 60 + i, Delivery($"m{i}"), 10);
+        }
+
+        Assert.Equal(["m2", "m3", "m4"], history.Last("hub", "room", 3).Select(d => d.MessageId));
+        Assert.Equal(5, history.Last("hub", "room", 100).Count());
+        Assert.Empty(history.Last("hub", "room", 0));
+        Assert.Empty(history.Last("hub", "other", 3));
+    }
+
+    [Fact]
+    public void MessageReadBackAtStartupAgesFromWhenItArrivedNotFromWhenItWasAdded()
+    {
+        var history = Started(maxMessages: 10);
+        var fourMinutesAgo = _time.GetTimestamp() - (long)(240 * _time.TimestampFrequency);
+        history.TryAdd("hub", "room", 0, 40, Delivery("old"), 10, fourMinutesAgo);
+        history.TryAdd("hub", "room", 0, 41, Delivery("new"), 10);
+
+        _time.Advance(TimeSpan.FromMinutes(1.5));
+        history.Trim();
+        Assert.Equal(["new"], history.Last("hub", "room", 10).Select(d => d.MessageId));
+    }
+
     private RoomHistory Started(int maxMessages, long maxBytes = 1_000_000)
     {
         var history = new RoomHistory(maxMessages, TimeSpan.FromMinutes(5), maxBytes, 1000, _time);

@@ -27,6 +27,20 @@ public sealed class PartitionKeysTests
         Assert.Equal("chat/ж"u8.ToArray(), PartitionKeys.Room("CHAT", "ж"));
 
     [Fact]
+    public void EveryPartitionHasAKeyOfItsOwnThatNoRoomShares()
+    {
+        foreach (var count in new[] { 1, 12, 100 })
+        {
+            for (var p = 0; p < count; p++)
+            {
+                var key = PartitionKeys.ForPartition(p, count);
+                Assert.Equal(p, PartitionKeys.PartitionOf(key, count));
+                Assert.Equal((byte)'/', key[0]);
+            }
+        }
+    }
+
+    [Fact]
     public void TopicNamesCarryThePrefix()
     {
         var topics = new KafkaTopics("t1.");

@@ -100,6 +100,40 @@ public sealed class ChatFunctionTests
         Assert.Equal(_function.Handle(Frame(), new InboundPosition(5, 9))[0].MessageId, _function.Handle(Frame(), new InboundPosition(5, 9))[0].MessageId);
     }
 
+    [Fact]
+    public void PresenceRecordIsRelayedToEveryConnectorWithoutTheRulesForClientRequests()
+    {
+        var change = new PresenceChange { Action = PresenceAction.Join, ConnectorId = "connector-1", ConnectionId = "conn-1", UserId = "alice", Version = 5 };
+        var frame = new InboundFrame { Kind = InboundKind.Presence, Hub = "chat", Group = "room", ConnectionId = "conn-1", ConnectorId = "connector-1", DataType = DataType.Binary, Presence = change };
+
+        var delivery = Assert.Single(_function.Handle(frame, new InboundPosition(2, 8)));
+
+        Assert.Equal((DeliveryTarget.Presence, "chat", "room", false, "2-8"), (delivery.Target, delivery.Hub, delivery.Group, delivery.HasMessage, delivery.MessageId));
+        Assert.Same(change, delivery.Presence);
+        Assert.Null(delivery.Ack);
+    }
+
+    [Theory]
+    [InlineData(PresenceAction.Join, "chat", "")] // no group
+    [InlineData(PresenceAction.Leave, "", "room")] // no hub
+    [InlineData(PresenceAction.Beacon, "chat", "room")] // beacons do not go through the functions
+    [InlineData(PresenceAction.Snapshot, "", null)] // a snapshot without members
+    public void MalformedPresenceRecordIsDropped(PresenceAction action, string hub, string? group)
+    {
+        var frame = new InboundFrame { Kind = InboundKind.Presence, Hub = hub, Group = group, Presence = new PresenceChange { Action = action, ConnectorId = "c", ConnectionId = "conn-1" } };
+        Assert.Empty(_function.Handle(frame, default));
+    }
+
+    [Fact]
+    public void SnapshotWithAMalformedMemberIsDropped()
+    {
+        var members = new[] { new PresenceMember { Hub = "chat", Group = "room", ConnectionId = "c1" }, new PresenceMember { Hub = "chat", Group = "", ConnectionId = "c2" } };
+        var frame = new InboundFrame { Kind = InboundKind.Presence, Presence = new PresenceChange { Action = PresenceAction.Snapshot, ConnectorId = "c", Members = members } };
+        Assert.Empty(_function.Handle(frame, default));
+        members[1].Group = "lobby";
+        Assert.Single(_function.Handle(frame, default));
+    }
+
     internal static InboundFrame Frame() => new()
     {
         Kind = InboundKind.SendToGroup,
