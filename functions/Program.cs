@@ -1,4 +1,5 @@
 using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Kafka.Tracing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -26,6 +27,7 @@ public static class Program
         var builder = Host.CreateApplicationBuilder(args);
         var workers = Math.Max(1, builder.Configuration.GetValue<int?>("Functions:InProcessWorkers") ?? 1);
         builder.Services.AddBrokerChatFunctions(builder.Configuration, workers);
+        builder.Services.AddBrokerChatTracing(builder.Configuration, FunctionsTelemetry.SourceName);
         using var host = builder.Build();
         await host.RunAsync().ConfigureAwait(false);
     }

@@ -6,6 +6,7 @@ using BrokerChat.Connector.Recovery;
 using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -94,6 +95,7 @@ public static class ConnectorApp
             .AddMeter(ConnectorMetrics.MeterName, FunctionsMetrics.MeterName, "System.Runtime")
             .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
+        services.AddBrokerChatTracing(configuration, ConnectorTelemetry.SourceName, FunctionsTelemetry.SourceName);
         services.AddSingleton<ConnectionHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionHeartbeat>());
         return services;

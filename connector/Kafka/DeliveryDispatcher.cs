@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Protocol;
@@ -5,6 +6,7 @@ using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -99,7 +101,7 @@ internal sealed class DeliveryDispatcher(
 
                 if (result?.Message?.Value is { } value)
                 {
-                    Dispatch(value, result.Partition.Value, result.Offset.Value);
+                    Dispatch(value, result.Partition.Value, result.Offset.Value, result.Message.Headers);
                 }
             }
         }
@@ -183,7 +185,7 @@ internal sealed class DeliveryDispatcher(
     }
 
     /// <summary>Fans one delivery out; public to the assembly so the fan-out can be exercised without Kafka.</summary>
-    internal void Dispatch(byte[] value, int partition, long offset)
+    internal void Dispatch(byte[] value, int partition, long offset, Headers? headers = null)
     {
         Delivery delivery;
         try
@@ -195,6 +197,10 @@ internal sealed class DeliveryDispatcher(
             ConnectorLog.BadDelivery(logger, partition, offset, ex.Message);
             return;
         }
+
+        using var activity = ConnectorTelemetry.Source.HasListeners()
+            ? StartDeliverActivity(delivery, partition, offset, headers)
+            : null;
 
         lock (outbound.Gate)
         {
@@ -239,6 +245,25 @@ internal sealed class DeliveryDispatcher(
                 sender.TryEnqueue(sender.Writer.Ack(ack));
             }
         }
+    }
+
+    private Activity? StartDeliverActivity(Delivery delivery, int partition, long offset, Headers? headers)
+    {
+        var activity = ConnectorTelemetry.Source.StartActivity(
+            "brokerchat.outbound deliver", ActivityKind.Consumer, KafkaTraceContext.Extract(headers, delivery.TraceParent));
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", factory.Topics.Outbound);
+            activity.SetTag("messaging.destination.partition.id", partition);
+            activity.SetTag("messaging.kafka.offset", offset);
+            activity.SetTag("brokerchat.hub", delivery.Hub);
+            activity.SetTag("brokerchat.target", delivery.Target.ToString());
+            activity.SetTag("brokerchat.group", delivery.Group);
+        }
+
+        return activity;
     }
 
     /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -73,19 +75,64 @@ internal sealed class InboundPublisher(
             EventName = request.Event,
         };
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
-        var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) };
-        var ackIdForReport = request.AckId;
+        var activity = StartPublishActivity(connection.Hub, request.Group, kind, out var previous);
         try
         {
-            producerHost.Producer.Produce(factory.Topics.Inbound, message, report => OnDelivered(report, connection, ackIdForReport));
+            frame.TraceParent = activity?.Id;
+            var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) };
+            KafkaTraceContext.Inject(message, activity);
+            var ackIdForReport = request.AckId;
+            try
+            {
+                producerHost.Producer.Produce(factory.Topics.Inbound, message, report => OnDelivered(report, connection, ackIdForReport));
+            }
+            catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
+            {
+                capacity.Release();
+                var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
+                activity?.SetStatus(ActivityStatusCode.Error, reason);
+                ConnectorLog.ProduceRejected(logger, connection.Id, reason);
+                Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
+            }
         }
-        catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
+        finally
         {
-            capacity.Release();
-            var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
-            ConnectorLog.ProduceRejected(logger, connection.Id, reason);
-            Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
+            if (activity is not null)
+            {
+                activity.Dispose();
+                Activity.Current = previous;
+            }
         }
+    }
+
+    /// <summary>
+    /// Starts the span of one request as the root of a trace of its own (not a child of the long-lived WebSocket
+    /// request); null when nobody listens, which costs nothing.
+    /// </summary>
+    private Activity? StartPublishActivity(string hub, string? group, InboundKind kind, out Activity? previous)
+    {
+        previous = null;
+        if (!ConnectorTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        previous = Activity.Current;
+        Activity.Current = null;
+        var activity = ConnectorTelemetry.Source.StartActivity("brokerchat.inbound publish", ActivityKind.Producer);
+        if (activity is null)
+        {
+            Activity.Current = previous;
+            return null;
+        }
+
+        activity.SetTag("messaging.system", "kafka");
+        activity.SetTag("messaging.operation.type", "send");
+        activity.SetTag("messaging.destination.name", factory.Topics.Inbound);
+        activity.SetTag("brokerchat.hub", hub);
+        activity.SetTag("brokerchat.group", group);
+        activity.SetTag("brokerchat.request", kind.ToString());
+        return activity;
     }
 
     private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong? ackId)

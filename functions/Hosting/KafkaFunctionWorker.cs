@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -371,16 +373,23 @@ public sealed class KafkaFunctionWorker : BackgroundService
         var offset = record.Offset.Value;
         var position = new InboundPosition(lane.Partition, offset);
         lane.Current = offset;
-        InboundFrame frame;
+        InboundFrame? frame = null;
+        string? invalid = null;
         try
         {
             frame = ContractSerializer.DeserializeInbound(record.Message.Value);
         }
         catch (ContractException ex)
         {
-            Log.PoisonRecord(_logger, lane.Partition, offset, ex.Message);
+            invalid = ex.Message;
+        }
+
+        using var activity = FunctionsTelemetry.Source.HasListeners() ? StartProcessActivity(record, frame, lane.Partition) : null;
+        if (frame is null)
+        {
+            Log.PoisonRecord(_logger, lane.Partition, offset, invalid!);
             _metrics.Poison();
-            await DeadLetterAsync(lane, record, null, $"Not a valid request: {ex.Message}", 1, token).ConfigureAwait(false);
+            await DeadLetterAsync(lane, record, null, $"Not a valid request: {invalid}", 1, activity, token).ConfigureAwait(false);
             return;
         }
 
@@ -402,7 +411,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
         catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
         {
             _metrics.Failed();
-            await DeadLetterAsync(lane, record, frame, $"{ex.GetType().Name}: {ex.Message}", lane.Attempts, token).ConfigureAwait(false);
+            await DeadLetterAsync(lane, record, frame, $"{ex.GetType().Name}: {ex.Message}", lane.Attempts, activity, token).ConfigureAwait(false);
             return;
         }
         finally
@@ -412,6 +421,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
 
         Interlocked.Increment(ref _processed);
         _metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
+        activity?.SetTag("brokerchat.attempts", lane.Attempts);
         if (outputs.Count == 0)
         {
             Finish(lane.Progress, offset);
@@ -421,18 +431,45 @@ public sealed class KafkaFunctionWorker : BackgroundService
         var remaining = new RecordCompletion(outputs.Count);
         foreach (var delivery in outputs)
         {
+            if (activity is not null)
+            {
+                delivery.TraceParent = activity.Id;
+            }
+
             var message = new Message<byte[], byte[]> { Key = record.Message.Key, Value = ContractSerializer.Serialize(delivery) };
+            KafkaTraceContext.Inject(message, activity);
             await ProduceAsync(_factory.Topics.Outbound, message, lane.Progress, offset, remaining, token).ConfigureAwait(false);
         }
+    }
+
+    private Activity? StartProcessActivity(ConsumeResult<byte[], byte[]> record, InboundFrame? frame, int partition)
+    {
+        var activity = FunctionsTelemetry.Source.StartActivity(
+            "brokerchat.inbound process", ActivityKind.Consumer, KafkaTraceContext.Extract(record.Message.Headers, frame?.TraceParent));
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", record.Topic);
+            activity.SetTag("messaging.consumer.group.name", _options.GroupId);
+            activity.SetTag("messaging.destination.partition.id", partition);
+            activity.SetTag("messaging.kafka.offset", record.Offset.Value);
+            activity.SetTag("brokerchat.hub", frame?.Hub);
+            activity.SetTag("brokerchat.group", frame?.Group);
+        }
+
+        return activity;
     }
 
     /// <summary>
     /// Sets a record aside on the dead-letter topic, unchanged, with why in headers, and tells its sender when it asked
     /// for an ack. The record counts as finished once both are stored.
     /// </summary>
-    private async ValueTask DeadLetterAsync(PartitionLane lane, ConsumeResult<byte[], byte[]> record, InboundFrame? frame, string reason, int attempts, CancellationToken token)
+    private async ValueTask DeadLetterAsync(PartitionLane lane, ConsumeResult<byte[], byte[]> record, InboundFrame? frame, string reason, int attempts, Activity? activity, CancellationToken token)
     {
         var offset = record.Offset.Value;
+        activity?.SetStatus(ActivityStatusCode.Error, reason);
+        activity?.SetTag("brokerchat.attempts", attempts);
         Log.DeadLettered(_logger, lane.Partition, offset, attempts, reason);
         _metrics.DeadLettered(invalid: frame is null);
         var headers = new Headers();
@@ -464,7 +501,9 @@ public sealed class KafkaFunctionWorker : BackgroundService
         await ProduceAsync(_factory.Topics.DeadLetter, dead, lane.Progress, offset, remaining, token).ConfigureAwait(false);
         if (ack is not null)
         {
+            ack.TraceParent = activity?.Id ?? ack.TraceParent;
             var message = new Message<byte[], byte[]> { Key = record.Message.Key, Value = ContractSerializer.Serialize(ack) };
+            KafkaTraceContext.Inject(message, activity);
             await ProduceAsync(_factory.Topics.Outbound, message, lane.Progress, offset, remaining, token).ConfigureAwait(false);
         }
     }
