@@ -16,6 +16,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka)</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
+/// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>
 /// <item><term>brokerchat.connector.outbound.queued_bytes</term><description>gauge: bytes waiting in all outbound queues</description></item>
 /// <item><term>brokerchat.connector.producer.pending</term><description>gauge: requests handed to Kafka whose delivery is not confirmed yet</description></item>
 /// </list>
@@ -37,6 +38,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _heartbeatTimeouts;
     private readonly Counter<long> _resumed;
     private readonly Counter<long> _duplicates;
+    private readonly Histogram<double> _deliveryLatency;
 
     /// <summary>Creates the instruments.</summary>
     internal ConnectorMetrics(IMeterFactory meterFactory, ConnectionIndex connections, InboundCapacity capacity)
@@ -55,6 +57,11 @@ public sealed class ConnectorMetrics : IDisposable
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
         _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
+        _deliveryLatency = _meter.CreateHistogram(
+            "brokerchat.connector.delivery.latency",
+            "s",
+            "From a request's arrival at its connector to its delivery's fan-out here.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _resumed = _meter.CreateCounter<long>("brokerchat.connector.sessions.resumed", "{session}", "Reliable sessions resumed after a dropped connection (from = local or token).");
     }
 
@@ -81,6 +88,8 @@ public sealed class ConnectorMetrics : IDisposable
     internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
 
     internal void DuplicateDropped() => _duplicates.Add(1);
+
+    internal void Delivered(TimeSpan latency) => _deliveryLatency.Record(Math.Max(0, latency.TotalSeconds));
 
     internal void Resumed(string from) => _resumed.Add(1, new KeyValuePair<string, object?>("from", from));
 

@@ -277,6 +277,11 @@ internal sealed class DeliveryDispatcher(
             return;
         }
 
+        if (delivery.ReceivedAt > 0)
+        {
+            metrics.Delivered(TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - delivery.ReceivedAt));
+        }
+
         var recipients = delivery.Target switch
         {
             DeliveryTarget.Group when delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
