@@ -56,4 +56,13 @@ public sealed class FunctionsOptions
 
     /// <summary>Longest delay between two tries. The default is 10 s.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Where the standalone functions process serves <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>: one or more
+    /// URLs separated by <c>;</c>, as ASP.NET Core's <c>urls</c> setting (<c>http://+:8081</c>, say; port 0 takes a
+    /// free port). The default is empty: no HTTP listener, so several workers can run on one machine. The container
+    /// image sets <c>http://+:8081</c>. The connector serves these endpoints on its own port and ignores this setting.
+    /// </summary>
+    [RegularExpression(@"^(https?://[^;\s]+)?(;https?://[^;\s]+)*$")]
+    public string HealthUrls { get; set; } = "";
 }

@@ -1,5 +1,5 @@
 using BrokerChat.Functions.CustomHandler;
-using BrokerChat.Kafka.Tracing;
+using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -9,7 +9,8 @@ namespace BrokerChat.Functions;
 /// The standalone worker: <c>dotnet run --project functions -- --Kafka:BootstrapServers=&lt;list&gt;</c>. It runs
 /// <c>Functions:InProcessWorkers</c> consumer group members (default 1) against that cluster. Started by the Azure
 /// Functions host (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set) or with <c>--Functions:Host=CustomHandler</c>, it is a
-/// custom handler instead (<see cref="CustomHandlerApp"/>).
+/// custom handler instead (<see cref="CustomHandlerApp"/>). With <c>Functions:HealthUrls</c> set it also serves
+/// <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> (<see cref="FunctionsApp"/>).
 /// </summary>
 public static class Program
 {
@@ -24,11 +25,7 @@ public static class Program
             return;
         }
 
-        var builder = Host.CreateApplicationBuilder(args);
-        var workers = Math.Max(1, builder.Configuration.GetValue<int?>("Functions:InProcessWorkers") ?? 1);
-        builder.Services.AddBrokerChatFunctions(builder.Configuration, workers);
-        builder.Services.AddBrokerChatTracing(builder.Configuration, FunctionsTelemetry.SourceName);
-        using var host = builder.Build();
+        using var host = FunctionsApp.Build(args);
         await host.RunAsync().ConfigureAwait(false);
     }
 }

@@ -52,4 +52,7 @@ internal static partial class FunctionsLog
 
     [LoggerMessage(315, LogLevel.Error, "Function worker {Worker} failed handling partition {Partition}; it is read again from its first unfinished record.", EventName = "LaneFailed")]
     public static partial void LaneFailed(ILogger logger, Exception exception, int worker, int partition);
+
+    [LoggerMessage(390, LogLevel.Information, "Functions health endpoints listening on {Addresses}.", EventName = "HealthListening")]
+    public static partial void HealthListening(ILogger logger, string addresses);
 }

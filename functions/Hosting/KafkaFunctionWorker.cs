@@ -57,6 +57,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
     private readonly ResiliencePipeline _retry;
     private IConsumer<byte[], byte[]>? _consumer;
     private long _processed;
+    private volatile bool _inGroup;
     private long _lagMeasuredAt;
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
@@ -87,6 +88,13 @@ public sealed class KafkaFunctionWorker : BackgroundService
 
     /// <summary>Requests this worker has run the handler on successfully since it started.</summary>
     public long Processed => Interlocked.Read(ref _processed);
+
+    /// <summary>
+    /// Whether this worker is in its consumer group right now, as of the client's latest statistics (every 5 s by
+    /// default): the group coordinator was found and answers. That holds for a member that owns no partition too
+    /// (a group with more members than partitions), which gets no assignment callback to tell it apart.
+    /// </summary>
+    public bool InGroup => _inGroup;
 
     /// <summary>The inbound partitions this worker owns right now.</summary>
     public IReadOnlyCollection<int> AssignedPartitions => _lanes.Keys.Order().ToArray();
@@ -147,6 +155,8 @@ public sealed class KafkaFunctionWorker : BackgroundService
             c.EnableAutoOffsetStore = false;
             c.AutoCommitIntervalMs = 500; // Event Hubs throttles commits at 4/s per partition.
             c.AutoOffsetReset = AutoOffsetReset.Earliest;
+            // The statistics carry the group state, which /readyz reports; a member without partitions has no other sign.
+            c.StatisticsIntervalMs = c.StatisticsIntervalMs is > 0 ? c.StatisticsIntervalMs : 5_000;
             if (_factory.Options.GroupProtocol == "classic")
             {
                 c.GroupProtocol = GroupProtocol.Classic;
@@ -166,6 +176,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetStatisticsHandler((_, json) => _inGroup = GroupState(json) == "up")
             .Build();
         _consumer = consumer;
         consumer.Subscribe(topic);
@@ -215,6 +226,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
             }
 
             _consumer = null;
+            _inGroup = false;
             Log.WorkerStopped(_logger, _index);
         }
     }
@@ -577,6 +589,23 @@ public sealed class KafkaFunctionWorker : BackgroundService
         if (held > 0)
         {
             _inFlight.Release(held);
+        }
+    }
+
+    /// <summary>The <c>cgrp.state</c> of librdkafka's statistics JSON (<c>up</c> once the coordinator answers), or null.</summary>
+    internal static string? GroupState(string statistics)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(statistics);
+            return document.RootElement.TryGetProperty("cgrp", out var group)
+                && group.ValueKind == System.Text.Json.JsonValueKind.Object
+                && group.TryGetProperty("state", out var state)
+                && state.ValueKind == System.Text.Json.JsonValueKind.String ? state.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 

@@ -25,6 +25,9 @@ public sealed class FunctionsProcess : IAsyncDisposable
     /// <summary>Completes when the process first owns partitions.</summary>
     public Task Assigned => _assigned.Task;
 
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 

@@ -1,0 +1,82 @@
+using BrokerChat.Kafka;
+using BrokerChat.Kafka.Tracing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace BrokerChat.Functions.Hosting;
+
+/// <summary>
+/// The composition root of the standalone functions process: <c>Functions:InProcessWorkers</c> Kafka workers (at least
+/// one) and, when <see cref="FunctionsOptions.HealthUrls"/> is set, a small HTTP listener serving <c>/healthz</c>,
+/// <c>/readyz</c> and the Prometheus scrape endpoint <c>/metrics</c>.
+/// </summary>
+public static class FunctionsApp
+{
+    /// <summary>Slack on top of <see cref="FunctionsOptions.DrainTimeout"/> for the host's own shutdown.</summary>
+    private static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
+
+    /// <summary>Builds the process from command-line arguments (and the environment).</summary>
+    public static IHost Build(string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+        var urls = configuration[$"{FunctionsOptions.SectionName}:{nameof(FunctionsOptions.HealthUrls)}"];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            var builder = Host.CreateApplicationBuilder(args);
+            AddWorkers(builder.Services, builder.Configuration);
+            return builder.Build();
+        }
+
+        var web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        web.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        web.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        web.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        AddWorkers(web.Services, web.Configuration);
+        web.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(FunctionsMetrics.MeterName, "System.Runtime")
+            .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
+            .AddPrometheusExporter());
+        var app = web.Build();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (KafkaEndpoint endpoint, FunctionWorkers workers) => IsReady(endpoint, workers)
+            ? Results.Text("ready")
+            : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.Lifetime.ApplicationStarted.Register(() => FunctionsLog.HealthListening(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FunctionsApp)),
+            string.Join(", ", app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])));
+        return app;
+    }
+
+    /// <summary>
+    /// Ready once Kafka answered (its topics exist) and every worker of this process is in the consumer group (its group
+    /// coordinator answers). A member may own no partition at all when the group has more members than the inbound
+    /// topic has partitions; it is ready nonetheless, standing by to take over.
+    /// </summary>
+    public static bool IsReady(KafkaEndpoint endpoint, FunctionWorkers workers)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(workers);
+        return endpoint.Ready.IsCompletedSuccessfully && workers.Workers.All(w => w.InGroup);
+    }
+
+    private static void AddWorkers(IServiceCollection services, IConfiguration configuration)
+    {
+        var workers = Math.Max(1, configuration.GetValue<int?>($"{FunctionsOptions.SectionName}:{nameof(FunctionsOptions.InProcessWorkers)}") ?? 1);
+        services.AddBrokerChatFunctions(configuration, workers);
+        services.AddBrokerChatTracing(configuration, FunctionsTelemetry.SourceName);
+        // Long enough for every worker's drain, so a stopping pod commits what it finished before it leaves the group.
+        services.AddOptions<HostOptions>().Configure<IOptions<FunctionsOptions>>((host, functions) =>
+            host.ShutdownTimeout = functions.Value.DrainTimeout + ShutdownSlack);
+    }
+}
