@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using BrokerChat.Connector.Connections;
 using BrokerChat.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace BrokerChat.EndToEndTests;
@@ -55,18 +57,59 @@ public sealed class ChatPageBrowserTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task SwitchingRoomsLeavesExactlyOneConnectionThatStaysUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var chromium = FindChromium();
+        await using var host = await BrokerChatHost.StartAsync();
+        var connections = host.Services.GetRequiredService<ConnectionIndex>();
+        using var playwright = await Playwright.CreateAsync().WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Timeout = StepTimeoutMs }).WaitAsync(ct);
+        // Carol's page runs on a clock the test moves, so a reconnect it schedules by mistake happens when the test says.
+        var carol = await OpenChatAsync(browser, host.BaseUri, "lobby", "carol", ct, fakeClock: true);
+        var dave = await OpenChatAsync(browser, host.BaseUri, "garden", "dave", ct);
+        var first = Assert.Single(connections.GroupMembers("chat", "lobby"));
+
+        await JoinAsync(carol, "garden", "carol", ct);
+        await Wait.UntilAsync(() => connections.Count == 2 && !connections.All.Contains(first) && connections.GroupMembers("chat", "garden").Length == 2, ct);
+        await SayAsync(dave, carol, "dave", "welcome to the garden", ct);
+        await carol.Clock.RunForAsync(60_000).WaitAsync(ct);
+
+        Assert.Contains("Connected as carol", await carol.InnerTextAsync("#status").WaitAsync(ct), StringComparison.Ordinal);
+        Assert.True(await carol.IsEnabledAsync("#send input[name=text]").WaitAsync(ct));
+        await SayAsync(carol, dave, "carol", "thanks", ct);
+        await SayAsync(dave, carol, "dave", "once only", ct);
+        Assert.Equal(1, await carol.Locator("#log li", new() { HasText = "once only" }).CountAsync().WaitAsync(ct));
+        Assert.Equal(2, connections.Count);
+    }
+
     /// <summary>Opens the page, joins <paramref name="room"/> as <paramref name="name"/> and waits until it is connected.</summary>
-    private static async Task<IPage> OpenChatAsync(IBrowser browser, Uri baseUri, string room, string name, CancellationToken ct)
+    private static async Task<IPage> OpenChatAsync(IBrowser browser, Uri baseUri, string room, string name, CancellationToken ct, bool fakeClock = false)
     {
         var page = await browser.NewPageAsync().WaitAsync(ct);
         page.SetDefaultTimeout(StepTimeoutMs);
+        if (fakeClock)
+        {
+            // Installed and paused: the page's timers fire only when the test runs the clock.
+            await page.Clock.InstallAsync().WaitAsync(ct);
+            await page.Clock.PauseAtAsync(DateTime.UtcNow).WaitAsync(ct);
+        }
+
         await page.GotoAsync(baseUri.ToString()).WaitAsync(ct);
+        await JoinAsync(page, room, name, ct);
+        return page;
+    }
+
+    /// <summary>Joins a room from the page's form and waits until the page is connected in it.</summary>
+    private static async Task JoinAsync(IPage page, string room, string name, CancellationToken ct)
+    {
         await page.FillAsync("#join input[name=room]", room).WaitAsync(ct);
         await page.FillAsync("#join input[name=name]", name).WaitAsync(ct);
         await page.ClickAsync("#joinButton").WaitAsync(ct);
-        await WaitForStatusAsync(page, $"Connected as {name}", ct);
+        await WaitForStatusAsync(page, $"Connected as {name} (connection", ct);
+        await WaitForStatusAsync(page, $"in room \"{room}\"", ct);
         await page.Locator("#send input[name=text]:enabled").WaitForAsync().WaitAsync(ct);
-        return page;
     }
 
     /// <summary>Sends <paramref name="text"/> from one page; the server confirms it and the other page shows it under the sender's name.</summary>
