@@ -30,9 +30,9 @@ public sealed record TestKafkaChoice(TestKafkaKind Kind, string? BootstrapServer
     /// <summary>One line for the test output.</summary>
     public string Describe() => Kind switch
     {
-        TestKafkaKind.External => $"Kafka for the end-to-end tests: existing cluster at {BootstrapServers} ({Reason})",
-        TestKafkaKind.Container => $"Kafka for the end-to-end tests: Apache Kafka in a container started by Testcontainers ({Reason})",
-        _ => $"Kafka for the end-to-end tests: embedded cluster in each host ({Reason})",
+        TestKafkaKind.External => $"Kafka for the test hosts: existing cluster at {BootstrapServers} ({Reason})",
+        TestKafkaKind.Container => $"Kafka for the test hosts: Apache Kafka in a container started by Testcontainers ({Reason})",
+        _ => $"Kafka for the test hosts: embedded cluster in each host ({Reason})",
     };
 }
 
