@@ -24,6 +24,15 @@ public sealed class TestKafkaSelectionTests
     }
 
     [Fact]
+    public void EmbeddedCanBeAskedForWithoutAskingDocker()
+    {
+        var choice = TestKafka.Choose(Env((TestKafka.ClusterVariable, "Embedded")), () => throw new InvalidOperationException("Docker was asked"));
+
+        Assert.Equal(TestKafkaKind.Embedded, choice.Kind);
+        Assert.Null(choice.BootstrapServers);
+    }
+
+    [Fact]
     public void AnsweringDockerEngineGetsAContainerWhenNoClusterIsNamed()
     {
         var choice = TestKafka.Choose(Env((TestKafka.ClusterVariable, "  ")), () => true);

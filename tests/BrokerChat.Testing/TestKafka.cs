@@ -37,7 +37,8 @@ public sealed record TestKafkaChoice(TestKafkaKind Kind, string? BootstrapServer
 }
 
 /// <summary>
-/// The Kafka of a test run, chosen once per process: <see cref="ClusterVariable"/> names an existing cluster;
+/// The Kafka of a test run, chosen once per process: <see cref="ClusterVariable"/> names an existing cluster (or is
+/// <c>embedded</c>);
 /// otherwise, when a Docker engine answers, Testcontainers starts Apache Kafka (KRaft) for the whole run;
 /// otherwise each host runs the embedded cluster.
 /// </summary>
@@ -45,6 +46,9 @@ public static class TestKafka
 {
     /// <summary>Environment variable naming an existing cluster's bootstrap servers (<c>host:port,...</c>).</summary>
     public const string ClusterVariable = "BROKERCHAT_TEST_KAFKA";
+
+    /// <summary>The value of <see cref="ClusterVariable"/> that asks for the embedded cluster even where Docker answers.</summary>
+    public const string EmbeddedValue = "embedded";
 
     /// <summary>Environment variable overriding the container image. The default is <see cref="DefaultImage"/>.</summary>
     public const string ImageVariable = "BROKERCHAT_TEST_KAFKA_IMAGE";
@@ -66,6 +70,11 @@ public static class TestKafka
         ArgumentNullException.ThrowIfNull(dockerAnswers);
         if (environment(ClusterVariable) is { } cluster && !string.IsNullOrWhiteSpace(cluster))
         {
+            if (string.Equals(cluster.Trim(), EmbeddedValue, StringComparison.OrdinalIgnoreCase))
+            {
+                return new TestKafkaChoice(TestKafkaKind.Embedded, null, $"{ClusterVariable}={EmbeddedValue}");
+            }
+
             return new TestKafkaChoice(TestKafkaKind.External, cluster.Trim(), $"{ClusterVariable} is set");
         }
 
