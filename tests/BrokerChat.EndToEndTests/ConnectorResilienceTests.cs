@@ -281,6 +281,7 @@ public sealed class ConnectorResilienceTests
     [Fact(Timeout = Timeout)]
     public async Task BrokerOutageGivesErrorAcksAndLosesNothingAcknowledged()
     {
+        KafkaForTheRun.RequireEmbedded("it takes every broker down and brings them back");
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
         {

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using BrokerChat.Testing;
 
 namespace BrokerChat.EndToEndTests;
 
-/// <summary>A standalone functions process (<c>BrokerChat.Functions.dll</c>) joined to a Kafka cluster.</summary>
+/// <summary>A standalone functions process (<c>BrokerChat.Functions.dll</c>) joined to the Kafka, topics and functions group of a host.</summary>
 public sealed class FunctionsProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -31,11 +32,11 @@ public sealed class FunctionsProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>Starts a functions process on <paramref name="bootstrapServers"/> with extra configuration arguments.</summary>
-    public static FunctionsProcess Start(string bootstrapServers, params string[] settings)
+    /// <summary>Starts a functions process on the Kafka of <paramref name="host"/> with extra configuration arguments.</summary>
+    public static FunctionsProcess Start(BrokerChatHost host, params string[] settings)
     {
         var functions = Path.Combine(AppContext.BaseDirectory, "BrokerChat.Functions.dll");
-        var start = new ProcessStartInfo("dotnet", [functions, $"--Kafka:BootstrapServers={bootstrapServers}", .. settings])
+        var start = new ProcessStartInfo("dotnet", [functions, .. host.KafkaSettings.Select(s => $"--{s.Key}={s.Value}"), .. settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

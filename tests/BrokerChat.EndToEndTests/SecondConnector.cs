@@ -1,18 +1,20 @@
 using System.Text.Json.Nodes;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEndTests;
 
 /// <summary>What the tests that move sessions between connectors share: a second connector, and numbered traffic.</summary>
 internal static class SecondConnector
 {
-    /// <summary>Starts a connector (no workers) on the Kafka of <paramref name="first"/>; it stops within 2 s.</summary>
+    /// <summary>Starts a connector (no workers) on the Kafka and topics of <paramref name="first"/>; it stops within 2 s.</summary>
     public static Task<BrokerChatHost> StartAsync(BrokerChatHost first, Dictionary<string, string>? settings = null)
     {
         settings ??= [];
-        settings["Kafka:BootstrapServers"] = first.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
+        foreach (var (key, value) in first.KafkaSettings)
+        {
+            settings[key] = value;
+        }
+
         settings["Kafka:FetchWaitMaxMs"] = "10";
         settings["Functions:InProcessWorkers"] = "0";
         settings["Connector:ShutdownTimeout"] = "00:00:02";

@@ -63,8 +63,7 @@ public sealed class StandaloneHostingTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
-        var bootstrap = host.Services.GetRequiredService<KafkaEndpoint>().BootstrapServers;
-        await using var worker = FunctionsProcess.Start(bootstrap);
+        await using var worker = FunctionsProcess.Start(host);
         await worker.Assigned.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
         await using var alice = await host.ConnectAsync("remote", "alice", ct);

@@ -29,7 +29,7 @@ public static class Program
         Uri server;
         if (url is null)
         {
-            Console.WriteLine("Starting BrokerChat in this process (embedded Kafka, 2 function workers)...");
+            Console.WriteLine($"Starting BrokerChat in this process (2 function workers). {TestKafka.Current.Describe()}...");
             host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
             {
                 ["Connector:MaxMessagesPerSecond"] = "100000",

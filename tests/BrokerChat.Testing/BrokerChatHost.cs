@@ -1,21 +1,31 @@
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Hosting;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Kafka;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.Testing;
 
 /// <summary>
-/// A whole BrokerChat in this process: connector on 127.0.0.1 with a kernel-chosen port, embedded Kafka and the
-/// in-process function workers, started and ready (deliveries being read, every worker owning partitions).
+/// A whole BrokerChat in this process: connector on 127.0.0.1 with a kernel-chosen port, Kafka and the in-process
+/// function workers, started and ready (deliveries being read, every worker owning partitions). The Kafka is the
+/// run's choice (<see cref="TestKafka"/>) unless <c>Kafka:BootstrapServers</c> is given; every host has topics and
+/// a functions consumer group of its own, so hosts sharing a cluster do not see each other's traffic.
 /// </summary>
 public sealed class BrokerChatHost : IAsyncDisposable
 {
-    private BrokerChatHost(WebApplication app, Uri baseUri)
+    private readonly bool _ownsTopics;
+
+    private BrokerChatHost(WebApplication app, Uri baseUri, string topicPrefix, string groupId, bool ownsTopics)
     {
         App = app;
         BaseUri = baseUri;
+        TopicPrefix = topicPrefix;
+        FunctionsGroupId = groupId;
+        _ownsTopics = ownsTopics;
     }
 
     /// <summary>The running application.</summary>
@@ -27,9 +37,39 @@ public sealed class BrokerChatHost : IAsyncDisposable
     /// <summary>Services of the application.</summary>
     public IServiceProvider Services => App.Services;
 
+    /// <summary>The host's topic prefix (<c>Kafka:TopicPrefix</c>): unique per host unless given.</summary>
+    public string TopicPrefix { get; }
+
+    /// <summary>The functions' consumer group (<c>Functions:GroupId</c>): unique per host unless given.</summary>
+    public string FunctionsGroupId { get; }
+
+    /// <summary>The settings that put another connector or a functions process on this host's Kafka, topics and functions group.</summary>
+    public IReadOnlyDictionary<string, string> KafkaSettings => new Dictionary<string, string>
+    {
+        ["Kafka:BootstrapServers"] = Services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+        ["Kafka:TopicPrefix"] = TopicPrefix,
+        ["Functions:GroupId"] = FunctionsGroupId,
+    };
+
     /// <summary>Starts a host; <paramref name="settings"/> are configuration keys such as <c>Functions:InProcessWorkers</c>.</summary>
     public static async Task<BrokerChatHost> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
     {
+        var given = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+        if (!given.ContainsKey("Kafka:BootstrapServers") && await TestKafka.BootstrapServersAsync().ConfigureAwait(false) is { Length: > 0 } bootstrap)
+        {
+            given["Kafka:BootstrapServers"] = bootstrap;
+        }
+
+        var ownsTopics = !given.TryGetValue("Kafka:TopicPrefix", out var prefix);
+        if (ownsTopics)
+        {
+            prefix = $"test-{Guid.NewGuid():N}"[..17] + ".";
+            given["Kafka:TopicPrefix"] = prefix;
+        }
+
+        given.TryAdd("Functions:GroupId", prefix + "functions");
+        given.TryAdd("Functions:InProcessWorkers", "2"); // the embedded default, on any cluster
+
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0",
@@ -37,7 +77,7 @@ public sealed class BrokerChatHost : IAsyncDisposable
             "--Auth:AccessKeys:0", "test-access-key-0123456789abcdef0123456789",
             "--Auth:EnableNegotiate", "true",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in given)
         {
             args.Add($"--{key}");
             args.Add(value);
@@ -51,7 +91,7 @@ public sealed class BrokerChatHost : IAsyncDisposable
         }
 
         var address = ConnectorApp.Addresses(app)[0];
-        return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"));
+        return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"), given["Kafka:TopicPrefix"], given["Functions:GroupId"], ownsTopics);
     }
 
     /// <summary>A client access URL minted directly (no HTTP round trip), by default with the roles to join and send anywhere.</summary>
@@ -70,6 +110,32 @@ public sealed class BrokerChatHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var endpoint = Services.GetRequiredService<KafkaEndpoint>();
+        var admin = _ownsTopics && endpoint.Embedded is null && endpoint.Ready.IsCompletedSuccessfully
+            ? Services.GetRequiredService<KafkaClientFactory>().AdminConfig(endpoint.BootstrapServers)
+            : null;
         await App.DisposeAsync().ConfigureAwait(false);
+        if (admin is not null)
+        {
+            await DeleteTopicsAsync(admin, TopicPrefix).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes this host's topics from a shared cluster (best effort), so a run leaves the cluster as it found it.</summary>
+    private static async Task DeleteTopicsAsync(AdminClientConfig config, string prefix)
+    {
+        using var admin = new AdminClientBuilder(config).Build();
+        var topics = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => t.Topic).Where(t => t.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (topics.Count > 0)
+        {
+            try
+            {
+                await admin.DeleteTopicsAsync(topics, new DeleteTopicsOptions { OperationTimeout = TimeSpan.FromSeconds(10) }).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            }
+            catch (DeleteTopicsException)
+            {
+                // A cluster that forbids deleting topics keeps them; the unique prefix still keeps runs apart.
+            }
+        }
     }
 }
