@@ -99,7 +99,7 @@ internal sealed class ODataFilter
 
                 tokens.Add(new Token(TokenKind.String, value.ToString()));
             }
-            else if (char.IsAsciiLetter(c))
+            else if (char.IsAsciiLetterOrDigit(c))
             {
                 var start = i;
                 while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
@@ -230,6 +230,11 @@ internal sealed class ODataFilter
                         return new Identifier(token.Text);
                     case "groups":
                         throw new FilterException("'groups' can only be used as in \"'name' in groups\".");
+                }
+
+                if (char.IsAsciiDigit(token.Text[0]))
+                {
+                    throw new FilterException($"Numbers such as {token.Text} are not supported in filters; connectionId and userId are strings.");
                 }
 
                 if (!AtEnd && tokens[_position].Kind == TokenKind.Open)
