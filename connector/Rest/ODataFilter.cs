@@ -172,13 +172,12 @@ internal sealed class ODataFilter
             }
 
             var left = ParseOperand();
-            var op = Peek;
-            if (op.Kind != TokenKind.Word)
+            if (AtEnd || Peek.Kind != TokenKind.Word)
             {
                 throw new FilterException($"Expected a comparison after '{Describe(left)}'.");
             }
 
-            _position++;
+            var op = tokens[_position++];
             if (op.Text == "in")
             {
                 if (IsWord("groups"))
