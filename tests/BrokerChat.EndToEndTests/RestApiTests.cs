@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Recovery;
+using BrokerChat.Contracts.Topics;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -55,7 +57,7 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
 
         var (exitCode, output, errors) = await JavaScriptClientTests.RunAsync("node",
             ["web-pubsub-server.mjs", fixture.Rest.BaseUri.ToString(), fixture.Clients.BaseUri.ToString(), "restsdk", TwoConnectorsFixture.AccessKey],
-            TimeSpan.FromSeconds(90), ct);
+            TimeSpan.FromSeconds(150), ct);
 
         Assert.True(exitCode == 0, $"node exited with {exitCode}: {errors}");
         var result = JsonNode.Parse(output)!.AsObject();
@@ -69,6 +71,7 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         Assert.Equal(400, (int)calls["unsupportedFilter"]!);
         Assert.False((bool)calls["userExistsAfterClose"]!);
 
+        TestContext.Current.TestOutputHelper?.WriteLine("timings: " + result["timings"]!.ToJsonString());
         var alice = Texts(result["alice"]!);
         var bob = Texts(result["bob"]!);
         Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "binary:1,2,3", "all but bob", "end"], alice);
@@ -164,6 +167,38 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
 
         Assert.Equal([1, 2, 3, 4], received.Select(m => m.N).Order());
         Assert.Equal([1UL, 2UL, 3UL, 4UL], received.Select(m => m.SequenceId).Order());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ServerMessageAmongGroupMessagesOfItsPartitionKeepsNumbersRightWhenTheSessionMovesConnector()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "restmove";
+        var partitions = fixture.Rest.Services.GetRequiredService<OutboundState>().PartitionCount;
+        var userPartition = PartitionKeys.PartitionOf(PartitionKeys.Room(hub, "~rita"), partitions);
+        // A group on the partition of the user's messages: no token would separate them in the stream by itself.
+        var group = Enumerable.Range(0, 1000).Select(i => "g" + i).First(g => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, g), partitions) == userPartition);
+        var other = await SecondConnector.StartAsync(fixture.Rest);
+        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
+        await client.JoinAsync(group, ct);
+        var seen = new List<ReliableClient.Message>();
+        foreach (var (n, path) in new[] { (1, $"groups/{group}/:send"), (2, "users/rita/:send"), (3, $"groups/{group}/:send") })
+        {
+            Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync($"api/hubs/{hub}/{path}", n, ct));
+            seen.AddRange(await client.ReadMessagesAsync(1, ct));
+        }
+
+        // Its connector dies; a message arrives while the client is away, and it resumes on another connector.
+        client.Abort();
+        await other.DisposeAsync();
+        Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync($"api/hubs/{hub}/groups/{group}/:send", 4, ct));
+        await using var resumed = await client.ResumeAsync(fixture.Rest.ClientUrl(hub, "rita"), ct);
+        seen.AddRange(await resumed.ReadUntilAsync(m => m.N == 4, ct));
+
+        // Every message keeps the number it was first given: the group message after the server message is not
+        // renumbered onto the server message's number (which the client would drop as a duplicate).
+        Assert.All(seen, m => Assert.Equal((ulong)m.N, m.SequenceId));
+        Assert.Equal([1, 2, 3, 4], seen.Select(m => m.N).Distinct());
     }
 
     private static List<string> Texts(JsonNode messages) => messages.AsArray().Select(m => (string?)m!["dataType"] switch

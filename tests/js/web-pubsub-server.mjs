@@ -6,7 +6,7 @@ import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient, WebPubSubJsonProtocol } from "@azure/web-pubsub-client";
 
 const [restBase, clientBase, hub, accessKey] = process.argv.slice(2);
-const giveUp = setTimeout(() => { console.error("timed out at step " + step); process.exit(2); }, 60_000);
+const giveUp = setTimeout(() => { console.error("timed out at step " + step); process.exit(2); }, 120_000);
 let step = "start";
 
 const service = new WebPubSubServiceClient(`Endpoint=${restBase.replace(/\/$/, "")};AccessKey=${accessKey};Version=1.0;`, hub, { allowInsecureConnection: true });
@@ -48,6 +48,7 @@ const alice = client("alice"); // reliable JSON, the client's default
 const bob = client("bob", WebPubSubJsonProtocol());
 await alice.start();
 await bob.start();
+await until("the connected events", () => alice.connectionId && bob.connectionId); // emitted after start() resolves
 
 const result = { calls: {} };
 step = "existence";
@@ -101,8 +102,37 @@ await bob.stopped;
 await until("bob to be gone", async () => !(await service.connectionExists(bob.connectionId)));
 result.calls.userExistsAfterClose = await service.userExists("bob");
 
-result.alice = alice.received;
+// Timings, over 20 tries each: an existence check for a connection held by the other connector (answered through
+// Kafka), one for a connection nowhere (every connector must answer; 5 tries), and a send to all until it is received.
+step = "timings";
+async function timed(action, tries = 20) {
+  const times = [];
+  for (let i = 0; i < tries; i++) {
+    const start = performance.now();
+    await action(i);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const ms = t => Math.round(t * 10) / 10;
+  return { tries, medianMs: ms(times[Math.floor(tries / 2)]), maxMs: ms(times[tries - 1]) };
+}
+result.timings = {
+  remoteConnectionExists: await timed(() => service.connectionExists(alice.connectionId)),
+  missingConnectionExists: await timed(() => service.connectionExists("no-such-connection"), 5),
+  sendToAllReceived: await timed(async i => {
+    const arrived = new Promise(resolve => {
+      const handler = e => { if (e.message.data === "timing " + i) { alice.off("server-message", handler); resolve(); } };
+      alice.on("server-message", handler);
+    });
+    await service.sendToAll("timing " + i, { contentType: "text/plain" });
+    await arrived;
+  }),
+};
+
+result.alice = alice.received.filter(m => typeof m.data !== "string" || !m.data.startsWith("timing "));
 result.bob = bob.received;
 console.log(JSON.stringify(result));
-alice.stop();
+await alice.stop();
 clearTimeout(giveUp);
+process.exit(0); // the SDK's pooled HTTP connections would keep the process alive for a while
+
