@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Testing;
@@ -76,6 +77,51 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         var bob = Texts(result["bob"]!);
         Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "binary:1,2,3", "all but bob", "end"], alice);
         Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "to bob", "only bob by filter", "group:team without alice", "end"], bob);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task FilteredGroupChangesAndClosesOfGroupsUsersAndAllReachConnectionsOnTheOtherConnector()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var a = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u1"), cancellationToken: ct);
+        await using var b = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u2"), cancellationToken: ct);
+        await using var c = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u3"), cancellationToken: ct);
+        await Task.WhenAll(a.Connected, b.Connected, c.Connected);
+
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(HttpMethod.Post, "api/hubs/restclose/:addToGroups", ct, """{"groups":["x"],"filter":"userId ne 'u3'"}""", "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync("api/hubs/restclose/groups/x/:send", "to x", ct));
+        await a.WaitForFrameAsync(f => (string?)f["data"] == "to x", ct);
+        await b.WaitForFrameAsync(f => (string?)f["data"] == "to x", ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, await CallAsync(HttpMethod.Delete, "api/hubs/restclose/users/u2/groups", ct));
+        // Leaving every group is keyed by user, not by group, so it is not ordered with the group's messages; once the
+        // group's member list (fed by the leave the holding connector publishes on the group's partition) no longer
+        // has b, a message to the group is ordered after the leave.
+        var presence = fixture.Rest.Services.GetRequiredService<PresenceFeed>();
+        var outbound = fixture.Rest.Services.GetRequiredService<OutboundState>();
+        await Wait.UntilAsync(() =>
+        {
+            lock (outbound.Gate)
+            {
+                var members = presence.List("restclose", "x", out _);
+                return members.Count == 1 && members[0].ConnectionId == a.ConnectionId;
+            }
+        }, ct);
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync("api/hubs/restclose/groups/x/:send", "x without u2", ct));
+        await a.WaitForFrameAsync(f => (string?)f["data"] == "x without u2", ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, await CallAsync(HttpMethod.Post, "api/hubs/restclose/groups/x/:closeConnections?reason=group%20closed", ct));
+        Assert.Equal("group closed", (await a.WaitForCloseAsync(ct)).Description);
+        Assert.Equal(HttpStatusCode.NoContent, await CallAsync(HttpMethod.Post, "api/hubs/restclose/users/u2/:closeConnections", ct));
+        await b.WaitForCloseAsync(ct);
+        Assert.Equal(HttpStatusCode.NoContent, await CallAsync(HttpMethod.Post, $"api/hubs/restclose/:closeConnections?excluded={c.ConnectionId}", ct));
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync($"api/hubs/restclose/connections/{c.ConnectionId}/:send", "still open", ct));
+
+        // c was in no group and excluded from the close: the message to it is the only one it got.
+        var only = await c.NextMessageAsync(ct);
+        Assert.Equal("still open", (string?)only["data"]);
+        Assert.False(c.TryTakeMessage(out _));
+        Assert.DoesNotContain(b.Frames, f => (string?)f["data"] == "x without u2");
     }
 
     [Fact(Timeout = Timeout)]
@@ -207,6 +253,15 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         _ when (string?)m!["from"] == "group" => "group:" + (m["data"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : m["data"]!.ToJsonString()),
         _ => (string)m!["data"]!,
     }).ToList();
+
+    private async Task<HttpStatusCode> CallAsync(HttpMethod method, string path, CancellationToken ct, string? body = null, string mediaType = "text/plain")
+    {
+        var url = new Uri(fixture.Rest.BaseUri, path);
+        using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : new StringContent(body, Encoding.UTF8, mediaType) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(TwoConnectorsFixture.AccessKey, url.ToString()));
+        using var response = await Http.SendAsync(request, ct);
+        return response.StatusCode;
+    }
 
     private async Task<HttpStatusCode> PostAsync(string path, string text, CancellationToken ct)
     {
