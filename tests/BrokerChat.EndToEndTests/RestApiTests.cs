@@ -263,23 +263,10 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         return response.StatusCode;
     }
 
-    private async Task<HttpStatusCode> PostAsync(string path, string text, CancellationToken ct)
-    {
-        var url = new Uri(fixture.Rest.BaseUri, path);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(TwoConnectorsFixture.AccessKey, url.ToString()));
-        using var response = await Http.SendAsync(request, ct);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> PostAsync(string path, string text, CancellationToken ct) => CallAsync(HttpMethod.Post, path, ct, text);
 
-    private async Task<HttpStatusCode> PostJsonAsync(string path, int n, CancellationToken ct)
-    {
-        var url = new Uri(fixture.Rest.BaseUri, path);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent($$"""{"n":{{n}}}""", Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(TwoConnectorsFixture.AccessKey, url.ToString()));
-        using var response = await Http.SendAsync(request, ct);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> PostJsonAsync(string path, int n, CancellationToken ct) =>
+        CallAsync(HttpMethod.Post, path, ct, $$"""{"n":{{n}}}""", "application/json");
 
     private static async Task<HttpStatusCode> SendAsync(Uri url, string? token, CancellationToken ct)
     {
