@@ -49,4 +49,19 @@ internal static partial class ConnectorLog
 
     [LoggerMessage(223, LogLevel.Information, "Session {ConnectionId} cannot be resumed: {Reason}", EventName = "RecoveryRefused")]
     public static partial void RecoveryRefused(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(260, LogLevel.Information, "REST request {Method} {Path} refused with 401: {Reason}", EventName = "RestUnauthorized")]
+    public static partial void RestUnauthorized(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(261, LogLevel.Information, "Access keys reloaded from configuration: {Count} accepted.", EventName = "AccessKeysReloaded")]
+    public static partial void AccessKeysReloaded(ILogger logger, int count);
+
+    [LoggerMessage(262, LogLevel.Warning, "Kafka did not accept a REST request: {Reason}.", EventName = "RestProduceRejected")]
+    public static partial void RestProduceRejected(ILogger logger, string reason);
+
+    [LoggerMessage(263, LogLevel.Warning, "Outbound record {Partition}@{Offset} has a filter that cannot be evaluated: {Reason}", EventName = "BadDeliveryFilter")]
+    public static partial void BadDeliveryFilter(ILogger logger, int partition, long offset, string reason);
+
+    [LoggerMessage(264, LogLevel.Debug, "Existence check {QueryId} ended after {Answers} of {Expected} connectors answered, found: {Found}", EventName = "ExistenceChecked")]
+    public static partial void ExistenceChecked(ILogger logger, string queryId, int answers, int expected, bool found);
 }

@@ -30,6 +30,12 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
             return PresenceRelay.Handle(frame, position, now);
         }
 
+        if (ServerRequestRelay.IsServerRequest(frame.Kind))
+        {
+            // The REST API's request, from the application's backend: relayed to the connectors, without roles or moderation.
+            return ServerRequestRelay.Handle(frame, position, now, validator);
+        }
+
         var rejection = validator.Validate(frame) ?? moderation?.Check(frame);
         if (rejection is { } error)
         {

@@ -63,6 +63,15 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
         }
     }
 
+    /// <summary>Null when the payload is within the size limit and matches its data type, or why it is not.</summary>
+    public string? PayloadProblem(InboundFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return frame.Payload.Length > _maxMessageBytes
+            ? $"The message of {frame.Payload.Length} bytes exceeds the limit of {_maxMessageBytes} bytes."
+            : PayloadError(frame);
+    }
+
     private static string? PayloadError(InboundFrame frame)
     {
         switch (frame.DataType)

@@ -26,14 +26,37 @@ public sealed class AccessTokenService
 {
     private const int MaxTokenLength = 16 * 1024;
     private static readonly byte[] s_header = Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}""");
-    private readonly byte[][] _keys;
+    private volatile byte[][] _keys;
     private readonly AuthOptions _options;
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates the service from the configured keys, or a random key when none is configured.</summary>
     public AccessTokenService(IOptions<AuthOptions> options, TimeProvider timeProvider)
+        : this(options.Value, timeProvider)
     {
-        _options = options.Value;
+    }
+
+    /// <summary>
+    /// Creates the service from the configured keys and follows changes to them: a key removed from configuration is
+    /// refused from the next request on, one added is accepted, and connections already open are not affected.
+    /// </summary>
+    public AccessTokenService(IOptionsMonitor<AuthOptions> options, TimeProvider timeProvider, Action<int>? keysChanged = null)
+        : this(options.CurrentValue, timeProvider)
+    {
+        options.OnChange(changed =>
+        {
+            var keys = ConfiguredKeys(changed);
+            if (keys.Count > 0)
+            {
+                _keys = keys.Select(Encoding.UTF8.GetBytes).ToArray();
+                keysChanged?.Invoke(keys.Count);
+            }
+        });
+    }
+
+    private AccessTokenService(AuthOptions options, TimeProvider timeProvider)
+    {
+        _options = options;
         _timeProvider = timeProvider;
         var configured = ConfiguredKeys(_options);
         _keys = configured.Count > 0
@@ -99,6 +122,46 @@ public sealed class AccessTokenService
     /// <summary>Validates a token for <paramref name="hub"/>; returns null and a reason when it is not acceptable.</summary>
     public ClientIdentity? Validate(string? token, string hub, out string? failure)
     {
+        using var document = VerifiedPayload(token, out failure);
+        return document is null ? null : ReadClaims(document.RootElement, hub, out failure);
+    }
+
+    /// <summary>
+    /// Validates the access-key token of a REST API request (<c>Authorization: Bearer</c>): HS256 with a configured key,
+    /// not expired, and an audience whose path is the request's path (<paramref name="requestPath"/>, as sent, without
+    /// query). The audience's query string, trailing slash, case and percent-encoding do not matter; its scheme and host
+    /// are not compared, as behind a TLS-terminating proxy they differ from what this process sees. Since the path
+    /// names the hub, a token made for one hub's URL does nothing on another's.
+    /// </summary>
+    public bool ValidateServerRequest(string? token, string requestPath, out string? failure)
+    {
+        using var document = VerifiedPayload(token, out failure);
+        if (document is null || !LifetimeIsValid(document.RootElement, out failure))
+        {
+            return false;
+        }
+
+        if (!document.RootElement.TryGetProperty("aud", out var aud) || aud.ValueKind != JsonValueKind.String
+            || !Uri.TryCreate(aud.GetString(), UriKind.Absolute, out var audience) || !SamePath(audience.AbsolutePath, requestPath))
+        {
+            failure = "The access token's audience is not this request's URL.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool SamePath(string audiencePath, string requestPath)
+    {
+        var a = audiencePath.TrimEnd('/');
+        var r = requestPath.TrimEnd('/');
+        return string.Equals(a, r, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(Uri.UnescapeDataString(a), Uri.UnescapeDataString(r), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The token's payload when it is a compact JWS signed with HS256 by a configured key, else null and why.</summary>
+    private JsonDocument? VerifiedPayload(string? token, out string? failure)
+    {
         failure = null;
         if (string.IsNullOrEmpty(token))
         {
@@ -135,7 +198,15 @@ public sealed class AccessTokenService
                 return null;
             }
 
-            return ReadClaims(Base64Url.DecodeFromChars(parts[1]), hub, out failure);
+            var document = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]), new JsonDocumentOptions { MaxDepth = 8 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                failure = "The access token is malformed.";
+                return null;
+            }
+
+            return document;
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
         {
@@ -144,28 +215,36 @@ public sealed class AccessTokenService
         }
     }
 
-    private ClientIdentity? ReadClaims(byte[] payload, string hub, out string? failure)
+    private bool LifetimeIsValid(JsonElement root, out string? failure)
     {
         failure = null;
-        using var document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 8 });
-        var root = document.RootElement;
         var now = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         var skew = (long)_options.ClockSkew.TotalSeconds;
         if (!root.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires))
         {
             failure = "The access token has no expiry.";
-            return null;
+            return false;
         }
 
         if (expires + skew < now)
         {
             failure = "The access token has expired.";
-            return null;
+            return false;
         }
 
         if (root.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore - skew > now)
         {
             failure = "The access token is not valid yet.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private ClientIdentity? ReadClaims(JsonElement root, string hub, out string? failure)
+    {
+        if (!LifetimeIsValid(root, out failure))
+        {
             return null;
         }
 

@@ -3,6 +3,7 @@ using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Kafka;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.Rest;
 using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka;
@@ -25,7 +26,8 @@ namespace BrokerChat.Connector.Hosting;
 
 /// <summary>
 /// The composition root of the connector process: Kafka (embedded when no bootstrap servers are configured), the
-/// in-process function workers, the WebSocket endpoint, <c>/negotiate</c>, health endpoints and the chat page.
+/// in-process function workers, the WebSocket endpoint, the REST API (<c>/api/hubs/{hub}/...</c>), <c>/negotiate</c>,
+/// health endpoints and the chat page.
 /// </summary>
 public static class ConnectorApp
 {
@@ -65,7 +67,16 @@ public static class ConnectorApp
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<InboundCapacity>();
         services.AddSingleton(sp => new ConnectorMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionIndex>(), sp.GetRequiredService<InboundCapacity>()));
-        services.AddSingleton<AccessTokenService>();
+        services.AddOptions<RestOptions>().Bind(configuration.GetSection(RestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RestOptions>, ConnectorOptionsValidator>();
+        services.AddSingleton(sp =>
+        {
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger<AccessTokenService>();
+            return new AccessTokenService(sp.GetRequiredService<IOptionsMonitor<AuthOptions>>(), sp.GetRequiredService<TimeProvider>(), count => ConnectorLog.AccessKeysReloaded(log, count));
+        });
+        services.AddSingleton<ServerRequestPublisher>();
+        services.AddSingleton<ExistenceChecks>();
+        services.AddSingleton<RestApi>();
         services.AddSingleton<InboundPublisher>();
         services.AddSingleton(sp =>
         {
@@ -152,6 +163,12 @@ public static class ConnectorApp
         if (app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.EnableNegotiate == true)
         {
             app.MapGet("/negotiate", NegotiateEndpoint.Handle);
+        }
+
+        if (app.Services.GetRequiredService<IOptions<RestOptions>>().Value.Enabled)
+        {
+            var rest = app.Services.GetRequiredService<RestApi>();
+            app.Map("/api/{**path}", (HttpContext context) => rest.HandleAsync(context));
         }
 
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -1,10 +1,11 @@
 using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Rest;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Hosting;
 
 /// <summary>Checks the rules data annotations cannot express, at startup.</summary>
-internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>, IValidateOptions<AuthOptions>
+internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>, IValidateOptions<AuthOptions>, IValidateOptions<RestOptions>
 {
     public ValidateOptionsResult Validate(string? name, ConnectorOptions options)
     {
@@ -122,4 +123,9 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    public ValidateOptionsResult Validate(string? name, RestOptions options) =>
+        options.ExistenceTimeout > TimeSpan.Zero
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail("Rest:ExistenceTimeout must be positive.");
 }

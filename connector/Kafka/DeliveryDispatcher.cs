@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.Rest;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Kafka;
@@ -19,7 +21,8 @@ namespace BrokerChat.Connector.Kafka;
 /// out to the local members of its target, encoding it once per protocol and queueing the same bytes for every
 /// recipient. Group messages are kept in the rooms' histories (for sessions resumed here and history on join) and
 /// dropped when they repeat a message id already held (a request the functions processed twice). Presence records
-/// go to the presence table (<see cref="PresenceFeed"/>). It also answers the acks addressed to connections held here.
+/// go to the presence table (<see cref="PresenceFeed"/>). It also answers the acks addressed to connections held here,
+/// and carries out the REST API's commands (group changes, closes, existence checks) for the connections held here.
 /// </summary>
 /// <remarks>
 /// It reads without a consumer group, from the end of each partition as it stood at startup; the connector is
@@ -36,6 +39,7 @@ internal sealed class DeliveryDispatcher(
     ReliableSessions sessions,
     ConnectorMetrics metrics,
     PresenceFeed presence,
+    ExistenceChecks existence,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
@@ -212,6 +216,14 @@ internal sealed class DeliveryDispatcher(
             {
                 presence.Apply(delivery, partition);
             }
+            else if (delivery.Command is DeliveryCommand.ExistsQuery or DeliveryCommand.ExistsReply)
+            {
+                existence.OnDelivery(delivery);
+            }
+            else if (delivery.Command != DeliveryCommand.None)
+            {
+                Apply(delivery, partition, offset);
+            }
 
             if (partition < outbound.Next.Length)
             {
@@ -266,9 +278,64 @@ internal sealed class DeliveryDispatcher(
         return activity;
     }
 
+    /// <summary>Carries out a REST command (join, leave, close) for the target's connections held here. Under the outbound gate.</summary>
+    private void Apply(Delivery delivery, int partition, long offset)
+    {
+        var filter = Recipients.FilterOf(delivery, out var invalid);
+        if (invalid is not null)
+        {
+            ConnectorLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            return;
+        }
+
+        foreach (var connection in Targets(delivery))
+        {
+            if (!Recipients.Accepts(delivery, connection, filter))
+            {
+                continue;
+            }
+
+            switch (delivery.Command)
+            {
+                case DeliveryCommand.AddToGroup when delivery.Group is { } group:
+                    // Granted by the application's backend: no join permission, and no per-connection group bound.
+                    sessions.Join(connection, group, int.MaxValue);
+                    break;
+                case DeliveryCommand.RemoveFromGroup:
+                    foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
+                    {
+                        sessions.Leave(connection, group);
+                    }
+
+                    break;
+                case DeliveryCommand.Close:
+                    connection.Close(WebSocketCloseStatus.NormalClosure, delivery.Reason ?? "Closed by the server.", kind: "rest");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The connections held here that a delivery's target names.</summary>
+    private ClientConnection[] Targets(Delivery delivery) => delivery.Target switch
+    {
+        DeliveryTarget.Group when delivery.Command is DeliveryCommand.None or DeliveryCommand.Close && delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
+        DeliveryTarget.User when delivery.UserId is { } user => connections.UserConnections(delivery.Hub, user),
+        // Connection ids are unique across hubs, but a request for one hub must not reach another hub's connection.
+        DeliveryTarget.Connection when delivery.ConnectionId is { } id => connections.TryGet(id, out var one) && one.Hub == delivery.Hub ? [one] : [],
+        DeliveryTarget.All => connections.HubConnections(delivery.Hub),
+        _ => [],
+    };
+
     /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>
     private void FanOut(Delivery delivery, int partition, long offset, int size)
     {
+        var filter = Recipients.FilterOf(delivery, out var invalid);
+        if (invalid is not null)
+        {
+            ConnectorLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            return;
+        }
+
         if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
             && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
         {
@@ -282,21 +349,15 @@ internal sealed class DeliveryDispatcher(
             metrics.Delivered(TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - delivery.ReceivedAt));
         }
 
-        var recipients = delivery.Target switch
-        {
-            DeliveryTarget.Group when delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
-            DeliveryTarget.User when delivery.UserId is { } user => connections.UserConnections(delivery.Hub, user),
-            DeliveryTarget.Connection when delivery.ConnectionId is { } id => connections.TryGet(id, out var one) ? [one] : [],
-            DeliveryTarget.All => connections.HubConnections(delivery.Hub),
-            _ => [],
-        };
+        var recipients = Targets(delivery);
+        var replayable = delivery.Target == DeliveryTarget.Group;
 
         // Encoded once per protocol, on the first recipient that speaks it; every other recipient gets the same bytes.
         byte[]? json = null;
         byte[]? messagePack = null;
         foreach (var recipient in recipients)
         {
-            if (recipient.Id == delivery.ExcludedConnectionId)
+            if (!Recipients.Accepts(delivery, recipient, filter))
             {
                 continue;
             }
@@ -321,9 +382,13 @@ internal sealed class DeliveryDispatcher(
                 return;
             }
 
-            if (recipient.IsReliable)
+            if (recipient.IsReliable && replayable)
             {
                 sessions.Deliver(recipient, frame, partition, offset);
+            }
+            else if (recipient.IsReliable)
+            {
+                sessions.DeliverUnreplayable(recipient, frame, partition, offset);
             }
             else
             {

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Presence;
+using BrokerChat.Connector.Rest;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Options;
 
@@ -20,8 +21,12 @@ namespace BrokerChat.Connector.Recovery;
 /// latest token came from one partition, in that partition's order. Another connector resuming the session replays
 /// that partition first and numbers on from the token's sequence id: the numbers it gives are the numbers the client
 /// already saw for the same messages, the client drops those as duplicates, and nothing is lost or repeated.</para>
-/// <para>Only group messages are replayed on another connector; messages sent to a user or connection while it was
-/// away are kept only by the connector that held it. History on join and presence messages are sent without sequence
+/// <para>Only group messages are replayed on another connector; messages sent to a user, a connection or the whole hub
+/// (by the REST API) while it was away are kept only by the connector that held it. Such a message is numbered like any
+/// other and is followed at once by a token that counts it (<see cref="DeliverUnreplayable"/>), so a session resumed
+/// elsewhere from that token numbers on after it; a client that dropped right between the message and that token
+/// resumes from its previous token, and the first group message replayed then reuses the message's number, which the
+/// client takes for a duplicate. History on join and presence messages are sent without sequence
 /// ids (<see cref="ClientConnection.TryEnqueueOnce"/>): another connector could not reproduce them from a token's
 /// position, so they stay out of the numbering and the invariant above holds.</para>
 /// <para>Group memberships are also presence: every join and leave here, a session's groups when it is resumed from a
@@ -142,11 +147,24 @@ internal sealed class ReliableSessions(
     public void Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset) =>
         Deliver(connection, frame, partition, offset, outbound.Next);
 
-    private void Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long[] considered)
+    /// <summary>
+    /// Gives a reliable connection a message no other connector can replay (one for a user, a connection or the hub),
+    /// then a token that counts it and the record it came from. The caller holds the outbound gate.
+    /// </summary>
+    public void DeliverUnreplayable(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset)
+    {
+        if (Deliver(connection, frame, partition, offset, outbound.Next))
+        {
+            connection.EnqueueInOrder(TokenFrame(connection, outbound.Next, partition, offset + 1));
+            connection.TokenMark = (partition, 0, clock.GetTimestamp());
+        }
+    }
+
+    private bool Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long[] considered)
     {
         if (connection.DeliveryFloor is { } floor && partition < floor.Length && offset < floor[partition])
         {
-            return; // the connector this session came from delivered it already
+            return false; // the connector this session came from delivered it already
         }
 
         var now = clock.GetTimestamp();
@@ -164,6 +182,7 @@ internal sealed class ReliableSessions(
         }
 
         connection.TryEnqueueMessage(frame, before);
+        return true;
     }
 
     /// <summary>
@@ -226,7 +245,7 @@ internal sealed class ReliableSessions(
             {
                 foreach (var (offset, delivery) in outbound.History.From(connection.Hub, groups[i], cursor[partitions[i]]))
                 {
-                    if (delivery.ExcludedConnectionId != connection.Id)
+                    if (Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
                     {
                         missed.Add((partitions[i], offset, delivery));
                     }
@@ -333,9 +352,9 @@ internal sealed class ReliableSessions(
     {
         foreach (var delivery in outbound.History.Last(connection.Hub, group, Math.Min(count, _historyMax)))
         {
-            if (delivery.ExcludedConnectionId == connection.Id)
+            if (!Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
             {
-                continue; // it was not sent this connection's own noEcho messages the first time either
+                continue; // it was not sent this connection's own noEcho messages (or ones excluding it) the first time either
             }
 
             byte[] frame;

@@ -15,7 +15,7 @@ namespace BrokerChat.EndToEndTests;
 [Collection(PipelineCollection.Name)]
 public sealed class JavaScriptClientTests(PipelineFixture fixture)
 {
-    private static readonly string ScriptDirectory = Path.Combine(
+    internal static readonly string ScriptDirectory = Path.Combine(
         typeof(JavaScriptClientTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!, "tests", "js");
 
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
@@ -100,12 +100,13 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         return Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
     }
 
-    private static async Task EnsureInstalledAsync(CancellationToken ct)
+    internal static async Task EnsureInstalledAsync(CancellationToken ct)
     {
         await InstallGate.WaitAsync(ct);
         try
         {
-            if (!Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@azure", "web-pubsub-client")))
+            if (!Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@azure", "web-pubsub-client"))
+                || !Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@azure", "web-pubsub")))
             {
                 var (exitCode, _, errors) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(3), ct);
                 Assert.True(exitCode == 0, $"npm ci failed in {ScriptDirectory}: {errors}");
@@ -117,7 +118,7 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         }
     }
 
-    private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string[] args, TimeSpan timeout, CancellationToken ct)
+    internal static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string[] args, TimeSpan timeout, CancellationToken ct)
     {
         var info = new ProcessStartInfo(file)
         {

@@ -28,7 +28,16 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>14</term><description>W3C <c>traceparent</c>, or nil</description></item>
 /// <item><term>15</term><description>has-message: false for a delivery that only carries an ack outcome (or a presence record)</description></item>
 /// <item><term>16</term><description>the presence record for <see cref="DeliveryTarget.Presence"/> (<see cref="PresenceChange"/>), or nil</description></item>
+/// <item><term>17</term><description>command for the connectors (<see cref="DeliveryCommand"/> as int); 0 = none</description></item>
+/// <item><term>18</term><description>further connection ids excluded from the target, or nil</description></item>
+/// <item><term>19</term><description>an OData filter every recipient must pass (over <c>connectionId</c>, <c>userId</c>, <c>groups</c>), or nil</description></item>
+/// <item><term>20</term><description>the reason for <see cref="DeliveryCommand.Close"/>, or nil</description></item>
+/// <item><term>21</term><description>for <see cref="DeliveryCommand.ExistsReply"/>: whether the connector answering holds the target</description></item>
+/// <item><term>22</term><description>for <see cref="DeliveryCommand.ExistsReply"/>: the id of the connector answering</description></item>
 /// </list>
+/// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
+/// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
+/// or left (nil: every group) and the target is a connection, a user or all (with the filter).
 /// </remarks>
 [MessagePackObject]
 public sealed class Delivery
@@ -50,4 +59,10 @@ public sealed class Delivery
     [Key(14)] public string? TraceParent { get; set; }
     [Key(15)] public bool HasMessage { get; set; } = true;
     [Key(16)] public PresenceChange? Presence { get; set; }
+    [Key(17)] public DeliveryCommand Command { get; set; }
+    [Key(18)] public string[]? ExcludedConnectionIds { get; set; }
+    [Key(19)] public string? Filter { get; set; }
+    [Key(20)] public string? Reason { get; set; }
+    [Key(21)] public bool Found { get; set; }
+    [Key(22)] public string? ReplyingConnectorId { get; set; }
 }

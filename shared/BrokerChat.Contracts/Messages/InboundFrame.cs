@@ -25,7 +25,13 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>12</term><description>noEcho: exclude the sender from the delivery</description></item>
 /// <item><term>13</term><description>event name for <see cref="InboundKind.Event"/>, or nil</description></item>
 /// <item><term>14</term><description>the presence record for <see cref="InboundKind.Presence"/> (<see cref="PresenceChange"/>), or nil</description></item>
+/// <item><term>15</term><description>for REST requests: which connections a command applies to (<see cref="DeliveryTarget"/> as int)</description></item>
+/// <item><term>16</term><description>for REST requests: connection ids excluded, or nil</description></item>
+/// <item><term>17</term><description>for REST requests: an OData filter over <c>connectionId</c>, <c>userId</c> and <c>groups</c>, or nil</description></item>
+/// <item><term>18</term><description>for REST close requests: the reason given to the clients, or nil</description></item>
 /// </list>
+/// For the REST kinds (<see cref="InboundKind.SendToAll"/> and after) items 3 and 5 name the target connection and
+/// user rather than a sender, and item 4 is the connector that accepted the request.
 /// </remarks>
 [MessagePackObject]
 public sealed class InboundFrame
@@ -45,4 +51,8 @@ public sealed class InboundFrame
     [Key(12)] public bool NoEcho { get; set; }
     [Key(13)] public string? EventName { get; set; }
     [Key(14)] public PresenceChange? Presence { get; set; }
+    [Key(15)] public DeliveryTarget Target { get; set; }
+    [Key(16)] public string[]? ExcludedConnectionIds { get; set; }
+    [Key(17)] public string? Filter { get; set; }
+    [Key(18)] public string? Reason { get; set; }
 }

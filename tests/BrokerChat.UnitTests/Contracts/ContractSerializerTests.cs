@@ -25,6 +25,10 @@ public sealed class ContractSerializerTests
             TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             NoEcho = true,
             EventName = "typing",
+            Target = DeliveryTarget.User,
+            ExcludedConnectionIds = ["a", "b"],
+            Filter = "userId eq 'x'",
+            Reason = "bye",
         };
 
         var back = ContractSerializer.DeserializeInbound(ContractSerializer.Serialize(frame));
@@ -53,6 +57,12 @@ public sealed class ContractSerializerTests
             ReceivedAt = 4,
             TraceParent = "tp",
             HasMessage = false,
+            Command = DeliveryCommand.ExistsReply,
+            ExcludedConnectionIds = ["a"],
+            Filter = "'g' in groups",
+            Reason = "bye",
+            Found = true,
+            ReplyingConnectorId = "c2",
         };
 
         var back = ContractSerializer.DeserializeDelivery(ContractSerializer.Serialize(delivery));

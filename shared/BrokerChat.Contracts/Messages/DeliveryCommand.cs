@@ -1,0 +1,27 @@
+namespace BrokerChat.Contracts.Messages;
+
+/// <summary>What a connector does with a <see cref="Delivery"/> besides (or instead of) writing a message. Values are only ever appended.</summary>
+public enum DeliveryCommand
+{
+    /// <summary>Nothing: a message, an ack or a presence record.</summary>
+    None = 0,
+
+    /// <summary>The target's connections held here join <see cref="Delivery.Group"/>.</summary>
+    AddToGroup = 1,
+
+    /// <summary>The target's connections held here leave <see cref="Delivery.Group"/>, or every group when it is nil.</summary>
+    RemoveFromGroup = 2,
+
+    /// <summary>The target's connections held here are closed with <see cref="Delivery.Reason"/>.</summary>
+    Close = 3,
+
+    /// <summary>
+    /// A connector asks whether the target connection or user is connected anywhere; every connector answers with
+    /// <see cref="ExistsReply"/> addressed to <see cref="Delivery.AckConnectorId"/> under the same
+    /// <see cref="Delivery.MessageId"/>. Connectors produce these straight to the outbound topic.
+    /// </summary>
+    ExistsQuery = 4,
+
+    /// <summary>A connector's answer to <see cref="ExistsQuery"/>: <see cref="Delivery.Found"/>, from <see cref="Delivery.ReplyingConnectorId"/>.</summary>
+    ExistsReply = 5,
+}
