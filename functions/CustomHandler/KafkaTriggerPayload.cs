@@ -40,7 +40,15 @@ internal sealed class KafkaTriggerPayload : IDisposable
     public static IReadOnlyList<TriggerRecord> Read(JsonElement body, string binding)
     {
         using var payload = new KafkaTriggerPayload();
-        return payload.ReadRecords(body, binding);
+        try
+        {
+            return payload.ReadRecords(body, binding);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JSON that parses but holds a string that is not Unicode: bytes that are not UTF-8, or an unpaired \ud800 escape.
+            throw new TriggerPayloadException("The invocation holds a string that is not valid Unicode: " + ex.Message);
+        }
     }
 
     /// <inheritdoc />

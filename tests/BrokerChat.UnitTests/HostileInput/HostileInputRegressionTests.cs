@@ -1,0 +1,49 @@
+using System.Text.Json;
+using BrokerChat.Connector.Protocol;
+using BrokerChat.Functions.CustomHandler;
+
+namespace BrokerChat.UnitTests.HostileInput;
+
+/// <summary>Inputs the generated runs found that once escaped the parsers' documented outcomes.</summary>
+public sealed class HostileInputRegressionTests
+{
+    [Theory]
+    [InlineData("""{"type":"joinGroup","group":"\ud800","ackId":1}""")] // well-formed JSON, unpaired surrogate
+    [InlineData("""{"type":"sendToGroup","group":"g","dataType":"text","data":"\udc00x"}""")]
+    public void JsonRequestWithAStringThatIsNotUnicodeIsMalformed(string frame)
+    {
+        var status = JsonRequestParser.Parse(System.Text.Encoding.UTF8.GetBytes(frame), new ClientRequest(), out var error);
+
+        Assert.Equal(ParseStatus.Malformed, status);
+        Assert.Contains("not valid JSON", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonRequestWithBytesThatAreNotUtf8InAStringIsMalformed()
+    {
+        byte[] frame = [.. """{"type":"joinGroup","group":"""u8, (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}'];
+
+        Assert.Equal(ParseStatus.Malformed, JsonRequestParser.Parse(frame, new ClientRequest(), out _));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x81, 0xA4, (byte)'t', (byte)'y', (byte)'p', (byte)'e', 0xDB, 0x7F, 0xFF, 0xFF, 0xFF, (byte)'x' })] // str32 declaring 2 GiB
+    [InlineData(new byte[] { 0x81, 0x01, 0xC6, 0xFF, 0xFF, 0xFF, 0xFF })] // a non-string key, then a bin32 declaring 4 GiB
+    [InlineData(new byte[] { 0x81, 0xA5, (byte)'e', (byte)'x', (byte)'t', (byte)'r', (byte)'a', 0xC9, 0x7F, 0xFF, 0xFF, 0xFF, 0x01 })] // ext32 under an unknown key
+    public void MessagePackRequestDeclaringMoreBytesThanTheFrameHoldsIsMalformed(byte[] frame)
+    {
+        var status = MessagePackRequestParser.Parse(frame, new ClientRequest(), out var error);
+
+        Assert.Equal(ParseStatus.Malformed, status);
+        Assert.Contains("not valid MessagePack", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TriggerInvocationWithAStringThatIsNotUnicodeIsRefusedAsAnInvalidInvocation()
+    {
+        using var body = JsonDocument.Parse("""{"Data":{"request":"AAAA"},"Metadata":{"Partition":"\ud800","Offset":1}}""");
+
+        var refused = Assert.Throws<TriggerPayloadException>(() => KafkaTriggerPayload.Read(body.RootElement, CustomHandlerFunctions.TriggerBinding));
+        Assert.Contains("Unicode", refused.Message, StringComparison.Ordinal);
+    }
+}
