@@ -170,7 +170,8 @@ internal static class FuzzTargets
         },
         typeof(JsonException), typeof(TriggerPayloadException))
     {
-        BytesPerInputByte = 32, // the body, then each JSON string it decodes again, as UTF-16 and as a document
+        // The body, then each JSON string it decodes again (up to four levels): as UTF-16, as UTF-8 again and as a document.
+        BytesPerInputByte = 48,
     };
 
     private static string[] JsonRequestSeeds =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Functions.CustomHandler;
 
@@ -36,6 +37,28 @@ public sealed class HostileInputRegressionTests
 
         Assert.Equal(ParseStatus.Malformed, status);
         Assert.Contains("not valid MessagePack", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TriggerBatchDecodesItsMetadataArraysOnceNotOncePerRecord()
+    {
+        const int records = 2_000;
+        var positions = "[" + string.Join(",", Enumerable.Range(0, records)) + "]";
+        var values = new JsonArray([.. Enumerable.Range(0, records).Select(_ => (JsonNode)"AAAA")]).ToJsonString();
+        var invocation = new JsonObject
+        {
+            ["Data"] = new JsonObject { ["request"] = values },
+            ["Metadata"] = new JsonObject { ["PartitionArray"] = positions, ["OffsetArray"] = positions, ["KeyArray"] = positions },
+        }.ToJsonString();
+        using var body = JsonDocument.Parse(invocation);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var read = KafkaTriggerPayload.Read(body.RootElement, CustomHandlerFunctions.TriggerBinding);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(records, read.Count);
+        Assert.Equal((1_999, 1_999L), (read[^1].Partition, read[^1].Offset));
+        Assert.True(allocated < 64 * 1024 + 48L * invocation.Length, $"{allocated:N0} bytes allocated for a {invocation.Length:N0}-byte invocation");
     }
 
     [Fact]
