@@ -56,11 +56,7 @@ internal static class FuzzTargets
         "json-request",
         InputShape.Json,
         JsonRequestSeeds.Select(s => Encoding.UTF8.GetBytes(s)).ToArray(),
-        input => () =>
-        {
-            var status = JsonRequestParser.Parse(input, new ClientRequest(), out var error);
-            return status == ParseStatus.Ok ? FuzzOutcome.Ok : FuzzOutcome.Refused($"{status}: {error}");
-        });
+        input => () => Request(JsonRequestParser.Parse(input, new ClientRequest(), out var error), error));
 
     private static FuzzTarget MessagePackRequests() => new(
         "msgpack-request",
@@ -76,11 +72,7 @@ internal static class FuzzTargets
             Map(("type", "ping")),
             Map(("type", "listMembers"), ("group", "room"), ("ackId", 4UL)),
         ],
-        input => () =>
-        {
-            var status = MessagePackRequestParser.Parse(input, new ClientRequest(), out var error);
-            return status == ParseStatus.Ok ? FuzzOutcome.Ok : FuzzOutcome.Refused($"{status}: {error}");
-        });
+        input => () => Request(MessagePackRequestParser.Parse(input, new ClientRequest(), out var error), error));
 
     private static FuzzTarget InboundFrames() => new(
         "kafka-inbound-frame",
@@ -240,6 +232,9 @@ internal static class FuzzTargets
 
     private static byte[] Map(params (string Key, object Value)[] fields) =>
         MessagePackSerializer.Serialize(fields.ToDictionary(f => f.Key, f => f.Value));
+
+    private static FuzzOutcome Request(ParseStatus status, string? error) =>
+        status == ParseStatus.Ok ? FuzzOutcome.Ok : FuzzOutcome.Refused($"{status}: {error}");
 
     private static FuzzOutcome Contract(Func<object> read)
     {
