@@ -39,6 +39,35 @@ public sealed class HostileInputRegressionTests
         Assert.Contains("not valid MessagePack", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0x91, "Ok")] // fixarray of one: a well-formed value under an unknown key, skipped like any other
+    [InlineData(0x81, "Malformed")] // fixmap of one whose key is the next level: never complete
+    public void MessagePackNestedAMillionDeepUnderANonStringKeyIsReadWithoutExhaustingTheStack(byte level, string expected)
+    {
+        // As deep as a 1 MiB frame allows, read on a thread with a small stack.
+        byte[] frame = [0x82, 0xA4, (byte)'t', (byte)'y', (byte)'p', (byte)'e', 0xA4, (byte)'p', (byte)'i', (byte)'n', (byte)'g', 0x01, .. Enumerable.Repeat(level, 1_000_000), 0xC0];
+        ParseStatus? status = null;
+        Exception? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    status = MessagePackRequestParser.Parse(frame, new ClientRequest(), out _);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            },
+            maxStackSize: 256 * 1024);
+
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)));
+        Assert.Null(failure);
+        Assert.Equal(expected, status.ToString());
+    }
+
     [Fact]
     public void TriggerBatchDecodesItsMetadataArraysOnceNotOncePerRecord()
     {
