@@ -11,6 +11,9 @@ internal enum InputShape
 
     /// <summary>ASCII text such as a token or base64.</summary>
     Text,
+
+    /// <summary>Binary framing: only the generic mutations apply.</summary>
+    Binary,
 }
 
 /// <summary>What a parser made of one input: accepted, or refused with a reason a client or operator can act on.</summary>

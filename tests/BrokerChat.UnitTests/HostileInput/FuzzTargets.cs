@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +7,7 @@ using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.WebSockets;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Functions.CustomHandler;
@@ -48,6 +50,8 @@ internal static class FuzzTargets
         AccessTokenHeaders(),
         AccessTokenClaims(),
         TriggerInvocations(),
+        RequestHeads(),
+        WebSocketFrames(),
     ];
 
     public static FuzzTarget Find(string name) => All.Single(t => t.Name == name);
@@ -166,6 +170,56 @@ internal static class FuzzTargets
         BytesPerInputByte = 48,
     };
 
+    /// <summary>The request head of a connection's first bytes, read before any HTTP server sees them.</summary>
+    private static FuzzTarget RequestHeads() => new(
+        "websocket-request-head",
+        InputShape.Text,
+        [
+            "GET /client/hubs/chat?access_token=abc.def.ghi HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: json.reliable.webpubsub.azure.v1, json.webpubsub.azure.v1\r\n\r\n"u8.ToArray(),
+            "GET /client/hubs/chat?awps_connection_id=c&awps_reconnection_token=t&x=%41%zz HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"u8.ToArray(),
+        ],
+        input => () =>
+        {
+            if (HttpRequestHead.Parse(input) is not { } head)
+            {
+                return FuzzOutcome.Refused("not a well-formed GET: left to the HTTP server");
+            }
+
+            _ = (head.QueryValue("access_token"), WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]));
+            return WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], head["Sec-WebSocket-Key"]) is { } refusal
+                ? FuzzOutcome.Refused($"{refusal.Status}: {refusal.Reason}")
+                : FuzzOutcome.Ok;
+        })
+    {
+        // Latin-1 text, its lines, each header's name and trimmed value, and the joined values of the five looked up.
+        BytesPerInputByte = 32,
+    };
+
+    /// <summary>Client frames after the handshake: the receiver yields messages, needs more bytes, or fails with a close code.</summary>
+    private static FuzzTarget WebSocketFrames() => new(
+        "websocket-frames",
+        InputShape.Binary,
+        [
+            MaskedFrame(0x81, """{"type":"ping"}"""u8),
+            [.. MaskedFrame(0x01, "h\u00e9"u8), .. MaskedFrame(0x89, "ping"u8), .. MaskedFrame(0x80, "llo"u8)],
+            [.. MaskedFrame(0x82, new byte[300]), .. MaskedFrame(0x8A, []), .. MaskedFrame(0x88, [0x03, 0xE8, (byte)'b', (byte)'y', (byte)'e'])],
+        ],
+        input => () =>
+        {
+            using var receiver = new WebSocketReceiver(64 * 1024);
+            var buffer = new ReadOnlySequence<byte>(input);
+            while (receiver.TryReceive(ref buffer, out var message))
+            {
+                message.Return();
+                if (message.Kind == WebSocketReceiveKind.Failed)
+                {
+                    return FuzzOutcome.Refused($"{message.CloseCode}: {message.Reason}");
+                }
+            }
+
+            return FuzzOutcome.Ok;
+        });
+
     private static string[] JsonRequestSeeds =>
     [
         """{"type":"joinGroup","group":"room","ackId":1,"history":20,"presence":true}""",
@@ -228,6 +282,21 @@ internal static class FuzzTargets
             $$$"""{"Data":{"request":{{{JsonSerializer.Serialize(JsonSerializer.Serialize(kafkaEvent))}}}},"Metadata":{"Partition":3,"Offset":42}}""",
             $$$"""{"Data":{"request":{{{batch}}}}}""",
         ];
+    }
+
+    private static byte[] MaskedFrame(byte first, ReadOnlySpan<byte> payload)
+    {
+        byte[] key = [0x5A, 0x01, 0xC3, 0x7E];
+        byte[] header = payload.Length <= 125 ? [first, (byte)(0x80 | payload.Length)] : [first, 0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length];
+        var frame = new byte[header.Length + 4 + payload.Length];
+        header.CopyTo(frame, 0);
+        key.CopyTo(frame, header.Length);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            frame[header.Length + 4 + i] = (byte)(payload[i] ^ key[i & 3]);
+        }
+
+        return frame;
     }
 
     private static byte[] Map(params (string Key, object Value)[] fields) =>

@@ -1,6 +1,8 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.WebSockets;
 using BrokerChat.Functions.CustomHandler;
 
 namespace BrokerChat.UnitTests.HostileInput;
@@ -13,7 +15,7 @@ public sealed class HostileInputRegressionTests
     [InlineData("""{"type":"sendToGroup","group":"g","dataType":"text","data":"\udc00x"}""")]
     public void JsonRequestWithAStringThatIsNotUnicodeIsMalformed(string frame)
     {
-        var status = JsonRequestParser.Parse(System.Text.Encoding.UTF8.GetBytes(frame), new ClientRequest(), out var error);
+        var status = JsonRequestParser.Parse(Encoding.UTF8.GetBytes(frame), new ClientRequest(), out var error);
 
         Assert.Equal(ParseStatus.Malformed, status);
         Assert.Contains("not valid JSON", error, StringComparison.Ordinal);
@@ -66,6 +68,20 @@ public sealed class HostileInputRegressionTests
         Assert.True(thread.Join(TimeSpan.FromSeconds(30)));
         Assert.Null(failure);
         Assert.Equal(expected, status.ToString());
+    }
+
+    [Fact]
+    public void RequestHeadOfRepeatedHeadersIsReadInProportionToItsSize()
+    {
+        var head = Encoding.Latin1.GetBytes("GET /client/hubs/chat HTTP/1.1\r\n" + string.Concat(Enumerable.Repeat("Upgrade: a\r\n", 2_500)) + "\r\n");
+        Assert.InRange(head.Length, 30_000, WebSocketHandshake.MaxHeadBytes);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var upgrade = HttpRequestHead.Parse(head)!["Upgrade"];
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(2 * 2_500 - 1, upgrade!.Length);
+        Assert.True(allocated < 64 * 1024 + 32L * head.Length, $"{allocated:N0} bytes allocated for a {head.Length:N0}-byte head");
     }
 
     [Fact]

@@ -70,7 +70,7 @@ internal sealed class InputGenerator(int seed, InputShape shape, IReadOnlyList<b
     private byte[] Mutate(byte[] input)
     {
         var generic = 9;
-        var specific = shape switch { InputShape.Json => 8, InputShape.MessagePack => 6, _ => 4 };
+        var specific = shape switch { InputShape.Json => 8, InputShape.MessagePack => 6, InputShape.Text => 4, _ => 0 };
         var choice = _random.Next(generic + specific);
         return choice switch
         {

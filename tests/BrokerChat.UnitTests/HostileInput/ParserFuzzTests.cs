@@ -11,7 +11,7 @@ namespace BrokerChat.UnitTests.HostileInput;
 /// </summary>
 public sealed class ParserFuzzTests
 {
-    /// <summary>Inputs per parser in the default run (eleven parsers: 110,000 inputs).</summary>
+    /// <summary>Inputs per parser in the default run (thirteen parsers: 130,000 inputs).</summary>
     public const int DefaultInputs = 10_000;
 
     /// <summary>Seed of the default run.</summary>
