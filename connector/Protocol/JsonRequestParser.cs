@@ -115,6 +115,12 @@ internal static class JsonRequestParser
             error = "The frame is not valid JSON: " + ex.Message;
             return ParseStatus.Malformed;
         }
+        catch (InvalidOperationException ex)
+        {
+            // Well-formed JSON whose string is not valid Unicode (an unpaired \ud800 escape, or bytes that are not UTF-8).
+            error = "The frame is not valid JSON text: " + ex.Message;
+            return ParseStatus.Malformed;
+        }
         catch (InvalidRequestException ex)
         {
             error = ex.Message;

@@ -106,7 +106,8 @@ internal static class MessagePackRequestParser
                 return ParseStatus.Invalid;
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or InsufficientExecutionStackException)
+        // The reader throws ArgumentOutOfRangeException, not EndOfStreamException, when a str, bin or ext declares more bytes than follow.
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or InsufficientExecutionStackException or ArgumentOutOfRangeException)
         {
             error = "The frame is not valid MessagePack: " + ex.Message;
             return ParseStatus.Malformed;

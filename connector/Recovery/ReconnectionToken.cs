@@ -110,7 +110,7 @@ internal sealed class ReconnectionTokens
 
             return state;
         }
-        catch (Exception ex) when (ex is FormatException or MessagePackSerializationException or EndOfStreamException or OverflowException or InvalidOperationException)
+        catch (Exception ex) when (ex is FormatException or MessagePackSerializationException or EndOfStreamException or OverflowException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             failure = "The reconnection token is malformed.";
             return null;

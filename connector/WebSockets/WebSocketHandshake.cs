@@ -31,16 +31,25 @@ internal sealed class HttpRequestHead
     {
         get
         {
-            string? value = null;
+            // Joined once at the end: appending repeat by repeat would cost the square of a head of repeated headers.
+            string? first = null;
+            List<string>? all = null;
             foreach (var (key, headerValue) in _headers)
             {
                 if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
                 {
-                    value = value is null ? headerValue : value + "," + headerValue;
+                    if (first is null)
+                    {
+                        first = headerValue;
+                    }
+                    else
+                    {
+                        (all ??= [first]).Add(headerValue);
+                    }
                 }
             }
 
-            return value;
+            return all is null ? first : string.Join(',', all);
         }
     }
 

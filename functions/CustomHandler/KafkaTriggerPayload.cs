@@ -29,6 +29,9 @@ internal sealed class KafkaTriggerPayload : IDisposable
     private static readonly JsonDocumentOptions s_json = new() { MaxDepth = MaxDepth };
     private readonly List<JsonDocument> _documents = [];
 
+    // Metadata arrays decoded once per invocation, not once per record (a batch's arrays are as long as the batch).
+    private readonly Dictionary<string, JsonElement?> _metadataArrays = [];
+
     private KafkaTriggerPayload()
     {
     }
@@ -40,7 +43,15 @@ internal sealed class KafkaTriggerPayload : IDisposable
     public static IReadOnlyList<TriggerRecord> Read(JsonElement body, string binding)
     {
         using var payload = new KafkaTriggerPayload();
-        return payload.ReadRecords(body, binding);
+        try
+        {
+            return payload.ReadRecords(body, binding);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JSON that parses but holds a string that is not Unicode: bytes that are not UTF-8, or an unpaired \ud800 escape.
+            throw new TriggerPayloadException("The invocation holds a string that is not valid Unicode: " + ex.Message);
+        }
     }
 
     /// <inheritdoc />
@@ -136,9 +147,13 @@ internal sealed class KafkaTriggerPayload : IDisposable
             return Property(entries, name);
         }
 
-        return Property(entries, name + "Array") is { } array && Decode(array) is { ValueKind: JsonValueKind.Array } items && index < items.GetArrayLength()
-            ? items[index.Value]
-            : null;
+        if (!_metadataArrays.TryGetValue(name, out var items))
+        {
+            items = Property(entries, name + "Array") is { } array && Decode(array) is { ValueKind: JsonValueKind.Array } decoded ? decoded : null;
+            _metadataArrays[name] = items;
+        }
+
+        return items is { } list && index < list.GetArrayLength() ? list[index.Value] : null;
     }
 
     /// <summary>Decodes a JSON string holding JSON text (as the host double-encodes values), a few levels at most.</summary>
