@@ -119,11 +119,27 @@ public sealed class AccessTokenService
         return signingInput + "." + Base64Url.EncodeToString(signature);
     }
 
+    private const string Malformed = "The access token is malformed.";
+
     /// <summary>Validates a token for <paramref name="hub"/>; returns null and a reason when it is not acceptable.</summary>
     public ClientIdentity? Validate(string? token, string hub, out string? failure)
     {
         using var document = VerifiedPayload(token, out failure);
-        return document is null ? null : ReadClaims(document.RootElement, hub, out failure);
+        if (document is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ReadClaims(document.RootElement, hub, out failure);
+        }
+        catch (InvalidOperationException)
+        {
+            // A signed claim of the wrong type, or text that is not Unicode.
+            failure = Malformed;
+            return null;
+        }
     }
 
     /// <summary>
@@ -136,19 +152,33 @@ public sealed class AccessTokenService
     public bool ValidateServerRequest(string? token, string requestPath, out string? failure)
     {
         using var document = VerifiedPayload(token, out failure);
-        if (document is null || !LifetimeIsValid(document.RootElement, out failure))
+        if (document is null)
         {
             return false;
         }
 
-        if (!document.RootElement.TryGetProperty("aud", out var aud) || aud.ValueKind != JsonValueKind.String
-            || !Uri.TryCreate(aud.GetString(), UriKind.Absolute, out var audience) || !SamePath(audience.AbsolutePath, requestPath))
+        try
         {
-            failure = "The access token's audience is not this request's URL.";
+            if (!LifetimeIsValid(document.RootElement, out failure))
+            {
+                return false;
+            }
+
+            if (!document.RootElement.TryGetProperty("aud", out var aud) || aud.ValueKind != JsonValueKind.String
+                || !Uri.TryCreate(aud.GetString(), UriKind.Absolute, out var audience) || !SamePath(audience.AbsolutePath, requestPath))
+            {
+                failure = "The access token's audience is not this request's URL.";
+                return false;
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // A signed claim of the wrong type, or text that is not Unicode.
+            failure = Malformed;
             return false;
         }
-
-        return true;
     }
 
     private static bool SamePath(string audiencePath, string requestPath)
@@ -202,7 +232,7 @@ public sealed class AccessTokenService
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
-                failure = "The access token is malformed.";
+                failure = Malformed;
                 return null;
             }
 
@@ -210,7 +240,7 @@ public sealed class AccessTokenService
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
         {
-            failure = "The access token is malformed.";
+            failure = Malformed;
             return null;
         }
     }
@@ -220,7 +250,7 @@ public sealed class AccessTokenService
         failure = null;
         var now = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         var skew = (long)_options.ClockSkew.TotalSeconds;
-        if (!root.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires))
+        if (!root.TryGetProperty("exp", out var exp) || exp.ValueKind != JsonValueKind.Number || !exp.TryGetInt64(out var expires))
         {
             failure = "The access token has no expiry.";
             return false;
@@ -232,7 +262,7 @@ public sealed class AccessTokenService
             return false;
         }
 
-        if (root.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore - skew > now)
+        if (root.TryGetProperty("nbf", out var nbf) && nbf.ValueKind == JsonValueKind.Number && nbf.TryGetInt64(out var notBefore) && notBefore - skew > now)
         {
             failure = "The access token is not valid yet.";
             return false;
