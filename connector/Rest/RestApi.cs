@@ -170,24 +170,13 @@ internal sealed class RestApi(
         string? filter;
         try
         {
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
-            var root = document.RootElement;
-            groups = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("groups", out var list) && list.ValueKind == JsonValueKind.Array
-                ? list.EnumerateArray().Select(g => g.ValueKind == JsonValueKind.String ? g.GetString()! : "").ToArray()
-                : throw new BadRequestException("The body must be {\"groups\": [...], \"filter\": \"...\"}.");
-            filter = root.TryGetProperty("filter", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            (groups, filter) = RestBodies.ParseGroups(body);
         }
-        catch (JsonException)
+        catch (RestBodyException ex)
         {
-            throw new BadRequestException("The body is not valid JSON.");
+            throw new BadRequestException(ex.Message);
         }
 
-        if (groups.Length is 0 or > 100 || !groups.All(GroupNames.IsValid))
-        {
-            throw new BadRequestException("groups must name 1 to 100 valid groups.");
-        }
-
-        CheckFilter(filter);
         foreach (var group in groups.Distinct(StringComparer.Ordinal))
         {
             var frame = new InboundFrame { Kind = kind, Hub = hub, Group = group, Target = DeliveryTarget.All, Filter = filter };

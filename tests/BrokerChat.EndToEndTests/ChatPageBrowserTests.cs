@@ -92,8 +92,10 @@ public sealed class ChatPageBrowserTests
         if (fakeClock)
         {
             // Installed and paused: the page's timers fire only when the test runs the clock.
-            await page.Clock.InstallAsync().WaitAsync(ct);
-            await page.Clock.PauseAtAsync(DateTime.UtcNow).WaitAsync(ct);
+            // Installed at a fixed time and paused ten seconds later, so the pause is never behind the running fake clock.
+            var start = DateTime.UtcNow;
+            await page.Clock.InstallAsync(new ClockInstallOptions { TimeDate = start }).WaitAsync(ct);
+            await page.Clock.PauseAtAsync(start.AddSeconds(10)).WaitAsync(ct);
         }
 
         await page.GotoAsync(baseUri.ToString()).WaitAsync(ct);

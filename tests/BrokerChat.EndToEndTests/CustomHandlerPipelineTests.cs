@@ -29,9 +29,12 @@ public sealed class CustomHandlerPipelineTests
         await using var handler = CustomHandlerApp.Build(["--Functions:CustomHandler:Port", "0", "--Functions:Hubs:azure:BlockedWords:0", "darn", "--Logging:LogLevel:Default", "Warning"]);
         await handler.StartAsync(ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var functionsHost = Task.Run(() => CarryAsync(host, new Uri(CustomHandlerApp.Addresses(handler)[0]), stop.Token), stop.Token);
+        var carrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var functionsHost = Task.Run(() => CarryAsync(host, new Uri(CustomHandlerApp.Addresses(handler)[0]), carrying, stop.Token), stop.Token);
         try
         {
+            // Requests sent before the carrier has its partitions would be skipped by it.
+            await carrying.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
             await using var alice = await host.ConnectAsync("azure", "alice", ct);
             await using var bob = await host.ConnectAsync("azure", "bob", ct);
             await alice.JoinGroupAsync("g", ct);
@@ -59,7 +62,7 @@ public sealed class CustomHandlerPipelineTests
     }
 
     /// <summary>Consumes every inbound partition from its current end and carries each record through the handler.</summary>
-    private static async Task CarryAsync(BrokerChatHost host, Uri handler, CancellationToken ct)
+    private static async Task CarryAsync(BrokerChatHost host, Uri handler, TaskCompletionSource carrying, CancellationToken ct)
     {
         var factory = host.Services.GetRequiredService<KafkaClientFactory>();
         var producer = host.Services.GetRequiredService<KafkaProducerHost>().Producer;
@@ -68,6 +71,7 @@ public sealed class CustomHandlerPipelineTests
             .Select(p => new TopicPartition(factory.Topics.Inbound, p))
             .Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High))
             .ToList());
+        carrying.TrySetResult();
         using var http = new HttpClient { BaseAddress = handler, Timeout = TimeSpan.FromSeconds(20) };
         while (true)
         {

@@ -7,6 +7,7 @@ using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.WebSockets;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
@@ -52,6 +53,8 @@ internal static class FuzzTargets
         TriggerInvocations(),
         RequestHeads(),
         WebSocketFrames(),
+        RestGroupsBodies(),
+        RestFilters(),
     ];
 
     public static FuzzTarget Find(string name) => All.Single(t => t.Name == name);
@@ -77,6 +80,40 @@ internal static class FuzzTargets
             Map(("type", "listMembers"), ("group", "room"), ("ackId", 4UL)),
         ],
         input => () => Request(MessagePackRequestParser.Parse(input, new ClientRequest(), out var error), error));
+
+    private static FuzzTarget RestGroupsBodies() => new(
+        "rest-groups-body",
+        InputShape.Json,
+        [
+            "{\"groups\":[\"room\",\"lobby\"]}"u8.ToArray(),
+            "{\"groups\":[\"a b\"],\"filter\":\"userId eq 'alice' or 'vip' in groups\"}"u8.ToArray(),
+            "{\"groups\":[\"r\u00e9union\"],\"filter\":\"not (connectionId ne 'c1') and userId in ('a','b')\"}"u8.ToArray(),
+        ],
+        input => () =>
+        {
+            RestBodies.ParseGroups(input);
+            return FuzzOutcome.Ok;
+        },
+        typeof(RestBodyException));
+
+    private static FuzzTarget RestFilters() => new(
+        "rest-odata-filter",
+        InputShape.Text,
+        [
+            "userId eq 'alice'"u8.ToArray(),
+            "'vip' in groups and not (connectionId eq 'c1' or userId ne null)"u8.ToArray(),
+            "userId in ('a', 'b''c') or connectionId ge 'm'"u8.ToArray(),
+        ],
+        input => () =>
+        {
+            ODataFilter.Parse(Encoding.UTF8.GetString(input));
+            return FuzzOutcome.Ok;
+        },
+        typeof(FilterException))
+    {
+        // A token object per word or quote of the filter: linear, at about 40 bytes per input byte.
+        BytesPerInputByte = 64,
+    };
 
     private static FuzzTarget InboundFrames() => new(
         "kafka-inbound-frame",
