@@ -42,6 +42,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ServiceInterval = TimeSpan.FromMilliseconds(10);
     private static readonly ResiliencePropertyKey<PartitionLane> LaneKey = new("brokerchat.lane");
     private readonly int _index;
     private readonly IRequestHandler _handler;
@@ -59,6 +60,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
     private long _processed;
     private volatile bool _inGroup;
     private long _lagMeasuredAt;
+    private long _servicedAt;
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
     public KafkaFunctionWorker(
@@ -268,6 +270,13 @@ public sealed class KafkaFunctionWorker : BackgroundService
     /// <summary>Rewinds partitions whose delivery failed, resumes paused ones with room again, measures lag. Poll thread.</summary>
     private void ServiceLanes(IConsumer<byte[], byte[]> consumer)
     {
+        // At most every 10 ms, not once per record: a rewind or a resume waits that much at worst.
+        if (_time.GetElapsedTime(_servicedAt) < ServiceInterval)
+        {
+            return;
+        }
+
+        _servicedAt = _time.GetTimestamp();
         var measureLag = _time.GetElapsedTime(Volatile.Read(ref _lagMeasuredAt)) >= LagInterval;
         if (measureLag)
         {
@@ -276,7 +285,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
 
         foreach (var lane in _lanes.Values)
         {
-            var tp = new TopicPartition(_factory.Topics.Inbound, lane.Partition);
+            var tp = lane.TopicPartition;
             if (lane.Progress.NeedsRewind)
             {
                 Rewind(consumer, lane, tp);
@@ -348,7 +357,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
 
     private PartitionLane StartLane(int partition)
     {
-        var lane = new PartitionLane(partition, _options.MaxInFlightPerPartition);
+        var lane = new PartitionLane(new TopicPartition(_factory.Topics.Inbound, partition), _options.MaxInFlightPerPartition);
         lane.Completion = Task.Run(() => RunLaneAsync(lane), CancellationToken.None);
         return lane;
     }

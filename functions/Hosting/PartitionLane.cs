@@ -14,9 +14,10 @@ internal sealed class PartitionLane : IDisposable
     private readonly CancellationTokenSource _cancellation = new();
     private long _lag = -1;
 
-    public PartitionLane(int partition, int capacity)
+    public PartitionLane(TopicPartition topicPartition, int capacity)
     {
-        Progress = new PartitionProgress(partition);
+        TopicPartition = topicPartition;
+        Progress = new PartitionProgress(topicPartition.Partition.Value);
         _queue = Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -26,6 +27,9 @@ internal sealed class PartitionLane : IDisposable
     }
 
     public int Partition => Progress.Partition;
+
+    /// <summary>The inbound topic and partition, for the consumer's pause, resume and seek calls.</summary>
+    public TopicPartition TopicPartition { get; }
 
     public PartitionProgress Progress { get; }
 
