@@ -61,6 +61,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
     private volatile bool _inGroup;
     private long _lagMeasuredAt;
     private long _servicedAt;
+    private int _pausedLanes; // as of the last full service, plus pauses since: never fewer than are paused
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
     public KafkaFunctionWorker(
@@ -248,6 +249,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
             consumer.Pause([result.TopicPartition]);
             consumer.Seek(result.TopicPartitionOffset);
             lane.Paused = true;
+            _pausedLanes++;
             _metrics.Paused();
             Log.PartitionPaused(_logger, _index, lane.Partition, result.Offset.Value);
             return;
@@ -270,8 +272,9 @@ public sealed class KafkaFunctionWorker : BackgroundService
     /// <summary>Rewinds partitions whose delivery failed, resumes paused ones with room again, measures lag. Poll thread.</summary>
     private void ServiceLanes(IConsumer<byte[], byte[]> consumer)
     {
-        // At most every 10 ms, not once per record: a rewind or a resume waits that much at worst.
-        if (_time.GetElapsedTime(_servicedAt) < ServiceInterval)
+        // At most every 10 ms, not once per record (a rewind waits that much at worst), unless a paused partition may
+        // be resumed: a full lane drains fast, and its partition should be fetching again as soon as it has room.
+        if (_pausedLanes == 0 && _time.GetElapsedTime(_servicedAt) < ServiceInterval)
         {
             return;
         }
@@ -283,6 +286,7 @@ public sealed class KafkaFunctionWorker : BackgroundService
             Volatile.Write(ref _lagMeasuredAt, _time.GetTimestamp());
         }
 
+        var paused = 0;
         foreach (var lane in _lanes.Values)
         {
             var tp = lane.TopicPartition;
@@ -298,11 +302,18 @@ public sealed class KafkaFunctionWorker : BackgroundService
                 lane.Paused = false;
             }
 
+            if (lane.Paused)
+            {
+                paused++;
+            }
+
             if (measureLag)
             {
                 MeasureLag(consumer, lane, tp);
             }
         }
+
+        _pausedLanes = paused;
     }
 
     private void Rewind(IConsumer<byte[], byte[]> consumer, PartitionLane failed, TopicPartition tp)
