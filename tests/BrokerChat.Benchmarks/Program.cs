@@ -1,0 +1,15 @@
+using BenchmarkDotNet.Running;
+
+namespace BrokerChat.Benchmarks;
+
+/// <summary>
+/// Micro-benchmarks: client frame parsing and encoding (JSON and MessagePack), encoding a fan-out once versus per
+/// recipient, and the Kafka contracts. Run all of them with
+/// <c>dotnet run -c Release --project tests/BrokerChat.Benchmarks -- --filter '*'</c>, or a quick pass with
+/// <c>--job short</c>.
+/// </summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
