@@ -237,14 +237,11 @@ public sealed class ConnectorResilienceTests
     public async Task StalledReaderIsDisconnectedWhileOtherMembersKeepReceivingPromptly()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
         {
             ["Connector:MaxMessageBytes"] = "65536",
             ["Connector:OutboundQueueBytes"] = "262144",
-            ["Connector:MaxMessagesPerSecond"] = "100000",
-            ["Connector:MessageBurst"] = "100000",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
-        });
+        }));
         using var metrics = new MetricsRecorder(host.Services);
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         await using var sender = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "sender"), cancellationToken: ct);
@@ -396,12 +393,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await StartAsync(clock, new Dictionary<string, string>
-        {
-            ["Connector:MaxMessagesPerSecond"] = "100000",
-            ["Connector:MessageBurst"] = "100000",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
-        });
+        await using var host = await StartAsync(clock, BrokerChatHost.WithoutRateLimits());
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         var limiter = host.Services.GetRequiredService<ConnectionLimiter>();
         var capacity = host.Services.GetRequiredService<InboundCapacity>();

@@ -59,7 +59,7 @@ public class FailingFunctionsFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync() =>
         Host = await BrokerChatHost.StartAsync(
-            new Dictionary<string, string>
+            BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
             {
                 ["Functions:InProcessWorkers"] = "2",
                 ["Functions:MaxAttempts"] = Attempts.ToString(CultureInfo.InvariantCulture),
@@ -67,10 +67,7 @@ public class FailingFunctionsFixture : IAsyncLifetime
                 ["Functions:MaxRetryDelay"] = "00:00:00.050",
                 ["Functions:MaxInFlightPerPartition"] = "4",
                 ["Connector:AckTimeout"] = "00:01:00",
-                ["Connector:MaxMessagesPerSecond"] = "100000",
-                ["Connector:MessageBurst"] = "100000",
-                ["Functions:Moderation:MessagesPerSecond"] = "0",
-            },
+            }),
             services =>
             {
                 services.AddSingleton<ScriptedFailures>();

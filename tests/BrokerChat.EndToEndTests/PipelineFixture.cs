@@ -14,15 +14,11 @@ public sealed class PipelineFixture : IAsyncLifetime
     public BrokerChatHost Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
-        Host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        Host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
         {
             ["Functions:MaxMessageBytes"] = FunctionMaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Functions:InProcessWorkers"] = "2",
-            // These tests send bursts; the rate limits (the connector's, the functions') have tests of their own.
-            ["Connector:MaxMessagesPerSecond"] = "100000",
-            ["Connector:MessageBurst"] = "100000",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
-        });
+        }));
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();
 }

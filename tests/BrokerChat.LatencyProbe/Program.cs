@@ -30,12 +30,7 @@ public static class Program
         if (url is null)
         {
             Console.WriteLine($"Starting BrokerChat in this process (2 function workers). {TestKafka.Current.Describe()}...");
-            host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
-            {
-                ["Connector:MaxMessagesPerSecond"] = "100000",
-                ["Connector:MessageBurst"] = "100000",
-                ["Functions:Moderation:MessagesPerSecond"] = "0",
-            });
+            host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits());
             server = host.BaseUri;
         }
         else

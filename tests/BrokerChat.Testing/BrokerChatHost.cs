@@ -51,6 +51,26 @@ public sealed class BrokerChatHost : IAsyncDisposable
         ["Functions:GroupId"] = FunctionsGroupId,
     };
 
+    /// <summary>
+    /// <paramref name="settings"/> plus the settings that lift the connector's per-connection rate limit and the
+    /// functions' per-sender one, for tests and tools that send bursts (the limits have tests of their own).
+    /// </summary>
+    public static Dictionary<string, string> WithoutRateLimits(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["Connector:MaxMessagesPerSecond"] = "100000",
+            ["Connector:MessageBurst"] = "100000",
+            ["Functions:Moderation:MessagesPerSecond"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
     /// <summary>Starts a host; <paramref name="settings"/> are configuration keys such as <c>Functions:InProcessWorkers</c>.</summary>
     public static async Task<BrokerChatHost> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
     {
