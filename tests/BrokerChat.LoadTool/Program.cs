@@ -24,14 +24,20 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "functions-throughput")
+        switch (args.FirstOrDefault())
         {
-            return await FunctionsThroughput.RunAsync(args);
+            case "functions-throughput":
+                return await FunctionsThroughput.RunAsync(args);
+            case "bench":
+                return await Bench.BenchRunner.RunAsync(args);
+            case "drive":
+                return await Bench.LoadDriver.RunAsync();
         }
 
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
-            Console.Error.WriteLine("usage: idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
+            Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--processes N] [--out DIR] [--docs FILE | --no-docs]");
+            Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");
             return 2;
         }

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using BrokerChat.Connector.Auth;
+using BrokerChat.Contracts.Names;
+using Microsoft.Extensions.Options;
+
+namespace BrokerChat.LoadTool.Bench;
+
+/// <summary>The systems a run measures.</summary>
+public enum SystemKind
+{
+    /// <summary>BrokerChat: one connector as users run it on one machine (embedded Kafka, two function workers in its process).</summary>
+    BrokerChat,
+
+    /// <summary>ASP.NET Core SignalR hub with the Redis backplane, and its redis-server.</summary>
+    SignalRRedis,
+
+    /// <summary>A bare Kestrel WebSocket broadcast server with no broker.</summary>
+    Bare,
+}
+
+/// <summary>
+/// One system started fresh as its own OS processes, measured from outside through /proc: RSS, CPU time and
+/// threads summed over every process it needs (for SignalR, the app and redis-server).
+/// </summary>
+internal sealed class SystemUnderTest : IAsyncDisposable
+{
+    private readonly List<Process> _processes;
+    private readonly HttpClient _http;
+
+    private SystemUnderTest(SystemKind kind, List<Process> processes, Uri baseUri, Uri clientUrl)
+    {
+        Kind = kind;
+        _processes = processes;
+        ClientUrl = clientUrl;
+        _http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public SystemKind Kind { get; }
+
+    public string Name => DisplayName(Kind);
+
+    public WireProtocol Protocol => Kind == SystemKind.SignalRRedis ? WireProtocol.SignalR : WireProtocol.WebPubSub;
+
+    /// <summary>The WebSocket URL clients connect to (with an access token where the system needs one).</summary>
+    public Uri ClientUrl { get; }
+
+    public IEnumerable<int> ProcessIds => _processes.Select(p => p.Id);
+
+    public static string DisplayName(SystemKind kind) => kind switch
+    {
+        SystemKind.BrokerChat => "BrokerChat",
+        SystemKind.SignalRRedis => "SignalR+Redis",
+        _ => "Bare Kestrel",
+    };
+
+    public static async Task<SystemUnderTest> StartAsync(SystemKind kind)
+    {
+        var port = FreePort();
+        var baseUri = new Uri($"http://127.0.0.1:{port}/");
+        var processes = new List<Process>();
+        try
+        {
+            switch (kind)
+            {
+                case SystemKind.BrokerChat:
+                {
+                    var key = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+                    processes.Add(StartProcess("connector", "dotnet",
+                    [
+                        Path.Combine(AppContext.BaseDirectory, "BrokerChat.Connector.dll"),
+                        "--urls", $"http://127.0.0.1:{port}",
+                        "--Auth:AccessKeys:0", key,
+                        "--Logging:LogLevel:Default", "Warning",
+                        "--Connector:MaxConnectionsPerAddress", "1000000",
+                        "--Connector:MaxConnectionsPerUser", "1000000",
+                        "--Connector:MaxMessagesPerSecond", "100000",
+                        "--Connector:MessageBurst", "100000",
+                        "--Functions:Moderation:MessagesPerSecond", "0",
+                    ]));
+                    var system = new SystemUnderTest(kind, processes, baseUri, ClientUri(baseUri, key));
+                    await system.WaitReadyAsync("readyz").ConfigureAwait(false);
+                    return system;
+                }
+
+                case SystemKind.SignalRRedis:
+                {
+                    var redisPort = FreePort();
+                    processes.Add(StartProcess("redis", "redis-server", ["--port", redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]));
+                    await WaitForRedisAsync(redisPort).ConfigureAwait(false);
+                    processes.Add(StartProcess("signalr", "dotnet", [PeersDll, "signalr", "--urls", $"http://127.0.0.1:{port}", "--redis", $"127.0.0.1:{redisPort}"]));
+                    var system = new SystemUnderTest(kind, processes, baseUri, new Uri($"ws://127.0.0.1:{port}/chat"));
+                    await system.WaitReadyAsync("healthz").ConfigureAwait(false);
+                    return system;
+                }
+
+                default:
+                {
+                    processes.Add(StartProcess("bare", "dotnet", [PeersDll, "bare", "--urls", $"http://127.0.0.1:{port}"]));
+                    var system = new SystemUnderTest(kind, processes, baseUri, new Uri($"ws://127.0.0.1:{port}/client/hubs/bench"));
+                    await system.WaitReadyAsync("healthz").ConfigureAwait(false);
+                    return system;
+                }
+            }
+        }
+        catch
+        {
+            foreach (var process in processes)
+            {
+                Stop(process);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>RSS, CPU seconds and threads, summed over the system's processes.</summary>
+    public ProcessUsage Usage() => ProcessUsage.Of(ProcessIds);
+
+    /// <summary>The managed heap after the last collection, where the system reports it (BrokerChat's /metrics).</summary>
+    public async Task<long?> ManagedHeapAsync()
+    {
+        if (Kind != SystemKind.BrokerChat)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = await _http.GetStringAsync("metrics").ConfigureAwait(false);
+            var lines = text.Split('\n').Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal)).ToList();
+            return lines.Count == 0 ? null : (long)lines.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            Stop(process);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            process.Dispose();
+        }
+
+        _http.Dispose();
+    }
+
+    /// <summary>redis-server's version, or null when it is not installed.</summary>
+    public static string? RedisVersion()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("redis-server", "--version") { RedirectStandardOutput = true, UseShellExecute = false });
+            var text = process!.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            var at = text.IndexOf("v=", StringComparison.Ordinal);
+            return at < 0 ? text.Trim() : text[(at + 2)..].Split(' ')[0];
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static string PeersDll => Path.Combine(AppContext.BaseDirectory, "BrokerChat.Peers.dll");
+
+    private static Uri ClientUri(Uri baseUri, string key)
+    {
+        var tokens = new AccessTokenService(Options.Create(new AuthOptions { AccessKeys = [key] }), TimeProvider.System);
+        var audience = new Uri(baseUri, "client/hubs/bench").ToString();
+        var token = tokens.Mint(audience, "load", [Permissions.JoinLeaveGroup, Permissions.SendToGroup], [], TimeSpan.FromHours(24));
+        return new Uri($"ws://{baseUri.Authority}/client/hubs/bench?access_token={token}");
+    }
+
+    private static Process StartProcess(string name, string file, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                Console.Error.WriteLine($"[{name}] {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private async Task WaitReadyAsync(string path)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (_processes.FirstOrDefault(p => p.HasExited) is { } exited)
+            {
+                throw new InvalidOperationException($"{Name}: a process exited with {exited.ExitCode} while starting.");
+            }
+
+            try
+            {
+                if ((await _http.GetAsync(path).ConfigureAwait(false)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{Name} did not become ready.");
+    }
+
+    private static async Task WaitForRedisAsync(int port)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Resident memory, CPU time and threads of a set of processes, read from /proc.</summary>
+/// <param name="RssBytes">Sum of VmRSS.</param>
+/// <param name="CpuSeconds">Sum of user + system time.</param>
+/// <param name="Threads">Sum of threads.</param>
+internal readonly record struct ProcessUsage(long RssBytes, double CpuSeconds, int Threads)
+{
+    private static readonly double TicksPerSecond = 100;
+
+    public static ProcessUsage Of(IEnumerable<int> processIds)
+    {
+        long rss = 0;
+        double cpu = 0;
+        var threads = 0;
+        foreach (var pid in processIds)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                {
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    {
+                        rss += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                    }
+                    else if (line.StartsWith("Threads:", StringComparison.Ordinal))
+                    {
+                        threads += int.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1].Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+
+                // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                cpu += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process has ended.
+            }
+        }
+
+        return new ProcessUsage(rss, cpu, threads);
+    }
+}
