@@ -9,20 +9,22 @@ public sealed class BarePeerTests
 {
     private const int Timeout = 60_000;
 
+    /// <summary>The connector's URL shape; the bare peer does not check the token.</summary>
+    private const string HubPath = "client/hubs/chat?access_token=ignored";
+
     [Fact(Timeout = Timeout)]
     public async Task MembersOfARoomGetEveryMessageOfASenderInOrderAndANonMemberGetsNone()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var peer = await PeerServer.StartAsync(PeerKind.Bare, cancellationToken: ct);
-        var url = peer.WebSocketUri("client/hubs/chat?access_token=ignored");
-        await using var alice = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
-        await using var bob = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
-        await using var carol = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
+        await using var alice = await ConnectAsync(peer, ct);
+        await using var bob = await ConnectAsync(peer, ct);
+        await using var carol = await ConnectAsync(peer, ct);
         Assert.Equal("connected", (string?)(await alice.Connected)["event"]);
         Assert.NotEqual(alice.ConnectionId, bob.ConnectionId);
-        Assert.True((await alice.JoinGroupAsync("room", ct))!.Success);
-        Assert.True((await bob.JoinGroupAsync("room", ct))!.Success);
-        Assert.True((await carol.JoinGroupAsync("elsewhere", ct))!.Success);
+        await JoinAsync(alice, "room", ct);
+        await JoinAsync(bob, "room", ct);
+        await JoinAsync(carol, "elsewhere", ct);
 
         const int count = 200;
         for (var i = 0; i < count; i++)
@@ -51,10 +53,9 @@ public sealed class BarePeerTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var peer = await PeerServer.StartAsync(PeerKind.Bare, cancellationToken: ct);
-        var url = peer.WebSocketUri("client/hubs/chat");
-        await using var alice = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
-        await using var bob = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
-        Assert.True((await bob.JoinGroupAsync("room", ct))!.Success);
+        await using var bob = await ConnectAsync(peer, ct);
+        await JoinAsync(bob, "room", ct);
+        await using var alice = await ConnectAsync(peer, ct);
 
         await alice.SendRawAsync("""{"type":"joinGroup","group":"room"}""", ct);
         await alice.SendRawAsync("""{"type":"sendToGroup","group":"room","dataType":"text","data":"quiet","noEcho":true}""", ct);
@@ -72,7 +73,7 @@ public sealed class BarePeerTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var peer = await PeerServer.StartAsync(PeerKind.Bare, cancellationToken: ct);
-        await using var client = await PubSubTestClient.ConnectUrlAsync(peer.WebSocketUri("client/hubs/chat"), cancellationToken: ct);
+        await using var client = await ConnectAsync(peer, ct);
 
         var refused = await client.SendAsync(new JsonObject { ["type"] = "sendToUser", ["userId"] = "u" }, cancellationToken: ct);
         Assert.Equal((false, "BadRequest"), (refused!.Success, refused.ErrorName));
@@ -90,7 +91,7 @@ public sealed class BarePeerTests
             ["Bare:QueueCapacity"] = "100",
             ["Bare:CloseTimeout"] = "00:00:30",
         }, cancellationToken: ct);
-        var url = peer.WebSocketUri("client/hubs/chat");
+        var url = peer.WebSocketUri(HubPath);
 
         // A bounded receive window (not a tiny one, which stalls loopback TCP in zero-window probes), so that what the
         // kernel buffers stays well under what is sent.
@@ -99,8 +100,8 @@ public sealed class BarePeerTests
         await using var slow = await RawWebSocket.UpgradeAsync(socket, url, ct);
         await slow.SendTextAsync("""{"type":"joinGroup","group":"room","ackId":1}""", ct);
         Assert.NotNull(await slow.ReadUntilAsync(f => f.Text.Contains("\"ack\"", StringComparison.Ordinal), ct));
-        await using var reader = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
-        Assert.True((await reader.JoinGroupAsync("room", ct))!.Success);
+        await using var reader = await ConnectAsync(peer, ct);
+        await JoinAsync(reader, "room", ct);
 
         // 3,000 messages of 4 KB: far more than the member's queue and the socket buffers (about 4 MB) hold. Each send
         // waits for its ack, which comes after the message in the reader's own queue, so the reader never falls behind.
@@ -132,4 +133,10 @@ public sealed class BarePeerTests
         Assert.True((await reader.SendToGroupAsync("room", "still here", cancellationToken: ct))!.Success);
         Assert.Equal("still here", (string?)(await reader.NextMessageAsync(ct))["data"]);
     }
+
+    private static Task<PubSubTestClient> ConnectAsync(RunningPeer peer, CancellationToken cancellationToken) =>
+        PubSubTestClient.ConnectUrlAsync(peer.WebSocketUri(HubPath), cancellationToken: cancellationToken);
+
+    private static async Task JoinAsync(PubSubTestClient client, string group, CancellationToken cancellationToken) =>
+        Assert.True((await client.JoinGroupAsync(group, cancellationToken))!.Success);
 }
