@@ -70,9 +70,10 @@ public static class BenchCharts
         foreach (var chart in Charts(run))
         {
             var plot = new Plot();
+            plot.Font.Set(Fonts.Sans);
             chart.Draw(plot);
             plot.Title(chart.Title);
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Right);
             plot.SavePng(Path.Combine(directory, chart.FileName), Width, Height);
             written.Add(chart.FileName);
         }
@@ -134,6 +135,7 @@ public static class BenchCharts
                 line.Color = palette.GetColor(system);
                 line.LinePattern = pattern;
                 line.LineWidth = 2;
+                line.MarkerSize = xs.Length <= 30 ? 6 : 0;
             }
 
             if (diagonal)

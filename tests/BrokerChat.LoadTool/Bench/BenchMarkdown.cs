@@ -287,7 +287,7 @@ public static class BenchMarkdown
         {
             text.Append(", ").Append(Count(s.Senders)).Append(s.Senders == 1 ? " sender at " : " senders at ")
                 .Append(s.MessagesPerSecondPerSender.ToString("0.###", Invariant)).Append(" msg/s")
-                .Append(scenario == Scenario.Saturation ? " each at the first step" : " each");
+                .Append(s.Senders == 1 ? "" : " each").Append(scenario == Scenario.Saturation ? " at the first step" : "");
         }
 
         if (s.SlowFraction > 0)
@@ -300,7 +300,7 @@ public static class BenchMarkdown
             text.Append(", ").Append(Count(s.PayloadBytes)).Append(" B payload");
         }
 
-        text.Append(", measured ").Append(Seconds(s.MeasuredSeconds)).Append(" s, from ").Append(Count(s.LoadProcesses))
+        text.Append(", measured ").Append(s.MeasuredSeconds.ToString("#,##0.#", Invariant)).Append(" s, from ").Append(Count(s.LoadProcesses))
             .Append(s.LoadProcesses == 1 ? " load process over " : " load processes over ").Append(Count(s.SourceAddresses))
             .Append(s.SourceAddresses == 1 ? " source address." : " source addresses.");
         return text.ToString();
