@@ -55,21 +55,15 @@ public static class BenchMarkdown
             }
 
             SummaryTable(md, run, results);
-            switch (scenario)
+            Action<StringBuilder, BenchRun, IReadOnlyList<ScenarioResult>>? details = scenario switch
             {
-                case Scenario.Idle:
-                    IdleSteps(md, run);
-                    break;
-                case Scenario.SlowReaders:
-                    SlowReaderLatency(md, results);
-                    break;
-                case Scenario.Saturation:
-                    SaturationSteps(md, run);
-                    break;
-                case Scenario.Soak:
-                    Soak(md, results);
-                    break;
-            }
+                Scenario.Idle => IdleSteps,
+                Scenario.SlowReaders => SlowReaderLatency,
+                Scenario.Saturation => SaturationSteps,
+                Scenario.Soak => Soak,
+                _ => null,
+            };
+            details?.Invoke(md, run, results);
 
             foreach (var chart in BenchCharts.Charts(run, scenario))
             {
@@ -183,7 +177,7 @@ public static class BenchMarkdown
             }));
     }
 
-    private static void SlowReaderLatency(StringBuilder md, IReadOnlyList<ScenarioResult> results)
+    private static void SlowReaderLatency(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
         md.AppendLine("Latency of the slow readers:").AppendLine();
         Table(md, ["system", "round", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"],
@@ -191,7 +185,7 @@ public static class BenchMarkdown
     }
 
     /// <summary>Per step of each system's first round: offered messages/s, then sent/s, deliveries/s and p99 per system.</summary>
-    private static void SaturationSteps(StringBuilder md, BenchRun run)
+    private static void SaturationSteps(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
         var firsts = SystemsIn(run, Scenario.Saturation).Select(s => FirstRound(run, Scenario.Saturation, s)!).ToArray();
         var offered = firsts.SelectMany(r => r.Timeline).Select(s => s.OfferedPerSecond).Distinct().Order().ToArray();
@@ -223,7 +217,7 @@ public static class BenchMarkdown
     }
 
     /// <summary>RSS per connection at up to ten steps of each system's first round, matched by step number.</summary>
-    private static void IdleSteps(StringBuilder md, BenchRun run)
+    private static void IdleSteps(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
         var firsts = SystemsIn(run, Scenario.Idle).Select(s => FirstRound(run, Scenario.Idle, s)!)
             .Select(r => (r.System, Baseline: r.Summary.RssBaselineBytes, Steps: r.Timeline.Where(s => s.Connections > 0).ToArray()))
@@ -256,7 +250,7 @@ public static class BenchMarkdown
         }));
     }
 
-    private static void Soak(StringBuilder md, IReadOnlyList<ScenarioResult> results)
+    private static void Soak(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
         md.AppendLine("Memory trend (least squares over the samples after the first minute) and server threads:").AppendLine();
         Table(md, ["system", "round", "RSS slope MB/h", "managed heap slope MB/h", "threads first", "threads last"], results.Select(r =>
