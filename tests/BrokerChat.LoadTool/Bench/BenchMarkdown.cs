@@ -118,7 +118,7 @@ public static class BenchMarkdown
     private static void Ratios(StringBuilder md, BenchRun run)
     {
         var subject = Subject(run);
-        var peers = Peers(run);
+        var peers = BenchFigures.Peers(run);
         md.AppendLine("### Ratios").AppendLine();
         if (peers.Count == 0)
         {
