@@ -20,6 +20,8 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private readonly KafkaOptions _options = options.Value;
     private EmbeddedKafkaCluster? _embedded;
+    private CancellationTokenSource? _retention;
+    private Task _retentionLoop = Task.CompletedTask;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -35,6 +37,14 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
             KafkaLog.EmbeddedStarted(logger, _options.EmbeddedBrokers, string.Join(", ", endpoint.Topics.All), _options.Partitions);
             KafkaLog.BootstrapServers(logger, LogLevel.Information, _embedded.BootstrapServers);
             endpoint.SetReady(_embedded.BootstrapServers, _embedded);
+            if (_options.EmbeddedRetainedRecords > 0)
+            {
+                _retention = new CancellationTokenSource();
+                var embedded = _embedded;
+                var token = _retention.Token;
+                _retentionLoop = Task.Factory.StartNew(() => TrimLoop(embedded, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
             return;
         }
 
@@ -57,11 +67,58 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
     /// <inheritdoc />
     public void Dispose()
     {
+        if (_retention is { } retention)
+        {
+            _retention = null;
+            retention.Cancel();
+            _retentionLoop.Wait(TimeSpan.FromSeconds(10));
+            retention.Dispose();
+        }
+
         if (_embedded is { } embedded)
         {
             _embedded = null;
             embedded.Dispose();
             KafkaLog.EmbeddedStopped(logger);
+        }
+    }
+
+    /// <summary>
+    /// Keeps each embedded partition at most <see cref="KafkaOptions.EmbeddedRetainedRecords"/> long (plus a tenth,
+    /// so it trims in steps rather than on every record), reading the logs' ends once a second.
+    /// </summary>
+    private void TrimLoop(EmbeddedKafkaCluster cluster, CancellationToken cancellationToken)
+    {
+        var retained = _options.EmbeddedRetainedRecords;
+        var slack = Math.Max(1, retained / 10);
+        var partitions = endpoint.Topics.All
+            .SelectMany(topic => Enumerable.Range(0, _options.Partitions).Select(p => new TopicPartition(topic, p)))
+            .ToList();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(factory.ConsumerConfig("brokerchat-embedded-retention", "brokerchat-embedded-retention"))
+            .SetLogHandler((_, message) => factory.Log(message))
+            .Build();
+        while (!cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+        {
+            foreach (var partition in partitions)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                try
+                {
+                    var offsets = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
+                    if (offsets.High.Value - offsets.Low.Value > retained + slack)
+                    {
+                        cluster.DeleteRecordsBefore(partition.Topic, partition.Partition.Value, offsets.High.Value - retained);
+                    }
+                }
+                catch (KafkaException)
+                {
+                    // The cluster is stopping or busy; try again on the next pass.
+                }
+            }
         }
     }
 

@@ -42,6 +42,16 @@ public sealed class KafkaOptions
     public int EmbeddedBrokers { get; set; } = 3;
 
     /// <summary>
+    /// Records the embedded cluster keeps per partition; older ones are dropped every second, as retention would.
+    /// The embedded cluster finds a fetch's position by walking a partition's stored batches, so a short log keeps
+    /// every fetch cheap; it must still cover how far a consumer may fall behind and the records a starting connector
+    /// reads back (<c>Connector:RoomHistoryWarmupRecords</c>). The default is 5,000; 0 keeps the cluster's own
+    /// limit (about 5 MiB or 100,000 batches per partition).
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int EmbeddedRetainedRecords { get; set; } = 5_000;
+
+    /// <summary>
     /// Producer <c>linger.ms</c>: how long a producer waits to batch. The default is 1 ms: a chat message is
     /// sent almost at once, while bursts still batch.
     /// </summary>

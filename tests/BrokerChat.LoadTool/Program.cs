@@ -32,11 +32,14 @@ public static class Program
                 return await Bench.BenchRunner.RunAsync(args);
             case "drive":
                 return await Bench.LoadDriver.RunAsync();
+            case "render":
+                return await Bench.BenchReportWriter.RenderCommandAsync(args);
         }
 
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
             Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--processes N] [--out DIR] [--docs FILE | --no-docs]");
+            Console.Error.WriteLine("       render <results.json> [--docs docs/benchmarks.md]");
             Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");
             return 2;

@@ -72,6 +72,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops a partition's records before <paramref name="beforeOffset"/>, as retention would; false when the cluster
+    /// refuses (an offset outside the log).
+    /// </summary>
+    public bool DeleteRecordsBefore(string topic, int partition, long beforeOffset) =>
+        RdKafkaMock.rd_kafka_mock_partition_delete_records(Cluster(), topic, partition, beforeOffset) == 0;
+
     /// <summary>Takes a broker down: its connections close and new ones are refused. Broker ids are 1-based.</summary>
     public void SetBrokerDown(int brokerId) => Check(RdKafkaMock.rd_kafka_mock_broker_set_down(Cluster(), brokerId), brokerId);
 

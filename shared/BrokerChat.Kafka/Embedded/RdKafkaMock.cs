@@ -101,6 +101,8 @@ internal static partial class RdKafkaMock
     [DllImport(Lib)] public static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr mc);
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     public static extern int rd_kafka_mock_topic_create(IntPtr mc, string topic, int partitions, int replicationFactor);
+    [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    public static extern int rd_kafka_mock_partition_delete_records(IntPtr mc, string topic, int partition, long beforeOffset);
     [DllImport(Lib)] public static extern void rd_kafka_mock_set_controller_id(IntPtr mc, int brokerId);
     [DllImport(Lib)] public static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mc, int ms);
     [DllImport(Lib)] public static extern void rd_kafka_mock_set_group_consumer_session_timeout_ms(IntPtr mc, int ms);

@@ -50,7 +50,7 @@ public sealed record BenchPlan(
         new ChatPlan(5_000, 10, 1, 1, 0, 5, 30),
         new ChatPlan(5_000, 10, 1, 1, 20, 5, 30),
         new ChatPlan(5_000, 5_000, 5_000, 10, 0, 5, 20),
-        new SaturationPlan(1_000, 10, [2, 4, 8, 12, 16, 24, 32, 48, 64], 2, 4),
+        new SaturationPlan(1_000, 10, [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64], 2, 4),
         new ChatPlan(5_000, 10, 1, 1, 0, 5, 30 * 60),
         10);
 
@@ -65,7 +65,7 @@ public sealed record BenchPlan(
         new ChatPlan(1_000, 10, 1, 1, 0, 2, 8),
         null,
         null,
-        new SaturationPlan(1_000, 10, [4, 16, 32, 64], 1, 2),
+        new SaturationPlan(1_000, 10, [2, 4, 6, 8, 12, 16, 24, 32, 48], 1, 2),
         null,
         10);
 
