@@ -65,7 +65,7 @@ public sealed record BenchPlan(
         new ChatPlan(1_000, 10, 1, 1, 0, 2, 8),
         null,
         null,
-        new SaturationPlan(1_000, 10, [2, 4, 6, 8, 12, 16, 24, 32, 48], 1, 2),
+        new SaturationPlan(1_000, 10, [2, 4, 8, 16, 32, 64], 1, 2),
         null,
         10);
 
