@@ -81,6 +81,7 @@ internal sealed class ClientConnection : IDisposable
     private byte[]? _disconnectedFrame;
     private long _lastReceived;
     private long _lastSent;
+    private long _lastPing;
     private double _tokens = double.NaN;
     private double _overLimit;
     private long _lastRefill;
@@ -99,6 +100,7 @@ internal sealed class ClientConnection : IDisposable
         var now = _clock.GetTimestamp();
         _lastReceived = now;
         _lastSent = now;
+        _lastPing = now;
         _lastRefill = now;
         Id = id;
         Hub = hub;
@@ -231,6 +233,12 @@ internal sealed class ClientConnection : IDisposable
     public void MarkReceived(long now) => Volatile.Write(ref _lastReceived, now);
 
     public void MarkSent(long now) => Volatile.Write(ref _lastSent, now);
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last keep-alive ping queued to the client.</summary>
+    public long LastPing => Volatile.Read(ref _lastPing);
+
+    /// <summary>Records that a keep-alive ping was queued.</summary>
+    public void MarkPinged(long now) => Volatile.Write(ref _lastPing, now);
 
     /// <summary>
     /// Takes one token from the connection's bucket (<paramref name="ratePerSecond"/> sustained, <paramref name="burst"/>

@@ -111,12 +111,14 @@ internal sealed class ConnectionHeartbeat(
                 continue;
             }
 
-            if (now - connection.LastSent >= keepAlive)
+            if (now - connection.LastSent >= keepAlive || (now - connection.LastReceived >= keepAlive && now - connection.LastPing >= keepAlive))
             {
-                // A WebSocket ping: every client stack answers it with a pong, which counts as a sign of life, so
-                // an idle but healthy client is never timed out. Marked as sent when queued, so a slow socket does
-                // not get one per tick.
+                // A WebSocket ping, when the server has sent nothing for a keep-alive interval or the client has been
+                // silent that long (a member that only listens in a busy room): every client stack answers it with a
+                // pong, which counts as a sign of life, so a healthy client is never timed out. Marked when queued,
+                // so a slow socket does not get one per tick.
                 connection.MarkSent(now);
+                connection.MarkPinged(now);
                 connection.TrySendPing();
             }
 

@@ -70,6 +70,33 @@ public sealed class ConnectorResilienceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task ListenerInABusyRoomIsPingedAndNeverTimedOut()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await StartAsync(clock);
+        await using var listener = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "listener"), cancellationToken: ct);
+        await using var speaker = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "speaker"), cancellationToken: ct);
+        await listener.JoinGroupAsync("room", ct);
+        var connection = host.Services.GetRequiredService<ConnectionIndex>().All.Single(c => c.UserId == "listener");
+
+        // The room talks every 8 s, so the server always has sent the listener something recently; the listener
+        // itself sends nothing for 48 s, past the 30 s client timeout. Only a ping it answers keeps it alive.
+        for (var round = 0; round < 3; round++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(8));
+            await speaker.SendToGroupAsync("room", JsonValue.Create(round)!, cancellationToken: ct);
+            Assert.Equal(round, (int)(await listener.NextMessageAsync(ct))["data"]!);
+            clock.Advance(TimeSpan.FromSeconds(8));
+            var pinged = clock.GetTimestamp();
+            await Wait.UntilAsync(() => connection.LastReceived == pinged, ct);
+        }
+
+        Assert.False(listener.Closed.Task.IsCompleted);
+        Assert.False(connection.IsClosing);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task ClientThatKeepsSendingIsNotTimedOut()
     {
         var ct = TestContext.Current.CancellationToken;

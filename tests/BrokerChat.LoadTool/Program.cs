@@ -38,7 +38,7 @@ public static class Program
 
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
-            Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--processes N] [--out DIR] [--docs FILE | --no-docs]");
+            Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--processes N] [--out DIR] [--docs FILE | --no-docs] [--micro | --no-micro | --micro-only]");
             Console.Error.WriteLine("       render <results.json> [--docs docs/benchmarks.md]");
             Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");

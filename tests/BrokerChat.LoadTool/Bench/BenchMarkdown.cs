@@ -64,6 +64,7 @@ public static class BenchMarkdown
                 _ => null,
             };
             details?.Invoke(md, run, results);
+            ThreadCpu(md, run, results);
 
             foreach (var chart in BenchCharts.Charts(run, scenario))
             {
@@ -177,6 +178,29 @@ public static class BenchMarkdown
             }));
     }
 
+    /// <summary>Where each system's CPU went in its first round, by kind of thread, when the run recorded it.</summary>
+    private static void ThreadCpu(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
+    {
+        var first = run.Systems
+            .Select(system => results.Where(r => r.System == system && r.Summary.CpuByThread is { Count: > 0 }).MinBy(r => r.Round))
+            .OfType<ScenarioResult>()
+            .ToList();
+        if (first.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("Server CPU by kind of thread in the measured window, first round, % of one core (threads under 0.5 % left out):").AppendLine();
+        foreach (var result in first)
+        {
+            md.Append("- ").Append(result.System).Append(": ")
+                .AppendJoin(", ", result.Summary.CpuByThread!.Take(10).Select(kv => $"`{kv.Key}` {kv.Value.ToString("N0", Invariant)}"))
+                .AppendLine();
+        }
+
+        md.AppendLine();
+    }
+
     private static void SlowReaderLatency(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
         md.AppendLine("Latency of the slow readers:").AppendLine();
@@ -252,10 +276,11 @@ public static class BenchMarkdown
 
     private static void Soak(StringBuilder md, BenchRun run, IReadOnlyList<ScenarioResult> results)
     {
-        md.AppendLine("Memory trend (least squares over the samples after the first minute) and server threads:").AppendLine();
+        md.AppendLine("Memory trend (least squares over the second half of the samples, once buffers sized by age, such as the recovery buffer's `Connector:RoomHistoryAge` of 5 minutes, are full) and server threads:").AppendLine();
         Table(md, ["system", "round", "RSS slope MB/h", "managed heap slope MB/h", "threads first", "threads last"], results.Select(r =>
         {
-            var settled = r.Timeline.Where(s => s.Seconds >= 60).ToArray();
+            var half = r.Timeline.Count == 0 ? 0 : r.Timeline[^1].Seconds / 2;
+            var settled = r.Timeline.Where(s => s.Seconds >= half).ToArray();
             var rss = SlopePerHour(settled.Select(s => (s.Seconds, s.RssBytes / 1024.0 / 1024)).ToArray());
             var heap = SlopePerHour(settled.Where(s => s.ManagedHeapBytes is not null).Select(s => (s.Seconds, s.ManagedHeapBytes!.Value / 1024.0 / 1024)).ToArray());
             return (IReadOnlyList<string>)

@@ -122,6 +122,10 @@ public sealed record ScenarioSettings(
 /// <param name="LoadCpuSeconds">CPU time of the load processes in the measured window.</param>
 /// <param name="ServerThreads">Server threads at the end.</param>
 /// <param name="ServerClosed">Connections the server closed during the run (slow consumers, timeouts).</param>
+/// <param name="CpuByThread">
+/// Server CPU in the measured window by kind of thread (thread names with their numbers dropped; for a system of
+/// several processes, prefixed with the process), in percent of one core: where the time went.
+/// </param>
 public sealed record ScenarioSummary(
     int Connected,
     int ConnectFailures,
@@ -140,7 +144,8 @@ public sealed record ScenarioSummary(
     double CpuSecondsPer1000Deliveries,
     double LoadCpuSeconds,
     int ServerThreads,
-    int ServerClosed);
+    int ServerClosed,
+    IReadOnlyDictionary<string, double>? CpuByThread = null);
 
 /// <summary>Latency percentiles in milliseconds.</summary>
 /// <param name="Count">Receipts measured.</param>

@@ -47,9 +47,9 @@ public sealed record BenchPlan(
         Sources: 4,
         AllSystems,
         new IdlePlan(18_000, 1_000, 2, 20),
-        new ChatPlan(5_000, 10, 1, 1, 0, 5, 30),
-        new ChatPlan(5_000, 10, 1, 1, 20, 5, 30),
-        new ChatPlan(5_000, 5_000, 5_000, 10, 0, 5, 20),
+        new ChatPlan(5_000, 10, 1, 1, 0, 10, 30),
+        new ChatPlan(5_000, 10, 1, 1, 20, 10, 30),
+        new ChatPlan(5_000, 5_000, 5_000, 10, 0, 10, 20),
         new SaturationPlan(1_000, 10, [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64], 2, 4),
         new ChatPlan(5_000, 10, 1, 1, 0, 5, 30 * 60),
         10);

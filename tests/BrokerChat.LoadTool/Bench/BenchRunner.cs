@@ -38,6 +38,12 @@ public sealed class BenchRunner : IAsyncDisposable
         var docs = args.Contains("--no-docs") ? null
             : BenchPlan.Value(args, "--docs") ?? (plan.Mode == "full" ? Path.Combine(root, "docs", "benchmarks.md") : null);
         var notes = new List<string>();
+        var micro = args.Contains("--micro-only") || (plan.Mode == "full" ? !args.Contains("--no-micro") : args.Contains("--micro"));
+        if (args.Contains("--micro-only"))
+        {
+            return await RunMicroAsync(root, Path.Combine(root, "BenchmarkResults", "micro"), docs ?? Path.Combine(root, "docs", "benchmarks.md"), notes).ConfigureAwait(false);
+        }
+
         var redis = SystemUnderTest.RedisVersion();
         if (plan.Systems.Contains(SystemKind.SignalRRedis) && redis is null)
         {
@@ -76,6 +82,29 @@ public sealed class BenchRunner : IAsyncDisposable
             var relative = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(docs))!, Path.GetFullPath(outDir)).Replace('\\', '/');
             BenchReportWriter.UpdateDocs(docs, BenchMarkdown.Render(run, relative));
             Console.WriteLine($"Updated {docs}");
+        }
+
+        return micro ? await RunMicroAsync(root, Path.Combine(outDir, "micro"), docs, notes).ConfigureAwait(false) : 0;
+    }
+
+    /// <summary>Runs the micro-benchmarks and puts their tables into <paramref name="docs"/> (when given).</summary>
+    private static async Task<int> RunMicroAsync(string root, string artifacts, string? docs, List<string> notes)
+    {
+        var section = await MicroBenchmarks.RunAsync(root, artifacts, notes).ConfigureAwait(false);
+        if (section is null)
+        {
+            Console.Error.WriteLine(string.Join('\n', notes));
+            return 1;
+        }
+
+        if (docs is not null)
+        {
+            MicroBenchmarks.UpdateDocs(docs, section);
+            Console.WriteLine($"Updated the micro-benchmarks in {docs}");
+        }
+        else
+        {
+            Console.WriteLine(section);
         }
 
         return 0;
@@ -282,9 +311,13 @@ public sealed class BenchRunner : IAsyncDisposable
         await AllAsync(Load(plan.Rate, plan.SenderEvery, plan.Padding, measureFrom, measureTo), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         await DelayUntilAsync(measureFrom).ConfigureAwait(false);
         var before = system.Usage();
+        var threadsBefore = system.ThreadCpu();
         var loadBefore = ProcessUsage.Of(_drivers.Select(d => d.ProcessId));
         await DelayUntilAsync(measureTo).ConfigureAwait(false);
         var after = system.Usage();
+
+        // Threads that end inside the window take their time with them, so long windows are not broken down.
+        var byThread = plan.MeasureSeconds <= 120 ? CpuByThread(threadsBefore, system.ThreadCpu(), plan.MeasureSeconds) : null;
         var loadAfter = ProcessUsage.Of(_drivers.Select(d => d.ProcessId));
         await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         await AllAsync(new JsonObject { ["op"] = "stop" }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -298,7 +331,7 @@ public sealed class BenchRunner : IAsyncDisposable
             connected, failed, measured.Connections, measured.Sent, measured.Received, measured.Sent * Math.Min(plan.MembersPerRoom, plan.Clients), measured.Order,
             measured.Received / plan.MeasureSeconds, measured.Latency.Summarize(), measured.SlowLatency.Summarize(),
             baseline.RssBytes, after.RssBytes, connected == 0 ? 0 : (after.RssBytes - baseline.RssBytes) / (double)connected,
-            cpu, measured.Received == 0 ? 0 : cpu * 1000 / measured.Received, loadAfter.CpuSeconds - loadBefore.CpuSeconds, after.Threads, measured.Closed);
+            cpu, measured.Received == 0 ? 0 : cpu * 1000 / measured.Received, loadAfter.CpuSeconds - loadBefore.CpuSeconds, after.Threads, measured.Closed, byThread);
         return new ScenarioResult(scenario, system.Name, round, settings, summary, timeline);
     }
 
@@ -354,6 +387,13 @@ public sealed class BenchRunner : IAsyncDisposable
             best.Cpu, m.Received == 0 ? 0 : best.Cpu * 1000 / m.Received, best.LoadCpu, best.Usage.Threads, last.Closed);
         return new ScenarioResult(Scenario.Saturation, system.Name, round, settings, summary, timeline);
     }
+
+    /// <summary>Percent of one core per kind of thread between two readings, the busiest first, idle kinds left out.</summary>
+    private static Dictionary<string, double> CpuByThread(Dictionary<string, double> before, Dictionary<string, double> after, double seconds) =>
+        after.Select(kv => (kv.Key, Percent: 100 * (kv.Value - before.GetValueOrDefault(kv.Key)) / seconds))
+            .Where(x => x.Percent >= 0.5)
+            .OrderByDescending(x => x.Percent)
+            .ToDictionary(x => x.Key, x => Math.Round(x.Percent, 1), StringComparer.Ordinal);
 
     private static JsonObject Load(double rate, int senderEvery, int padding, long measureFrom, long measureTo) => new()
     {

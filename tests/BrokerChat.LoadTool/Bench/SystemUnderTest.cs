@@ -56,7 +56,26 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         _ => "Bare Kestrel",
     };
 
+    /// <summary>
+    /// Starts the system; tries again on another port when the first attempt fails (a port found free can be taken
+    /// by someone else, such as the embedded Kafka's brokers, before the server binds it).
+    /// </summary>
     public static async Task<SystemUnderTest> StartAsync(SystemKind kind)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(kind).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < 3 && ex is InvalidOperationException or TimeoutException)
+            {
+                Console.Error.WriteLine($"{DisplayName(kind)} did not start ({ex.Message}); trying another port.");
+            }
+        }
+    }
+
+    private static async Task<SystemUnderTest> StartOnceAsync(SystemKind kind)
     {
         var port = FreePort();
         var baseUri = new Uri($"http://127.0.0.1:{port}/");
@@ -118,6 +137,22 @@ internal sealed class SystemUnderTest : IAsyncDisposable
 
     /// <summary>RSS, CPU seconds and threads, summed over the system's processes.</summary>
     public ProcessUsage Usage() => ProcessUsage.Of(ProcessIds);
+
+    /// <summary>CPU seconds by kind of thread, over the system's processes (prefixed with the process when there are several).</summary>
+    public Dictionary<string, double> ThreadCpu()
+    {
+        var all = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var process in _processes)
+        {
+            var prefix = _processes.Count > 1 ? (process.StartInfo.FileName == "dotnet" ? "app" : Path.GetFileName(process.StartInfo.FileName)) + ": " : string.Empty;
+            foreach (var (name, seconds) in ProcessUsage.ThreadCpu(process.Id))
+            {
+                all[prefix + name] = all.GetValueOrDefault(prefix + name) + seconds;
+            }
+        }
+
+        return all;
+    }
 
     /// <summary>The managed heap after the last collection, where the system reports it (BrokerChat's /metrics).</summary>
     public async Task<long?> ManagedHeapAsync()
@@ -274,6 +309,36 @@ internal sealed class SystemUnderTest : IAsyncDisposable
 internal readonly record struct ProcessUsage(long RssBytes, double CpuSeconds, int Threads)
 {
     private static readonly double TicksPerSecond = 100;
+
+    /// <summary>CPU seconds of a process's threads, grouped by thread name with trailing numbers dropped.</summary>
+    public static Dictionary<string, double> ThreadCpu(int processId)
+    {
+        var byName = new Dictionary<string, double>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{processId}/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')].TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-', ' ');
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    var seconds = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                    byName[name] = byName.GetValueOrDefault(name) + seconds;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The thread has ended.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process has ended.
+        }
+
+        return byName;
+    }
 
     public static ProcessUsage Of(IEnumerable<int> processIds)
     {
