@@ -84,7 +84,7 @@ public sealed class BenchRunner : IAsyncDisposable
             Console.WriteLine($"Updated {docs}");
         }
 
-        return micro ? await RunMicroAsync(root, Path.Combine(outDir, "micro"), docs, notes).ConfigureAwait(false) : 0;
+        return micro ? await RunMicroAsync(root, Path.Combine(root, "BenchmarkResults", "micro"), docs, notes).ConfigureAwait(false) : 0;
     }
 
     /// <summary>Runs the micro-benchmarks and puts their tables into <paramref name="docs"/> (when given).</summary>
