@@ -34,12 +34,17 @@ public static class Program
                 return await Bench.LoadDriver.RunAsync();
             case "render":
                 return await Bench.BenchReportWriter.RenderCommandAsync(args);
+            case "heap" when args.Length >= 3:
+                // heap <pid> <connections>: live managed objects of a running server by type, per connection.
+                Console.WriteLine(HeapReport.Create(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture)));
+                return 0;
         }
 
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
             Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--processes N] [--out DIR] [--docs FILE | --no-docs] [--micro | --no-micro | --micro-only]");
             Console.Error.WriteLine("       render <results.json> [--docs docs/benchmarks.md]");
+            Console.Error.WriteLine("       heap <pid> <connections>");
             Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");
             return 2;
