@@ -344,6 +344,10 @@ public sealed class BenchRunner : IAsyncDisposable
         var timeline = new List<Sample>();
         var best = (Rate: 0.0, Delivered: 0.0, Measured: default(Measured), Cpu: 0.0, LoadCpu: 0.0, Usage: baseline);
         Measured last = default;
+
+        // Warm up at the first rate (JIT, pools, the broker's first batches) so the first step is not judged cold.
+        await AllAsync(Load(plan.Rates[0], 1, plan.Padding, long.MaxValue, long.MaxValue), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         foreach (var rate in plan.Rates)
         {
             var offered = plan.Clients * rate;
