@@ -24,7 +24,7 @@ internal sealed class ConnectorProcess : IAsyncDisposable
 
     public static async Task<ConnectorProcess> StartAsync(string accessKey, IEnumerable<string> extraArgs)
     {
-        var port = FreePort();
+        var port = Bench.SystemUnderTest.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "BrokerChat.Connector.dll");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -54,18 +54,7 @@ internal sealed class ConnectorProcess : IAsyncDisposable
     }
 
     /// <summary>Resident set size of the connector process, from /proc.</summary>
-    public long RssBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        throw new InvalidOperationException("No VmRSS line.");
-    }
+    public long RssBytes() => Bench.ProcessUsage.Of([_process.Id]).RssBytes;
 
     /// <summary>A metric from the connector's /metrics endpoint, summed over its series.</summary>
     public async Task<double> MetricAsync(string name)
@@ -121,12 +110,5 @@ internal sealed class ConnectorProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("The connector did not become ready.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
