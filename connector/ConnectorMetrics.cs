@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector.Inbound;
 
 namespace BrokerChat.Connector;
 

@@ -1,3 +1,4 @@
+
 namespace BrokerChat.Connector.Auth;
 
 /// <summary>

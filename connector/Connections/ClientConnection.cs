@@ -4,8 +4,9 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using BrokerChat.Connector.Protocol;
-using BrokerChat.Connector.WebSockets;
+using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Sessions;
+using BrokerChat.Connector.Transport;
 
 namespace BrokerChat.Connector.Connections;
 

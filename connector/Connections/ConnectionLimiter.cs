@@ -1,4 +1,5 @@
 using System.Net;
+using BrokerChat.Connector;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Connections;

@@ -1,3 +1,4 @@
+
 namespace BrokerChat.Connector.Hosting;
 
 /// <summary>The demo chat page, embedded in the assembly so it is served whatever the working directory.</summary>

@@ -1,3 +1,4 @@
+using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Rest;
 using Microsoft.Extensions.Options;

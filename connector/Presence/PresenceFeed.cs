@@ -1,6 +1,6 @@
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Protocol;
-using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.History;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Presence;

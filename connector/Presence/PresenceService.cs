@@ -1,4 +1,5 @@
-using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector;
+using BrokerChat.Connector.History;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

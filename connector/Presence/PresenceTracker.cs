@@ -1,6 +1,6 @@
 using System.Text;
-using BrokerChat.Connector.Kafka;
-using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector;
+using BrokerChat.Connector.History;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;

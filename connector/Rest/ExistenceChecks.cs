@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
-using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;

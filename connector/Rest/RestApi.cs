@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
-using BrokerChat.Connector.Recovery;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BrokerChat.Connector.Filters;
 using BrokerChat.Contracts.Names;
 
 namespace BrokerChat.Connector.Rest;

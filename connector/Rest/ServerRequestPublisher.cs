@@ -1,4 +1,5 @@
-using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector;
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.Frames;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Benchmarks;

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Requests;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Benchmarks;

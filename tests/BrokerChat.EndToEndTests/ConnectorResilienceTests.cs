@@ -5,7 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Kafka;
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;

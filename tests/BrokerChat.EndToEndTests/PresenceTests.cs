@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
-using BrokerChat.Connector.Recovery;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

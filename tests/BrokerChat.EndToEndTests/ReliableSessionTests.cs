@@ -152,7 +152,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
             Assert.True((await sender.SendToGroupAsync(group, new JsonObject { ["n"] = 1 }, cancellationToken: ct))!.Success);
         }
 
-        var outbound = fixture.Host.Services.GetRequiredService<Connector.Recovery.OutboundState>();
+        var outbound = fixture.Host.Services.GetRequiredService<Connector.History.OutboundState>();
         lock (outbound.Gate)
         {
             var placed = groups.Select(g => outbound.History.TryGetPartition(hub, g, out var p) ? p : -1).ToList();

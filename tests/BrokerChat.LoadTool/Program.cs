@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Hosting;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Testing;
 using Microsoft.Extensions.Options;

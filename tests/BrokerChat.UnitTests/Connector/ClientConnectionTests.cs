@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Testing;
 

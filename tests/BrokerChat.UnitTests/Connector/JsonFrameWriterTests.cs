@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Frames;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.UnitTests.Connector;

@@ -1,5 +1,5 @@
 using System.Text;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Requests;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.UnitTests.Connector;

@@ -1,5 +1,6 @@
 using System.Text;
-using BrokerChat.Connector.Protocol;
+using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Requests;
 using BrokerChat.Contracts.Messages;
 using MessagePack;
 

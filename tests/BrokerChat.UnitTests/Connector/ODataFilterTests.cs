@@ -1,4 +1,4 @@
-using BrokerChat.Connector.Rest;
+using BrokerChat.Connector.Filters;
 
 namespace BrokerChat.UnitTests.Connector;
 

@@ -1,6 +1,6 @@
 using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
-using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.Sessions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

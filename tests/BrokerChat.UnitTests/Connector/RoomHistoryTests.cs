@@ -1,4 +1,4 @@
-using BrokerChat.Connector.Recovery;
+using BrokerChat.Connector.History;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Time.Testing;
 

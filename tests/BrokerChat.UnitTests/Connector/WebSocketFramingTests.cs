@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using BrokerChat.Connector.WebSockets;
+using BrokerChat.Connector.Transport;
 
 namespace BrokerChat.UnitTests.Connector;
 

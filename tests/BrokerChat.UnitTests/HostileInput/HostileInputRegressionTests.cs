@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BrokerChat.Connector.Protocol;
-using BrokerChat.Connector.WebSockets;
+using BrokerChat.Connector.Requests;
+using BrokerChat.Connector.Transport;
 using BrokerChat.Functions.CustomHandler;
 
 namespace BrokerChat.UnitTests.HostileInput;

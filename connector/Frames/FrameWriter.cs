@@ -1,0 +1,72 @@
+using BrokerChat.Connector.Presence;
+using BrokerChat.Contracts.Messages;
+
+namespace BrokerChat.Connector.Frames;
+
+/// <summary>
+/// Writes the server → client frames of one encoding of the PubSub protocol. Message frames are written once per
+/// delivery and shared by every recipient; on reliable connections each recipient's own <c>sequenceId</c> is put in
+/// front of the shared bytes as they are written (<see cref="WriteSequencePrefix"/>), so nothing is encoded per
+/// recipient.
+/// </summary>
+internal abstract class FrameWriter
+{
+    /// <summary>The <c>action</c> of a presence message for a member that joined.</summary>
+    public const string Joined = "join";
+
+    /// <summary>The <c>action</c> of a presence message for a member that left.</summary>
+    public const string Left = "leave";
+
+    /// <summary>Longest prefix <see cref="WriteSequencePrefix"/> writes.</summary>
+    public const int MaxSequencePrefixLength = 32;
+
+    /// <summary>The pong frame, encoded once.</summary>
+    public abstract ReadOnlyMemory<byte> Pong { get; }
+
+    /// <summary>
+    /// The <c>connected</c> system message; <paramref name="reconnectionToken"/> is set on reliable connections, and
+    /// a later <c>connected</c> with the same connection id refreshes the client's token.
+    /// </summary>
+    public abstract byte[] Connected(string connectionId, string? userId, string? reconnectionToken);
+
+    /// <summary>The <c>disconnected</c> system message sent before the server closes a connection.</summary>
+    public abstract byte[] Disconnected(string message);
+
+    public abstract byte[] AckSuccess(ulong ackId);
+
+    public abstract byte[] AckError(ulong ackId, string name, string message);
+
+    public byte[] Ack(AckOutcome outcome) => outcome.Success
+        ? AckSuccess(outcome.AckId)
+        : AckError(outcome.AckId, outcome.ErrorName ?? AckErrorNames.InternalServerError, outcome.ErrorMessage ?? "");
+
+    /// <summary>
+    /// The <c>message</c> frame of a delivery, without a sequence id: <c>from</c> = group for group deliveries (with
+    /// <c>fromUserId</c> and <c>group</c>), server otherwise. Throws when the delivery's payload does not fit its
+    /// data type (a corrupt record), so no client is ever sent a frame it cannot parse.
+    /// </summary>
+    public abstract byte[] Message(Delivery delivery);
+
+    /// <summary>
+    /// A message from the room's history sent to a client that joined with <c>history</c>: the <see cref="Message"/>
+    /// frame with <c>"history": true</c>. It never carries a sequence id (another connector could not reproduce it
+    /// from a reconnection token's position), and clients accept messages without one.
+    /// </summary>
+    public abstract byte[] HistoryMessage(Delivery delivery);
+
+    /// <summary>
+    /// The <c>presence</c> system message for subscribers of a group: <paramref name="connectionId"/> (of
+    /// <paramref name="userId"/>) joined or left it.
+    /// </summary>
+    public abstract byte[] Presence(string group, bool joined, string? userId, string connectionId);
+
+    /// <summary>The <c>members</c> system message that answers <c>listMembers</c>.</summary>
+    public abstract byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete);
+
+    /// <summary>
+    /// Writes what replaces the first byte of a shared <see cref="Message"/> frame to make it carry
+    /// <paramref name="sequenceId"/>: the frame on the wire is this prefix followed by the shared bytes after their
+    /// first. Returns the prefix length (at most <see cref="MaxSequencePrefixLength"/>).
+    /// </summary>
+    public abstract int WriteSequencePrefix(Span<byte> destination, ulong sequenceId, byte firstByte);
+}

@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Unicode;
+using BrokerChat.Connector.Presence;
+using BrokerChat.Contracts.Messages;
+using MessagePack;
+
+namespace BrokerChat.Connector.Frames;
+
+/// <summary>
+/// Writes the server → client frames of <c>msgpack[.reliable].webpubsub.brokerchat.v1</c>: each frame is one
+/// MessagePack map whose keys are the JSON protocol's field names, in one binary WebSocket message. <c>data</c> is a
+/// bin for binary data, a str for text, and a str holding the JSON text for json data.
+/// </summary>
+internal sealed class MessagePackFrameWriter : FrameWriter
+{
+    /// <summary>The one instance.</summary>
+    public static readonly MessagePackFrameWriter Instance = new();
+
+    private static readonly byte[] s_pong = Write(1, static (ref MessagePackWriter w) => Pair(ref w, "type", "pong"));
+
+    private MessagePackFrameWriter()
+    {
+    }
+
+    private delegate void Body(ref MessagePackWriter writer);
+
+    /// <inheritdoc />
+    public override ReadOnlyMemory<byte> Pong => s_pong;
+
+    /// <inheritdoc />
+    public override byte[] Connected(string connectionId, string? userId, string? reconnectionToken)
+    {
+        var count = 4 + (reconnectionToken is null ? 0 : 1);
+        return Write(count, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, "type", "system");
+            Pair(ref w, "event", "connected");
+            Pair(ref w, "userId", userId);
+            Pair(ref w, "connectionId", connectionId);
+            if (reconnectionToken is not null)
+            {
+                Pair(ref w, "reconnectionToken", reconnectionToken);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public override byte[] Disconnected(string message) => Write(3, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, "type", "system");
+        Pair(ref w, "event", "disconnected");
+        Pair(ref w, "message", message);
+    });
+
+    /// <inheritdoc />
+    public override byte[] AckSuccess(ulong ackId) => Write(3, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, "type", "ack");
+        w.Write("ackId");
+        w.Write(ackId);
+        w.Write("success");
+        w.Write(true);
+    });
+
+    /// <inheritdoc />
+    public override byte[] AckError(ulong ackId, string name, string message) => Write(4, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, "type", "ack");
+        w.Write("ackId");
+        w.Write(ackId);
+        w.Write("success");
+        w.Write(false);
+        w.Write("error");
+        w.WriteMapHeader(2);
+        Pair(ref w, "name", name);
+        Pair(ref w, "message", message);
+    });
+
+    /// <inheritdoc />
+    public override byte[] Message(Delivery delivery) => MessageFrame(delivery, history: false);
+
+    /// <inheritdoc />
+    public override byte[] HistoryMessage(Delivery delivery) => MessageFrame(delivery, history: true);
+
+    /// <inheritdoc />
+    public override byte[] Presence(string group, bool joined, string? userId, string connectionId) => Write(6, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, "type", "system");
+        Pair(ref w, "event", "presence");
+        Pair(ref w, "group", group);
+        Pair(ref w, "action", joined ? Joined : Left);
+        Pair(ref w, "userId", userId);
+        Pair(ref w, "connectionId", connectionId);
+    });
+
+    /// <inheritdoc />
+    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete) =>
+        Write(ackId is null ? 5 : 6, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, "type", "system");
+            Pair(ref w, "event", "members");
+            Pair(ref w, "group", group);
+            if (ackId is { } id)
+            {
+                w.Write("ackId");
+                w.Write(id);
+            }
+
+            w.Write("complete");
+            w.Write(complete);
+            w.Write("members");
+            w.WriteArrayHeader(members.Count);
+            foreach (var member in members)
+            {
+                w.WriteMapHeader(2);
+                Pair(ref w, "userId", member.UserId);
+                Pair(ref w, "connectionId", member.ConnectionId);
+            }
+        });
+
+    private static byte[] MessageFrame(Delivery delivery, bool history)
+    {
+        var payload = delivery.Payload ?? [];
+        if (delivery.DataType == DataType.Json)
+        {
+            // Validated by the functions; validated again once per delivery so no client is sent data that is not JSON.
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
+            while (reader.Read())
+            {
+            }
+        }
+        else if (delivery.DataType == DataType.Text && !Utf8.IsValid(payload))
+        {
+            throw new ArgumentException("Text data is not valid UTF-8.");
+        }
+
+        var group = delivery.Target == DeliveryTarget.Group;
+        var count = 4 + (group ? 1 + (delivery.FromUserId is null ? 0 : 1) : 0) + (history ? 1 : 0);
+        return Write(count, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, "type", "message");
+            if (group)
+            {
+                Pair(ref w, "from", "group");
+                if (delivery.FromUserId is not null)
+                {
+                    Pair(ref w, "fromUserId", delivery.FromUserId);
+                }
+
+                Pair(ref w, "group", delivery.Group);
+            }
+            else
+            {
+                Pair(ref w, "from", "server");
+            }
+
+            if (history)
+            {
+                w.Write("history");
+                w.Write(true);
+            }
+
+            switch (delivery.DataType)
+            {
+                case DataType.Binary:
+                    Pair(ref w, "dataType", "binary");
+                    w.Write("data");
+                    w.Write(payload);
+                    break;
+                case DataType.Text:
+                    Pair(ref w, "dataType", "text");
+                    w.Write("data");
+                    w.WriteString(payload);
+                    break;
+                default:
+                    Pair(ref w, "dataType", "json");
+                    w.Write("data");
+                    w.WriteString(payload);
+                    break;
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The shared frame starts with a fixmap header (it has fewer than 15 entries); the prefix is the header with one
+    /// entry more, followed by the <c>sequenceId</c> entry.
+    /// </remarks>
+    public override int WriteSequencePrefix(Span<byte> destination, ulong sequenceId, byte firstByte)
+    {
+        if ((firstByte & 0xF0) != 0x80 || (firstByte & 0x0F) == 0x0F)
+        {
+            throw new ArgumentException("A MessagePack message frame starts with a fixmap header of fewer than 15 entries.", nameof(firstByte));
+        }
+
+        // Written by hand (no writer, no allocation): this runs once per recipient of every message.
+        destination[0] = (byte)(firstByte + 1);
+        destination[1] = 0xA0 | 10; // fixstr of 10 bytes
+        "sequenceId"u8.CopyTo(destination[2..]);
+        const int at = 12;
+        var value = destination[at..];
+        switch (sequenceId)
+        {
+            case <= 0x7F:
+                value[0] = (byte)sequenceId;
+                return at + 1;
+            case <= byte.MaxValue:
+                value[0] = 0xCC;
+                value[1] = (byte)sequenceId;
+                return at + 2;
+            case <= ushort.MaxValue:
+                value[0] = 0xCD;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(value[1..], (ushort)sequenceId);
+                return at + 3;
+            case <= uint.MaxValue:
+                value[0] = 0xCE;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value[1..], (uint)sequenceId);
+                return at + 5;
+            default:
+                value[0] = 0xCF;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(value[1..], sequenceId);
+                return at + 9;
+        }
+    }
+
+    private static void Pair(ref MessagePackWriter writer, string key, string? value)
+    {
+        writer.Write(key);
+        writer.Write(value);
+    }
+
+    private static byte[] Write(int count, Body body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(count);
+        body(ref writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,54 @@
+using BrokerChat.Contracts.Topics;
+
+namespace BrokerChat.Connector.History;
+
+/// <summary>
+/// Where this connector's reading of the outbound topic stands, shared by the delivery dispatcher and whatever must
+/// see a consistent picture of it (registering reliable sessions, group changes, resuming sessions). Everything
+/// here is read and changed under <see cref="Gate"/>, which the dispatcher holds while it fans out one record: so
+/// under the gate no record is half-delivered, and the positions say exactly which records every local connection
+/// has been given.
+/// </summary>
+internal sealed class OutboundState(RoomHistory history)
+{
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Held while a record is fanned out, and by whoever needs the positions to match the connections' streams.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>The recent messages of every room.</summary>
+    public RoomHistory History { get; } = history;
+
+    /// <summary>Partitions of the outbound topic (0 until the dispatcher started).</summary>
+    public int PartitionCount { get; private set; }
+
+    /// <summary>Per partition, the offset of the next record to fan out. Under <see cref="Gate"/>.</summary>
+    public long[] Next { get; private set; } = [];
+
+    /// <summary>Completes once the dispatcher holds its start positions.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>
+    /// Called by the dispatcher with the offsets it starts reading from, and what it read back below them: the
+    /// histories are complete from <paramref name="coveredFrom"/> (the start offsets when null) and hold
+    /// <paramref name="warmed"/>, oldest first.
+    /// </summary>
+    public void Start(long[] startOffsets, long[]? coveredFrom = null, IReadOnlyList<WarmedMessage>? warmed = null)
+    {
+        lock (Gate)
+        {
+            PartitionCount = startOffsets.Length;
+            Next = (long[])startOffsets.Clone();
+            History.Start(coveredFrom ?? startOffsets);
+            foreach (var message in warmed ?? [])
+            {
+                History.TryAdd(message.Delivery.Hub, message.Delivery.Group!, message.Partition, message.Offset, message.Delivery, message.Size, message.At);
+            }
+        }
+
+        _started.TrySetResult();
+    }
+
+    /// <summary>The partition holding a room.</summary>
+    public int PartitionOf(string hub, string group) => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, group), PartitionCount);
+}

@@ -1,0 +1,39 @@
+using BrokerChat.Contracts.Messages;
+
+namespace BrokerChat.Connector.Requests;
+
+/// <summary>The kinds of request a PubSub client sends.</summary>
+internal enum ClientRequestType
+{
+    /// <summary>A <c>type</c> this connector does not know; ignored (acked with an error when it has an ackId).</summary>
+    Unknown,
+    JoinGroup,
+    LeaveGroup,
+    SendToGroup,
+    Event,
+    Ping,
+    SequenceAck,
+
+    /// <summary><c>listMembers</c>: who is in a group, across every connector.</summary>
+    ListMembers,
+}
+
+/// <summary>One parsed client request.</summary>
+internal sealed class ClientRequest
+{
+    public ClientRequestType Type { get; set; }
+    public string? TypeName { get; set; }
+    public string? Group { get; set; }
+    public ulong? AckId { get; set; }
+    public DataType DataType { get; set; } = DataType.Json;
+    public byte[]? Data { get; set; }
+    public bool NoEcho { get; set; }
+    public string? Event { get; set; }
+    public ulong? SequenceId { get; set; }
+
+    /// <summary><c>joinGroup</c>'s <c>history</c>: how many of the room's latest messages to send before the ack.</summary>
+    public int? History { get; set; }
+
+    /// <summary><c>joinGroup</c>'s <c>presence</c>: whether to be told when members join or leave the group.</summary>
+    public bool Presence { get; set; }
+}
