@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Inbound;
 
 namespace BrokerChat.Connector;
 
@@ -40,13 +38,13 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _deliveryLatency;
 
-    /// <summary>Creates the instruments.</summary>
-    internal ConnectorMetrics(IMeterFactory meterFactory, ConnectionIndex connections, InboundCapacity capacity)
+    /// <summary>Creates the instruments; the gauges read the connection store and the inbound capacity through the given functions.</summary>
+    internal ConnectorMetrics(IMeterFactory meterFactory, Func<int> openConnections, Func<long> queuedBytes, Func<int> pendingRequests)
     {
         _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("brokerchat.connector.connections", () => connections.Count, "{connection}", "Open client connections.");
-        _meter.CreateObservableGauge("brokerchat.connector.outbound.queued_bytes", () => connections.All.Sum(c => c.QueuedBytes), "By", "Bytes waiting in outbound queues.");
-        _meter.CreateObservableGauge("brokerchat.connector.producer.pending", () => capacity.Pending, "{request}", "Requests handed to Kafka and not yet confirmed.");
+        _meter.CreateObservableGauge("brokerchat.connector.connections", openConnections, "{connection}", "Open client connections.");
+        _meter.CreateObservableGauge("brokerchat.connector.outbound.queued_bytes", queuedBytes, "By", "Bytes waiting in outbound queues.");
+        _meter.CreateObservableGauge("brokerchat.connector.producer.pending", pendingRequests, "{request}", "Requests handed to Kafka and not yet confirmed.");
         _opened = _meter.CreateCounter<long>("brokerchat.connector.connections.opened", "{connection}");
         _closed = _meter.CreateCounter<long>("brokerchat.connector.connections.closed", "{connection}");
         _rejected = _meter.CreateCounter<long>("brokerchat.connector.connections.rejected", "{connection}");

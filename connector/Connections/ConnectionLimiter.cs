@@ -1,5 +1,4 @@
 using System.Net;
-using BrokerChat.Connector;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Connections;

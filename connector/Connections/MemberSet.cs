@@ -1,4 +1,3 @@
-
 namespace BrokerChat.Connector.Connections;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
@@ -335,7 +334,7 @@ internal sealed class ClientConnectionHandler(
     private void Refused(Refusal refusal)
     {
         metrics.Rejected(refusal.Metric);
-        ConnectorLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
+        EndpointLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
     }
 
     /// <summary>
@@ -353,7 +352,7 @@ internal sealed class ClientConnectionHandler(
         try
         {
             connection = await StartAsync(connection, groups, transport.Output, transportOwner, abortTransport).ConfigureAwait(false);
-            ConnectorLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
+            EndpointLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
             ClientRequest? request = null;
             while (true)
             {
@@ -406,10 +405,10 @@ internal sealed class ClientConnectionHandler(
             receiver.Dispose();
             var closedBy = connection.CloseKind ?? reason;
             metrics.Closed(closedBy);
-            ConnectorLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
+            EndpointLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
             if (connection.IsRecoverable && connection.TryDetach())
             {
-                ConnectorLog.SessionDetached(logger, connection.Id);
+                EndpointLog.SessionDetached(logger, connection.Id);
             }
             else
             {
@@ -442,7 +441,7 @@ internal sealed class ClientConnectionHandler(
                 break;
             case ResumeKind.Held:
                 metrics.Resumed("local");
-                ConnectorLog.SessionResumed(logger, connection.Id, "local");
+                EndpointLog.SessionResumed(logger, connection.Id, "local");
                 break;
             case ResumeKind.FromToken or ResumeKind.TakeOver:
                 var state = resume.State!;
@@ -451,7 +450,7 @@ internal sealed class ClientConnectionHandler(
                     : sessions.ResumeFromToken(connection, state);
                 if (failure is null)
                 {
-                    ConnectorLog.SessionResumed(logger, connection.Id, "token");
+                    EndpointLog.SessionResumed(logger, connection.Id, "token");
                 }
                 else
                 {
@@ -500,7 +499,7 @@ internal sealed class ClientConnectionHandler(
     private void RefuseRecovery(ClientConnection connection, string reason)
     {
         metrics.Rejected("recovery_refused");
-        ConnectorLog.RecoveryRefused(logger, connection.Id, reason);
+        EndpointLog.RecoveryRefused(logger, connection.Id, reason);
         if (!connections.TryGet(connection.Id, out _))
         {
             connections.Add(connection);
@@ -630,7 +629,7 @@ internal sealed class ClientConnectionHandler(
             return FrameOutcome.Dispatch;
         }
 
-        ConnectorLog.BadFrame(logger, connection.Id, error!);
+        RequestsLog.BadFrame(logger, connection.Id, error!);
         metrics.RequestRejected("bad_request");
         if (request.AckId is { } badAckId)
         {

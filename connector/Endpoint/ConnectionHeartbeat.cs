@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Sessions;
@@ -145,7 +144,7 @@ internal sealed class ConnectionHeartbeat(
 
     private async Task CloseAllForShutdownAsync()
     {
-        ConnectorLog.ClosingForShutdown(logger, connections.Count);
+        EndpointLog.ClosingForShutdown(logger, connections.Count);
         foreach (var connection in connections.All)
         {
             // Queued frames are still sent first, within the shutdown timeout.

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using BrokerChat.Connector;
 using Microsoft.AspNetCore.Connections;
 
 namespace BrokerChat.Connector.Endpoint;

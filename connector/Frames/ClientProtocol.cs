@@ -1,4 +1,3 @@
-
 namespace BrokerChat.Connector.Frames;
 
 /// <summary>How a connection's frames are encoded.</summary>

@@ -1,4 +1,3 @@
-using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Frames;
@@ -61,7 +60,7 @@ internal abstract class FrameWriter
     public abstract byte[] Presence(string group, bool joined, string? userId, string connectionId);
 
     /// <summary>The <c>members</c> system message that answers <c>listMembers</c>.</summary>
-    public abstract byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete);
+    public abstract byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete);
 
     /// <summary>
     /// Writes what replaces the first byte of a shared <see cref="Message"/> frame to make it carry

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Frames;
@@ -83,7 +82,7 @@ internal sealed class JsonFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
-    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete) => Write(w =>
+    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete) => Write(w =>
     {
         w.WriteString("type", "system");
         w.WriteString("event", "members");

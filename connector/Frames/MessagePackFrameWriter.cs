@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
-using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using MessagePack;
 
@@ -95,7 +94,7 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
-    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<PresenceEntry> members, bool complete) =>
+    public override byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete) =>
         Write(ackId is null ? 5 : 6, (ref MessagePackWriter w) =>
         {
             Pair(ref w, "type", "system");

@@ -1,5 +1,3 @@
-using BrokerChat.Connector;
-using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using Confluent.Kafka;
@@ -151,11 +149,11 @@ internal static class HistoryWarmup
 
         if (incomplete.Count > 0)
         {
-            PresenceLog.HistoryWarmupIncomplete(logger, string.Join(",", incomplete));
+            HistoryLog.HistoryWarmupIncomplete(logger, string.Join(",", incomplete));
         }
 
         var messages = Merge(kept);
-        PresenceLog.HistoryWarmedUp(logger, messages.Count, messages.Select(m => (m.Delivery.Hub, m.Delivery.Group)).Distinct().Count(), records);
+        HistoryLog.HistoryWarmedUp(logger, messages.Count, messages.Select(m => (m.Delivery.Hub, m.Delivery.Group)).Distinct().Count(), records);
         return (coveredFrom, messages);
     }
 

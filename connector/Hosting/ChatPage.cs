@@ -1,4 +1,3 @@
-
 namespace BrokerChat.Connector.Hosting;
 
 /// <summary>The demo chat page, embedded in the assembly so it is served whatever the working directory.</summary>

@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Endpoint;
@@ -63,20 +62,25 @@ public static class ConnectorApp
         services.AddOptions<ConnectorOptions>().Bind(configuration.GetSection(ConnectorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConnectorOptions>, ConnectorOptionsValidator>();
-        services.AddSingleton<IValidateOptions<AuthOptions>, ConnectorOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.PostConfigure<AuthOptions>(o => o.EnableNegotiate ??= embedded);
 
         services.AddSingleton<ConnectorIdentity>();
         services.AddSingleton<ConnectionIndex>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<InboundCapacity>();
-        services.AddSingleton(sp => new ConnectorMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionIndex>(), sp.GetRequiredService<InboundCapacity>()));
+        services.AddSingleton(sp =>
+        {
+            var connections = sp.GetRequiredService<ConnectionIndex>();
+            var capacity = sp.GetRequiredService<InboundCapacity>();
+            return new ConnectorMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => connections.Count, () => connections.All.Sum(c => c.QueuedBytes), () => capacity.Pending);
+        });
         services.AddOptions<RestOptions>().Bind(configuration.GetSection(RestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RestOptions>, ConnectorOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RestOptions>, RestOptionsValidator>();
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger<AccessTokenService>();
-            return new AccessTokenService(sp.GetRequiredService<IOptionsMonitor<AuthOptions>>(), sp.GetRequiredService<TimeProvider>(), count => ConnectorLog.AccessKeysReloaded(log, count));
+            return new AccessTokenService(sp.GetRequiredService<IOptionsMonitor<AuthOptions>>(), sp.GetRequiredService<TimeProvider>(), count => HostingLog.AccessKeysReloaded(log, count));
         });
         services.AddSingleton<ServerRequestPublisher>();
         services.AddSingleton<ExistenceChecks>();
@@ -183,7 +187,7 @@ public static class ConnectorApp
 
         if (app.Services.GetRequiredService<AccessTokenService>().IsEphemeralKey)
         {
-            ConnectorLog.EphemeralKey(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectorApp)));
+            HostingLog.EphemeralKey(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectorApp)));
         }
     }
 

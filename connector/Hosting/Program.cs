@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -19,7 +18,7 @@ public static class Program
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BrokerChat");
         foreach (var address in ConnectorApp.Addresses(app))
         {
-            ConnectorLog.Running(logger, address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
+            HostingLog.Running(logger, address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
                 .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
                 .Replace("://+", "://localhost", StringComparison.Ordinal)
                 .Replace("://*", "://localhost", StringComparison.Ordinal) + "/");

@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Inbound;

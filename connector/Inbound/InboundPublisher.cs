@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Contracts.Messages;
@@ -92,7 +91,7 @@ internal sealed class InboundPublisher(
                 capacity.Release();
                 var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
-                ConnectorLog.ProduceRejected(logger, connection.Id, reason);
+                InboundLog.ProduceRejected(logger, connection.Id, reason);
                 Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
             }
         }
@@ -141,7 +140,7 @@ internal sealed class InboundPublisher(
         capacity.Release();
         if (report.Error.IsError)
         {
-            ConnectorLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
+            InboundLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
             Fail(connection, ackId, "The message could not be handed to the functions; retry later.");
         }
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Frames;
@@ -82,7 +81,7 @@ internal sealed class DeliveryDispatcher(
         });
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, message) => factory.Log(message))
-            .SetErrorHandler((_, error) => ConnectorLog.ConsumerError(logger, error.Reason, error.Code))
+            .SetErrorHandler((_, error) => OutboundLog.ConsumerError(logger, error.Reason, error.Code))
             .Build();
         var (low, high) = Watermarks(consumer, topic);
         var (coveredFrom, warmed) = HistoryWarmup.Read(consumer, topic, low, high, options.Value.RoomHistoryWarmupRecords, options.Value.RoomHistoryAge, clock, logger);
@@ -90,7 +89,7 @@ internal sealed class DeliveryDispatcher(
         consumer.Assign(high.Select((offset, p) => new TopicPartitionOffset(topic, p, offset)).ToList());
         _consumer = consumer;
         _ready.TrySetResult();
-        ConnectorLog.DispatcherStarted(logger, identity.Id, topic);
+        OutboundLog.DispatcherStarted(logger, identity.Id, topic);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -102,7 +101,7 @@ internal sealed class DeliveryDispatcher(
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
-                    ConnectorLog.ConsumerError(logger, ex.Error.Reason, ex.Error.Code);
+                    OutboundLog.ConsumerError(logger, ex.Error.Reason, ex.Error.Code);
                     continue;
                 }
 
@@ -201,7 +200,7 @@ internal sealed class DeliveryDispatcher(
         }
         catch (ContractException ex)
         {
-            ConnectorLog.BadDelivery(logger, partition, offset, ex.Message);
+            OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
             return;
         }
 
@@ -287,7 +286,7 @@ internal sealed class DeliveryDispatcher(
         var filter = Recipients.FilterOf(delivery, out var invalid);
         if (invalid is not null)
         {
-            ConnectorLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
             return;
         }
 
@@ -335,14 +334,14 @@ internal sealed class DeliveryDispatcher(
         var filter = Recipients.FilterOf(delivery, out var invalid);
         if (invalid is not null)
         {
-            ConnectorLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
             return;
         }
 
         if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
             && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
         {
-            ConnectorLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
+            OutboundLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
             metrics.DuplicateDropped();
             return;
         }
@@ -381,7 +380,7 @@ internal sealed class DeliveryDispatcher(
             }
             catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
             {
-                ConnectorLog.BadDelivery(logger, partition, offset, ex.Message);
+                OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
                 return;
             }
 

@@ -85,7 +85,7 @@ internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker,
     }
 
     /// <summary>The room's members, copied. Under the outbound gate.</summary>
-    public List<PresenceEntry> List(string hub, string group, out bool complete) => table.List(hub, group, out complete);
+    public List<GroupMember> List(string hub, string group, out bool complete) => table.List(hub, group, out complete);
 
     private void ApplyOwn(string hub, string group, PresenceChange change)
     {

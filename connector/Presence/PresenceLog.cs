@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Presence;
 
-/// <summary>Log messages of presence and history on join. Event ids 230–249 (within the connector's 200–299).</summary>
+/// <summary>Log messages of presence. Event ids 230–233 (within the connector's 200–299).</summary>
 internal static partial class PresenceLog
 {
     [LoggerMessage(230, LogLevel.Warning, "A presence record ({Action}) was not accepted by Kafka: {Reason}. A snapshot of this connector's members follows.", EventName = "PresenceRecordLost")]
@@ -17,10 +17,4 @@ internal static partial class PresenceLog
 
     [LoggerMessage(233, LogLevel.Information, "Connector {ConnectorId} is back after being counted dead; its snapshot was asked for.", EventName = "PresenceConnectorReturned")]
     public static partial void ConnectorReturned(ILogger logger, string connectorId);
-
-    [LoggerMessage(234, LogLevel.Information, "Read back {Messages} recent messages of {Rooms} rooms from the outbound topic ({Records} records) into the room histories.", EventName = "HistoryWarmedUp")]
-    public static partial void HistoryWarmedUp(ILogger logger, int messages, int rooms, long records);
-
-    [LoggerMessage(235, LogLevel.Warning, "Reading back the outbound topic did not finish for partitions {Partitions}; their rooms' histories start empty.", EventName = "HistoryWarmupIncomplete")]
-    public static partial void HistoryWarmupIncomplete(ILogger logger, string partitions);
 }

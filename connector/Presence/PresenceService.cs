@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using BrokerChat.Connector.History;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,9 +1,7 @@
+using BrokerChat.Connector.Frames;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Presence;
-
-/// <summary>A member of a room as clients see it.</summary>
-internal readonly record struct PresenceEntry(string? UserId, string ConnectionId);
 
 /// <summary>A room's member joined or left, for the room's local subscribers.</summary>
 internal readonly record struct PresenceNotice(string Hub, string Group, bool Joined, string? UserId, string ConnectionId);
@@ -141,9 +139,9 @@ internal sealed class PresenceTable
     }
 
     /// <summary>The room's members; <paramref name="complete"/> is false when a bound kept some from being recorded.</summary>
-    public List<PresenceEntry> List(string hub, string group, out bool complete)
+    public List<GroupMember> List(string hub, string group, out bool complete)
     {
-        var list = new List<PresenceEntry>();
+        var list = new List<GroupMember>();
         if (!_rooms.TryGetValue((hub, group), out var room))
         {
             complete = Members < _maxMembers;
@@ -154,7 +152,7 @@ internal sealed class PresenceTable
         {
             if (!member.Left)
             {
-                list.Add(new PresenceEntry(member.UserId, connectionId));
+                list.Add(new GroupMember(member.UserId, connectionId));
             }
         }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using BrokerChat.Connector;
 using BrokerChat.Connector.History;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;

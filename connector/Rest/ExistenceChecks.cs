@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
@@ -97,7 +96,7 @@ internal sealed class ExistenceChecks(
                 found = false;
             }
 
-            ConnectorLog.ExistenceChecked(logger, queryId, pending.Answers, expected.Count, found);
+            RestLog.ExistenceChecked(logger, queryId, pending.Answers, expected.Count, found);
             return found;
         }
         finally
@@ -159,7 +158,7 @@ internal sealed class ExistenceChecks(
         }
         catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
         {
-            ConnectorLog.RestProduceRejected(logger, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
+            RestLog.RestProduceRejected(logger, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
             return false;
         }
     }

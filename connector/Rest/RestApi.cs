@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Unicode;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
@@ -57,7 +57,7 @@ internal sealed class RestApi(
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
         if (!tokens.ValidateServerRequest(token, path, out var failure))
         {
-            ConnectorLog.RestUnauthorized(logger, method, path, failure!);
+            RestLog.RestUnauthorized(logger, method, path, failure!);
             await ErrorAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", failure!);
             return;
         }
@@ -217,7 +217,7 @@ internal sealed class RestApi(
 
     private Task ListAsync(HttpContext context, string hub, string group)
     {
-        List<PresenceEntry> members;
+        List<GroupMember> members;
         lock (outbound.Gate)
         {
             members = presence.List(hub, group, out _);

@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
@@ -43,7 +42,7 @@ internal sealed class ServerRequestPublisher(
         }
         catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
         {
-            ConnectorLog.RestProduceRejected(logger, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
+            RestLog.RestProduceRejected(logger, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
             return false;
         }
         finally

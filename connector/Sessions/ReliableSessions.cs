@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
@@ -128,7 +128,7 @@ internal sealed class ReliableSessions(
     /// <summary>Answers <c>listMembers</c>: the group's members on every connector, then (when asked with an ackId) the ack.</summary>
     public void ListMembers(ClientConnection connection, string group, ulong? ackId)
     {
-        List<PresenceEntry> members;
+        List<GroupMember> members;
         bool complete;
         lock (outbound.Gate)
         {

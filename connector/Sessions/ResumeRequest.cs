@@ -1,4 +1,3 @@
-
 namespace BrokerChat.Connector.Sessions;
 
 /// <summary>How a recovery request (<c>awps_connection_id</c> + <c>awps_reconnection_token</c>) is served.</summary>

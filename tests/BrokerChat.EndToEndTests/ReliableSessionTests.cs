@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BrokerChat.Connector.History;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,4 @@
 using BrokerChat.Connector;
-using BrokerChat.Connector.Hosting;
 
 namespace BrokerChat.UnitTests.Connector;
 

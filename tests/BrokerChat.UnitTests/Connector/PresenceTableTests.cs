@@ -1,3 +1,4 @@
+using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Time.Testing;
@@ -20,7 +21,7 @@ public sealed class PresenceTableTests
         Apply(Join("b", "c2", null, 1));
         Apply(Leave("a", "c1", 2));
 
-        Assert.Equal([new PresenceEntry(null, "c2")], Members("room"));
+        Assert.Equal([new GroupMember(null, "c2")], Members("room"));
         Assert.Equal([(true, "c1"), (true, "c2"), (false, "c1")], _notices.Select(n => (n.Joined, n.ConnectionId)));
         Assert.Equal("u1", _notices[2].UserId);
         Assert.Equal(1, _table.Members);
@@ -56,7 +57,7 @@ public sealed class PresenceTableTests
         Apply(Leave("a", "c1", 6));
         Apply(Join("a", "c1", "u1", 7));
 
-        Assert.Equal([new PresenceEntry("u1", "c1")], Members("room"));
+        Assert.Equal([new GroupMember("u1", "c1")], Members("room"));
         Assert.Equal([true, false, true], _notices.Select(n => n.Joined));
     }
 
@@ -68,7 +69,7 @@ public sealed class PresenceTableTests
         Apply(Leave("a", "c1", 12)); // a's copy of the session expired later
         Apply(Snapshot("a", 0, 20, last: true, new PresenceMember { Hub = "hub", Group = "room", ConnectionId = "c1", UserId = "u1", Version = 5 }));
 
-        Assert.Equal([new PresenceEntry("u1", "c1")], Members("room"));
+        Assert.Equal([new GroupMember("u1", "c1")], Members("room"));
         Assert.Equal([true], _notices.Select(n => n.Joined));
 
         Beacon("b", 1000);
@@ -122,7 +123,7 @@ public sealed class PresenceTableTests
         Assert.Equal(["b"], _table.TakeResyncTargets());
         Assert.Empty(_table.TakeResyncTargets());
         Apply(Snapshot("b", 0, 50, last: true, new PresenceMember { Hub = "hub", Group = "room", ConnectionId = "c1", UserId = "u1", Version = 4 }));
-        Assert.Equal([new PresenceEntry("u1", "c1")], Members("room"));
+        Assert.Equal([new GroupMember("u1", "c1")], Members("room"));
     }
 
     [Fact]
@@ -222,7 +223,7 @@ public sealed class PresenceTableTests
         TestContext.Current.SendDiagnosticMessage($"Presence table: {perMember} bytes held per member");
     }
 
-    private List<PresenceEntry> Members(string group, string hub = "hub") => _table.List(hub, group, out _);
+    private List<GroupMember> Members(string group, string hub = "hub") => _table.List(hub, group, out _);
 
     private void Apply(PresenceChange change, int partition = 0) =>
         _table.Apply(change, partition == 0 ? "hub" : "hub2", "room", partition, _notices);

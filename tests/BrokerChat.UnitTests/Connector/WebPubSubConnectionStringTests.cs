@@ -1,5 +1,4 @@
 using BrokerChat.Connector.Auth;
-using BrokerChat.Connector.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -81,7 +80,7 @@ public sealed class WebPubSubConnectionStringTests
     [InlineData(null, "Endpoint=https://chat.example.com;AccessKey=key-b-0123456789abcdef0123456789abcdef;", "only verifies")]
     public void BadConnectionStringsStopTheStartWithoutQuotingTheSecret(string? primary, string? secondary, string expected)
     {
-        var result = new ConnectorOptionsValidator().Validate(null, new AuthOptions { ConnectionString = primary, SecondaryConnectionString = secondary });
+        var result = new AuthOptionsValidator().Validate(null, new AuthOptions { ConnectionString = primary, SecondaryConnectionString = secondary });
 
         Assert.True(result.Failed);
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);

@@ -1,12 +1,9 @@
-using BrokerChat.Connector;
-using BrokerChat.Connector.Auth;
-using BrokerChat.Connector.Rest;
 using Microsoft.Extensions.Options;
 
-namespace BrokerChat.Connector.Hosting;
+namespace BrokerChat.Connector;
 
-/// <summary>Checks the rules data annotations cannot express, at startup.</summary>
-internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>, IValidateOptions<AuthOptions>, IValidateOptions<RestOptions>
+/// <summary>Checks the rules of <see cref="ConnectorOptions"/> that data annotations cannot express, at startup.</summary>
+internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOptions>
 {
     public ValidateOptionsResult Validate(string? name, ConnectorOptions options)
     {
@@ -80,53 +77,4 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    public ValidateOptionsResult Validate(string? name, AuthOptions options)
-    {
-        var failures = new List<string>();
-        if (options.AccessKeys.Any(k => k.Length < options.MinimumKeyLength))
-        {
-            failures.Add($"Every Auth:AccessKeys entry must be at least {options.MinimumKeyLength} characters.");
-        }
-
-        foreach (var (key, value) in new[] { ("Auth:ConnectionString", options.ConnectionString), ("Auth:SecondaryConnectionString", options.SecondaryConnectionString) })
-        {
-            if (string.IsNullOrEmpty(value))
-            {
-                continue;
-            }
-
-            // The reason never quotes the string: it holds a secret.
-            if (WebPubSubConnectionString.Parse(value, out var failure) is not { } parsed)
-            {
-                failures.Add($"{key} is not a Web PubSub connection string: {failure}");
-            }
-            else if (parsed.AccessKey.Length < options.MinimumKeyLength)
-            {
-                failures.Add($"The AccessKey of {key} must be at least {options.MinimumKeyLength} characters.");
-            }
-        }
-
-        if (!string.IsNullOrEmpty(options.SecondaryConnectionString) && string.IsNullOrEmpty(options.ConnectionString) && options.AccessKeys.Count == 0)
-        {
-            failures.Add("Auth:SecondaryConnectionString only verifies tokens; set Auth:ConnectionString (or Auth:AccessKeys) for the key that signs.");
-        }
-
-        if (options.NegotiateTokenLifetime <= TimeSpan.Zero)
-        {
-            failures.Add("Auth:NegotiateTokenLifetime must be positive.");
-        }
-
-        if (options.ClockSkew < TimeSpan.Zero)
-        {
-            failures.Add("Auth:ClockSkew must not be negative.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    public ValidateOptionsResult Validate(string? name, RestOptions options) =>
-        options.ExistenceTimeout > TimeSpan.Zero
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail("Rest:ExistenceTimeout must be positive.");
 }

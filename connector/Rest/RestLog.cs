@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace BrokerChat.Connector.Rest;
+
+/// <summary>Log messages of the REST API. Event ids 260, 262, 264 (the connector's are 200–299).</summary>
+internal static partial class RestLog
+{
+    [LoggerMessage(260, LogLevel.Information, "REST request {Method} {Path} refused with 401: {Reason}", EventName = "RestUnauthorized")]
+    public static partial void RestUnauthorized(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(262, LogLevel.Warning, "Kafka did not accept a REST request: {Reason}.", EventName = "RestProduceRejected")]
+    public static partial void RestProduceRejected(ILogger logger, string reason);
+
+    [LoggerMessage(264, LogLevel.Debug, "Existence check {QueryId} ended after {Answers} of {Expected} connectors answered, found: {Found}", EventName = "ExistenceChecked")]
+    public static partial void ExistenceChecked(ILogger logger, string queryId, int answers, int expected, bool found);
+}
