@@ -4,11 +4,14 @@ namespace BrokerChat.UnitTests.Infra;
 
 /// <summary>
 /// docs/configuration.md lists every key of every options class with its default, and nothing else: checked against
-/// the classes by reflection, so the reference cannot drift from the code.
+/// the classes by reflection, so the reference cannot drift from the code. The README stays a short front page that
+/// points to the reference and the other pages under docs/, and every relative link between them resolves.
 /// </summary>
 public sealed partial class ConfigurationReferenceTests
 {
     private const string Reference = "docs/configuration.md";
+    private const int ReadmeMaxLines = 200;
+    private static readonly string[] CheckedLinkEndings = [".md", ".png", ".jpg", ".jpeg", ".gif", ".svg"];
 
     [Fact]
     public void EveryKeyOfEveryOptionsClassIsInTheReference()
@@ -63,6 +66,73 @@ public sealed partial class ConfigurationReferenceTests
         Assert.DoesNotMatch(KeyRow(), readme);
     }
 
+    [Fact]
+    public void ReadmeStaysAShortFrontPage()
+    {
+        var lines = File.ReadAllLines(RepoFiles.PathOf("README.md")).Length;
+
+        Assert.True(lines <= ReadmeMaxLines, $"README.md has {lines} lines; keep it at most {ReadmeMaxLines} and move detail to a page under docs/");
+    }
+
+    [Fact]
+    public void EveryRelativeLinkToAPageOrImageInTheReadmeAndDocsPointsAtAFileThatExists()
+    {
+        var pages = MarkdownPages();
+        var broken = new List<string>();
+        foreach (var page in pages)
+        {
+            foreach (var (target, _) in RelativeLinks(page).Where(l => CheckedLinkEndings.Any(e => l.Path.EndsWith(e, StringComparison.OrdinalIgnoreCase))))
+            {
+                if (!File.Exists(ResolveLink(page, target)))
+                {
+                    broken.Add($"{page}: ({target})");
+                }
+            }
+        }
+
+        Assert.True(pages.Count > 1, "no pages found under docs/");
+        Assert.True(broken.Count == 0, "links to files that do not exist:" + Environment.NewLine + string.Join(Environment.NewLine, broken));
+    }
+
+    [Fact]
+    public void EveryAnchorInALinkBetweenTheReadmeAndDocsNamesAHeadingOfItsPage()
+    {
+        var broken = new List<string>();
+        foreach (var page in MarkdownPages())
+        {
+            foreach (var (target, anchor) in RelativeLinks(page).Where(l => l.Anchor is not null && l.Path.EndsWith(".md", StringComparison.OrdinalIgnoreCase)))
+            {
+                var file = ResolveLink(page, target);
+                if (File.Exists(file) && !HeadingAnchors(File.ReadAllText(file)).Contains(anchor!))
+                {
+                    broken.Add($"{page}: ({target}#{anchor})");
+                }
+            }
+        }
+
+        Assert.True(broken.Count == 0, "links to headings that do not exist:" + Environment.NewLine + string.Join(Environment.NewLine, broken));
+    }
+
+    [Fact]
+    public void LinkCheckFindsLinksOutsideCodeAndSkipsAbsoluteOnes()
+    {
+        const string text = """
+            See [the protocol](docs/protocol.md#reliable-subprotocols), ![chart](docs/benchmarks/a.png "title"),
+            [`connector/Sessions/`](connector/Sessions/), [Azure](https://learn.microsoft.com/x.md), [top](#top).
+
+            ```
+            [not a link](inside/code.md)
+            ```
+            and `[nor](this.md)`.
+            """;
+
+        (string Path, string? Anchor)[] expected = [("docs/protocol.md", "reliable-subprotocols"), ("docs/benchmarks/a.png", null), ("connector/Sessions/", null)];
+
+        Assert.Equal(expected, LinksIn(text).ToArray());
+        Assert.Contains("keys-rotation-and-tls", HeadingAnchors("## Keys, rotation and TLS\n"));
+        Assert.Contains("rest-api-server-sdks", HeadingAnchors("# REST API (server SDKs)\n"));
+    }
+
     [Theory]
     [InlineData("12", null)]
     [InlineData("13", "stated 13")]
@@ -103,6 +173,51 @@ public sealed partial class ConfigurationReferenceTests
             : $"described in words (\"{cell}\") though the class's default is {ConfigurationKeys.Format(key.Default)}; state the value";
     }
 
+    /// <summary>README.md and every page directly under docs/, as repo-relative paths.</summary>
+    private static IReadOnlyList<string> MarkdownPages() =>
+        ["README.md", .. Directory.EnumerateFiles(RepoFiles.PathOf("docs"), "*.md").Select(f => "docs/" + Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    private static IEnumerable<(string Path, string? Anchor)> RelativeLinks(string page) => LinksIn(File.ReadAllText(RepoFiles.PathOf(page)));
+
+    /// <summary>The targets of the Markdown links and images in <paramref name="text"/> that are relative paths,
+    /// outside fenced code and code spans; a target's <c>#anchor</c> is split off.</summary>
+    private static IEnumerable<(string Path, string? Anchor)> LinksIn(string text)
+    {
+        var prose = CodeSpan().Replace(FencedCode().Replace(text.ReplaceLineEndings("\n"), string.Empty), "`x`");
+        foreach (Match match in LinkTarget().Matches(prose))
+        {
+            var target = match.Groups["target"].Value;
+            if (target.StartsWith('#') || Scheme().IsMatch(target))
+            {
+                continue;
+            }
+
+            var hash = target.IndexOf('#', StringComparison.Ordinal);
+            yield return hash < 0 ? (target, null) : (target[..hash], target[(hash + 1)..]);
+        }
+    }
+
+    private static string ResolveLink(string page, string target) =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RepoFiles.PathOf(page))!, Uri.UnescapeDataString(target).Replace('/', Path.DirectorySeparatorChar)));
+
+    /// <summary>The anchors GitHub gives the headings of <paramref name="markdown"/> (outside fenced code):
+    /// lower case, punctuation dropped, spaces as hyphens.</summary>
+    private static HashSet<string> HeadingAnchors(string markdown)
+    {
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Match heading in Heading().Matches(FencedCode().Replace(markdown.ReplaceLineEndings("\n"), string.Empty)))
+        {
+            var slug = AnchorDrop().Replace(heading.Groups["text"].Value.Trim().ToLowerInvariant(), string.Empty).Replace(' ', '-');
+            var unique = slug;
+            for (var n = 1; !anchors.Add(unique); n++)
+            {
+                unique = $"{slug}-{n}";
+            }
+        }
+
+        return anchors;
+    }
+
     private static IEnumerable<(string Key, string Default)> Rows()
     {
         foreach (var line in File.ReadLines(RepoFiles.PathOf(Reference)))
@@ -126,4 +241,22 @@ public sealed partial class ConfigurationReferenceTests
 
     [GeneratedRegex(@"^`([^`]*)`$")]
     private static partial Regex QuotedValue();
+
+    [GeneratedRegex(@"(?ms)^\s*```.*?^\s*```[^\n]*$")]
+    private static partial Regex FencedCode();
+
+    [GeneratedRegex(@"`[^`\n]*`")]
+    private static partial Regex CodeSpan();
+
+    [GeneratedRegex(@"\]\((?<target>[^)\s]+)(?:\s+""[^""]*"")?\)")]
+    private static partial Regex LinkTarget();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.-]*:")]
+    private static partial Regex Scheme();
+
+    [GeneratedRegex(@"(?m)^#{1,6}[ \t]+(?<text>.+?)[ \t]*#*[ \t]*$")]
+    private static partial Regex Heading();
+
+    [GeneratedRegex(@"[^\p{L}\p{Nd}\p{Mn}\p{Pc} -]")]
+    private static partial Regex AnchorDrop();
 }
