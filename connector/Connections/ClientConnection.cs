@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using BrokerChat.Connector.Frames;
-using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
 
 namespace BrokerChat.Connector.Connections;
@@ -83,9 +82,7 @@ internal sealed class ClientConnection : IDisposable
     private long _lastReceived;
     private long _lastSent;
     private long _lastPing;
-    private double _tokens = double.NaN;
-    private double _overLimit;
-    private long _lastRefill;
+    private TokenBucket _rateLimit;
     private long _closingSince;
     private long _detachedSince;
     private SessionOnClose _sessionOnClose;
@@ -102,7 +99,7 @@ internal sealed class ClientConnection : IDisposable
         _lastReceived = now;
         _lastSent = now;
         _lastPing = now;
-        _lastRefill = now;
+        _rateLimit = new TokenBucket(now);
         Id = id;
         Hub = hub;
         UserId = userId;
@@ -132,9 +129,6 @@ internal sealed class ClientConnection : IDisposable
     /// frames at all, and its frames become <c>message</c> events.
     /// </summary>
     public bool IsSimple => Protocol.IsSimple;
-
-    /// <summary>How the handshake decided to serve a recovery request; taken by the connection's start.</summary>
-    public ResumeRequest? Resume { get; set; }
 
     /// <summary>Whether messages carry sequence ids and the session survives a dropped transport.</summary>
     public bool IsReliable => _stream is not null;
@@ -181,6 +175,9 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>Whether the connection is in any group (without creating the set).</summary>
     public bool HasGroups => _groups is { Count: > 0 };
+
+    /// <summary>Whether the connection is in <paramref name="group"/> (its groups change only under the outbound gate or through its own requests).</summary>
+    public bool IsMember(string group) => _groups is { Count: > 0 } groups && groups.Contains(group);
 
     /// <summary>
     /// Groups whose joins and leaves this connection is told about (it joined them with <c>presence</c>); read and
@@ -241,33 +238,8 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Records that a keep-alive ping was queued.</summary>
     public void MarkPinged(long now) => Volatile.Write(ref _lastPing, now);
 
-    /// <summary>
-    /// Takes one token from the connection's bucket (<paramref name="ratePerSecond"/> sustained, <paramref name="burst"/>
-    /// at most). Returns false when the request is over the limit; <paramref name="overLimit"/> is then the decaying
-    /// count of such requests, for deciding when to disconnect. Called only from the receive loop.
-    /// </summary>
-    public bool TryTakeToken(long now, long timestampFrequency, double ratePerSecond, int burst, out double overLimit)
-    {
-        if (double.IsNaN(_tokens))
-        {
-            _tokens = burst;
-        }
-
-        var refill = (now - _lastRefill) / (double)timestampFrequency * ratePerSecond;
-        _lastRefill = now;
-        _tokens = Math.Min(burst, _tokens + refill);
-        _overLimit = Math.Max(0, _overLimit - refill);
-        if (_tokens >= 1)
-        {
-            _tokens -= 1;
-            overLimit = _overLimit;
-            return true;
-        }
-
-        _overLimit += 1;
-        overLimit = _overLimit;
-        return false;
-    }
+    /// <summary>The connection's rate limit (used only from its receive loop).</summary>
+    public ref TokenBucket RateLimit => ref _rateLimit;
 
     public int PendingAckCount
     {

@@ -1,357 +1,57 @@
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.WebSockets;
-using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
-using BrokerChat.Connector.Inbound;
+using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.Outbound;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
-using BrokerChat.Contracts.Messages;
-using BrokerChat.Contracts.Names;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Endpoint;
 
 /// <summary>
-/// The whole life of one client connection: the upgrade request is checked (token, subprotocol, limits), the
-/// handshake completed, the connection registered, <c>connected</c> sent, and the receive loop run; in <c>finally</c>
-/// everything is unregistered and released, whichever way the connection ended. Connections normally arrive from
-/// <see cref="ClientUpgradeMiddleware"/> straight off Kestrel's transport, and the WebSocket protocol is spoken on
-/// the raw connection (<see cref="WebSocketReceiver"/> and the outbound drain of <see cref="ClientConnection"/>), so an
-/// idle connection holds no HTTP request state. An upgrade that arrives another way (after other requests on a
-/// kept-alive HTTP/1.1 connection, over TLS terminated by Kestrel, or as an HTTP/2 extended CONNECT) comes through
-/// the HTTP pipeline and is served by the same code over the upgraded stream.
+/// The life of one admitted client connection, in one method (<see cref="RunAsync"/>): register it, send
+/// <c>connected</c> (or resume its session), run the receive loop, and in <c>finally</c> unregister it and release
+/// its slot, whichever way it ended. Connections arrive admitted from <see cref="ClientUpgradeMiddleware"/> (straight
+/// off Kestrel's transport) or <see cref="HttpUpgradeEndpoint"/> (through the HTTP pipeline); the WebSocket protocol
+/// is spoken on the raw connection (<see cref="WebSocketReceiver"/> in, the outbound drain of
+/// <see cref="ClientConnection"/> out), so an idle connection holds no HTTP request state. Control frames are
+/// answered here; data frames go to the <see cref="RequestDispatcher"/>.
 /// </summary>
 internal sealed class ClientConnectionHandler(
     ConnectionIndex connections,
-    ConnectionLimiter limiter,
-    AccessTokenService tokens,
-    InboundPublisher publisher,
+    ConnectionAdmission admission,
+    GroupMembership membership,
+    RequestDispatcher dispatcher,
     ReliableSessions sessions,
-    ReconnectionTokens reconnectionTokens,
-    DeliveryDispatcher dispatcher,
+    ResumePlanner resumes,
+    DeliveryDispatcher deliveries,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<ClientConnectionHandler> logger)
 {
-    /// <summary>The query parameter of a reconnection that asks to resume an earlier connection.</summary>
-    private const string RecoveryConnectionIdParameter = "awps_connection_id";
-
-    /// <summary>The query parameter carrying the reconnection token of the connection to resume.</summary>
-    private const string ReconnectionTokenParameter = "awps_reconnection_token";
-
     private readonly ConnectorOptions _options = options.Value;
-    private readonly Action<int> _frameSent = metrics.FrameOut;
-
-    /// <summary>What the upgrade request asks for, however it arrived; <paramref name="RecoveryConnectionId"/> is set when it asks to resume a session.</summary>
-    private readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken);
-
-    /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
-    private readonly record struct Refusal(int Status, string Metric, string Reason);
-
-    /// <summary>The hub named by a client-endpoint path (<c>/client/hubs/{hub}</c>, or <c>/client</c> with <c>?hub=</c>); false for any other path.</summary>
-    public static bool TryMatchRoute(string path, string? hubFromQuery, out string hub)
-    {
-        const string hubs = "/client/hubs/";
-        if (string.Equals(path, "/client", StringComparison.OrdinalIgnoreCase))
-        {
-            hub = hubFromQuery ?? "";
-            return true;
-        }
-
-        if (path.StartsWith(hubs, StringComparison.OrdinalIgnoreCase) && path.Length > hubs.Length && path.IndexOf('/', hubs.Length) < 0)
-        {
-            hub = Uri.UnescapeDataString(path[hubs.Length..]);
-            return true;
-        }
-
-        hub = "";
-        return false;
-    }
 
     /// <summary>
-    /// Answers an upgrade read straight off a connection by <see cref="ClientUpgradeMiddleware"/>: on refusal the
-    /// response saying why is written and null returned; otherwise the 101 response is written and the admitted
-    /// connection returned (the caller flushes either), to be run by <see cref="RunAsync"/>, which releases its slot.
+    /// The life of an admitted connection: register it, send <c>connected</c>, read and carry out messages until the
+    /// client closes or the connection is ended, and in <c>finally</c> unregister it, let the closing frames go out,
+    /// and release its slot, whichever way it ended. The wait for data is the transport's (zero-byte reads below), and
+    /// nothing else waits while the connection is idle.
     /// </summary>
-    public ClientConnection? TryAdmit(ConnectionContext context, HttpRequestHead head, string hub, out string[] groups)
-    {
-        groups = [];
-        var output = context.Transport.Output;
-        var key = head["Sec-WebSocket-Key"];
-        var refusal = CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
-        var request = new UpgradeRequest(hub, head.QueryValue("access_token"), head["Authorization"],
-            WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
-            head.QueryValue(RecoveryConnectionIdParameter), head.QueryValue(ReconnectionTokenParameter));
-        var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
-        if (connection is null)
-        {
-            Refused(refusal!.Value);
-            WebSocketHandshake.WriteRefusal(output, refusal.Value.Status, refusal.Value.Reason);
-            return null;
-        }
-
-        WebSocketHandshake.WriteAccept(output, key!, connection.Subprotocol);
-        return connection;
-    }
-
-    /// <summary>Serves an upgrade that came through the HTTP pipeline (see the class remarks).</summary>
-    public async Task HandleAsync(HttpContext context, string hub)
-    {
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        var connect = context.Features.Get<IHttpExtendedConnectFeature>();
-        var headers = context.Request.Headers;
-        var extendedConnect = connect?.IsExtendedConnect == true;
-        Refusal? refusal;
-        if (extendedConnect)
-        {
-            refusal = string.Equals(connect!.Protocol, "websocket", StringComparison.OrdinalIgnoreCase) && headers.SecWebSocketVersion.ToString() == "13"
-                ? null
-                : new Refusal(StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket version 13 connections only.");
-        }
-        else
-        {
-            refusal = upgrade?.IsUpgradableRequest == true
-                ? CheckHeaders(WebSocketHandshake.CheckUpgradeHeaders(headers.Upgrade, headers.Connection, headers.SecWebSocketVersion, headers.SecWebSocketKey))
-                : new Refusal(StatusCodes.Status400BadRequest, "bad_request", "This endpoint accepts WebSocket connections only.");
-        }
-
-        var request = new UpgradeRequest(hub, context.Request.Query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
-            WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress,
-            context.Request.Query[RecoveryConnectionIdParameter].FirstOrDefault(), context.Request.Query[ReconnectionTokenParameter].FirstOrDefault());
-        var groups = Array.Empty<string>();
-        var connection = refusal is null ? Admit(request, out refusal, out groups) : null;
-        if (connection is null)
-        {
-            Refused(refusal!.Value);
-            context.Response.StatusCode = refusal.Value.Status;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            if (refusal.Value.Status == StatusCodes.Status426UpgradeRequired)
-            {
-                context.Response.Headers.SecWebSocketVersion = "13";
-            }
-
-            await context.Response.WriteAsync(refusal.Value.Reason, context.RequestAborted).ConfigureAwait(false);
-            return;
-        }
-
-        Stream stream;
-        if (connection.Subprotocol is { } subprotocol)
-        {
-            context.Response.Headers.SecWebSocketProtocol = subprotocol;
-        }
-
-        try
-        {
-            if (extendedConnect)
-            {
-                stream = await connect!.AcceptAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                context.Response.Headers.Connection = "Upgrade";
-                context.Response.Headers.Upgrade = "websocket";
-                context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.AcceptValue(headers.SecWebSocketKey.ToString());
-                stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            Abandon(connection);
-            throw;
-        }
-
-        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-        try
-        {
-            await RunAsync(connection, groups, new DuplexPipe(input, output), context, AbortHttpContext).ConfigureAwait(false);
-        }
-        finally
-        {
-            await output.CompleteAsync().ConfigureAwait(false);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await stream.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Ends a connection served on a Kestrel transport.</summary>
-    public static readonly Action<object> AbortConnectionContext = static transport =>
-        ((ConnectionContext)transport).Abort(new ConnectionAbortedException("The connector ended the WebSocket connection."));
-
-    private static readonly Action<object> AbortHttpContext = static transport => ((HttpContext)transport).Abort();
-
-    /// <summary>An upgraded stream's two directions.</summary>
-    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
-    private static Refusal? CheckHeaders((int Status, string Reason)? problem) =>
-        problem is { } p ? new Refusal(p.Status, "bad_request", p.Reason) : null;
-
-    /// <summary>
-    /// Checks the hub, the access token (or, for a recovery, the reconnection token) and the subprotocol, then takes a
-    /// connection slot and creates the connection; null when refused. <paramref name="groups"/> are the groups the
-    /// token joins at connect. A recovery that cannot be honoured is admitted all the same and closed with 1008
-    /// once upgraded, which tells the client to connect afresh rather than retry.
-    /// </summary>
-    private ClientConnection? Admit(UpgradeRequest request, out Refusal? refusal, out string[] groups)
-    {
-        refusal = null;
-        groups = [];
-        if (!HubNames.IsValid(request.Hub))
-        {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.");
-            return null;
-        }
-
-        var hub = HubNames.Normalize(request.Hub);
-        var protocol = ClientProtocol.Choose(request.Protocols, out var unsupported);
-        if (protocol is null)
-        {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer one of {string.Join(", ", ClientProtocol.PubSub.Select(p => p.Name))}, or none for a simple WebSocket client.");
-            return null;
-        }
-
-        // A simple client's first offer is echoed, because browsers fail a handshake whose offer is not answered.
-        var subprotocol = protocol.IsSimple ? request.Protocols.FirstOrDefault() : protocol.Name;
-        ResumeRequest? resume = null;
-        ClientIdentity client;
-        if (request.RecoveryConnectionId is { } resumeId)
-        {
-            // The access token is not checked (the client appends to its first URL, whose token may have expired):
-            // the reconnection token proves the session.
-            resume = PlanResume(resumeId, request.ReconnectionToken, hub, protocol, out var existing);
-            if (existing is not null)
-            {
-                return existing;
-            }
-
-            client = resume.State is { } state ? new ClientIdentity(state.UserId, state.Roles, []) : new ClientIdentity(null, [], []);
-        }
-        else
-        {
-            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure);
-            if (identity is null)
-            {
-                refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
-                return null;
-            }
-
-            client = identity;
-        }
-
-        refusal = limiter.TryAcquire(client.UserId, request.Address) switch
-        {
-            ConnectionLimiter.Refusal.MaxConnections => new Refusal(StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another."),
-            ConnectionLimiter.Refusal.MaxPerUser => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections."),
-            ConnectionLimiter.Refusal.MaxPerAddress => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections."),
-            _ => null,
-        };
-        if (refusal is not null)
-        {
-            return null;
-        }
-
-        groups = client.Groups;
-        connections.HandlerStarted();
-        var id = resume is { State: not null, Kind: not ResumeKind.Refused } ? resume.State.ConnectionId : ConnectorIdentity.NewConnectionId();
-        return new ClientConnection(id, hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, protocol,
-            protocol.IsReliable ? new ReliableStream(_options.ReliableBufferMessages, _options.ReliableBufferBytes) : null)
-        {
-            FrameSent = _frameSent,
-            Subprotocol = subprotocol,
-            Resume = resume,
-        };
-    }
-
-    /// <summary>
-    /// Works out how a recovery request is served: by the session still held here (returned in
-    /// <paramref name="existing"/>, claimed for this client), from the reconnection token, or not at all.
-    /// </summary>
-    private ResumeRequest PlanResume(string connectionId, string? token, string hub, ClientProtocol protocol, out ClientConnection? existing)
-    {
-        existing = null;
-        if (!protocol.IsReliable)
-        {
-            return ResumeRequest.Refused($"Only the reliable subprotocols recover connections; {protocol.Name ?? "a simple WebSocket client"} does not.");
-        }
-
-        var state = reconnectionTokens.Read(token, connectionId, out var failure);
-        if (state is null)
-        {
-            return ResumeRequest.Refused(failure!);
-        }
-
-        if (!string.Equals(state.Hub, hub, StringComparison.Ordinal) || !string.Equals(state.Protocol, protocol.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            return ResumeRequest.Refused("The reconnection token is for another hub or subprotocol.");
-        }
-
-        if (connections.TryGet(connectionId, out var held) && held.IsReliable)
-        {
-            if (held.TryResume())
-            {
-                held.Resume = ResumeRequest.Held;
-                existing = held;
-                return ResumeRequest.Held;
-            }
-
-            if (!held.IsDetached && !held.SessionEnded)
-            {
-                // The old transport looks alive (a half-open socket the client gave up on): it is cut off, its session
-                // kept, and this client takes the session over once it is released.
-                held.Abort();
-                return new ResumeRequest(ResumeKind.TakeOver, state, null);
-            }
-        }
-
-        return new ResumeRequest(ResumeKind.FromToken, state, null);
-    }
-
-    /// <summary>
-    /// Gives back what <see cref="Admit"/> took when the upgrade could not be completed (the client left during the
-    /// handshake): a slot, or the claim on a session held here, which is left for the client's next attempt.
-    /// </summary>
-    public void Abandon(ClientConnection connection)
-    {
-        if (connection.Resume?.Kind == ResumeKind.Held)
-        {
-            connection.Resume = null;
-            connection.TryDetach();
-            return;
-        }
-
-        sessions.ReleaseSlot(connection);
-    }
-
-    private void Refused(Refusal refusal)
-    {
-        metrics.Rejected(refusal.Metric);
-        EndpointLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
-    }
-
-    /// <summary>
-    /// The life of an admitted connection, in one method: register it, send <c>connected</c>, read and carry out
-    /// messages until the client closes or the connection is ended, and in <c>finally</c> unregister it, let the
-    /// closing frames go out, and release its slot, whichever way it ended. The wait for data is the transport's
-    /// (zero-byte reads below), and nothing else waits while the connection is idle.
-    /// </summary>
-    public async Task RunAsync(ClientConnection connection, string[] groups, IDuplexPipe transport, object transportOwner, Action<object> abortTransport)
+    public async Task RunAsync(AdmittedClient admitted, IDuplexPipe transport, object transportOwner, Action<object> abortTransport)
     {
         metrics.Opened();
+        var connection = admitted.Connection;
         var input = transport.Input;
         var receiver = new WebSocketReceiver(_options.MaxMessageBytes);
         var reason = "client_close";
         try
         {
-            connection = await StartAsync(connection, groups, transport.Output, transportOwner, abortTransport).ConfigureAwait(false);
+            connection = await StartAsync(admitted, transport.Output, transportOwner, abortTransport).ConfigureAwait(false);
             EndpointLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
             ClientRequest? request = null;
             while (true)
@@ -377,7 +77,7 @@ internal sealed class ClientConnectionHandler(
 
                 var now = timeProvider.GetTimestamp();
                 connection.MarkReceived(now);
-                var outcome = Handle(connection, message, now, request ??= new ClientRequest(), out var ended);
+                var outcome = Receive(connection, message, now, request ??= new ClientRequest(), out var ended);
                 if (ended is not null)
                 {
                     reason = ended;
@@ -388,7 +88,7 @@ internal sealed class ClientConnectionHandler(
                 // nothing is read from the socket, so TCP pushes back on the client.
                 if (outcome == FrameOutcome.Dispatch)
                 {
-                    await DispatchAsync(connection, request).ConfigureAwait(false);
+                    await dispatcher.DispatchAsync(connection, request).ConfigureAwait(false);
                 }
             }
         }
@@ -412,7 +112,7 @@ internal sealed class ClientConnectionHandler(
             }
             else
             {
-                sessions.End(connection);
+                admission.End(connection);
             }
         }
     }
@@ -423,12 +123,14 @@ internal sealed class ClientConnectionHandler(
     /// honoured is closed with 1008. Returns the connection that now owns the transport (the session held here, when
     /// one is taken over).
     /// </summary>
-    private async Task<ClientConnection> StartAsync(ClientConnection connection, string[] groups, PipeWriter output, object transportOwner, Action<object> abortTransport)
+    private async Task<ClientConnection> StartAsync(AdmittedClient admitted, PipeWriter output, object transportOwner, Action<object> abortTransport)
     {
-        var resume = connection.Resume;
-        connection.Resume = null;
-        if (resume?.Kind == ResumeKind.TakeOver && await TakeOverAsync(connection, resume.State!).ConfigureAwait(false) is { } held)
+        var connection = admitted.Connection;
+        var resume = admitted.Resume;
+        if (resume?.Kind == ResumeKind.TakeOver && await resumes.TakeOverAsync(resume.State!).ConfigureAwait(false) is { } held)
         {
+            // The replacement's own slot is given back: the session keeps the one it holds.
+            admission.Release(connection);
             resume = ResumeRequest.Held;
             connection = held;
         }
@@ -437,7 +139,7 @@ internal sealed class ClientConnectionHandler(
         switch (resume?.Kind)
         {
             case null:
-                sessions.Register(connection, groups);
+                membership.Register(connection, admitted.Groups);
                 break;
             case ResumeKind.Held:
                 metrics.Resumed("local");
@@ -445,7 +147,7 @@ internal sealed class ClientConnectionHandler(
                 break;
             case ResumeKind.FromToken or ResumeKind.TakeOver:
                 var state = resume.State!;
-                var failure = state.NextPartition >= 0 && !await dispatcher.WaitCaughtUpAsync(state.NextPartition, _options.RecoveryCatchUpTimeout).ConfigureAwait(false)
+                var failure = state.NextPartition >= 0 && !await deliveries.WaitCaughtUpAsync(state.NextPartition, _options.RecoveryCatchUpTimeout).ConfigureAwait(false)
                     ? "This server is behind on the message stream; connect again."
                     : sessions.ResumeFromToken(connection, state);
                 if (failure is null)
@@ -466,35 +168,6 @@ internal sealed class ClientConnectionHandler(
         return connection;
     }
 
-    /// <summary>
-    /// Waits (up to the close timeout) for the session whose old transport was cut off to be released, then claims it
-    /// for <paramref name="replacement"/>'s client; null when it was not released in time (the session is then
-    /// resumed from the token, if it can be), in which case the replacement keeps the slot it took.
-    /// </summary>
-    private async Task<ClientConnection?> TakeOverAsync(ClientConnection replacement, ReconnectionState state)
-    {
-        if (!connections.TryGet(state.ConnectionId, out var held))
-        {
-            return null;
-        }
-
-        var deadline = timeProvider.GetTimestamp() + (long)(_options.CloseTimeout.TotalSeconds * timeProvider.TimestampFrequency);
-        while (!held.IsDetached && !held.SessionEnded && timeProvider.GetTimestamp() < deadline)
-        {
-            await held.WhenDrainedAsync().ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromMilliseconds(10), timeProvider).ConfigureAwait(false);
-        }
-
-        if (!held.TryResume())
-        {
-            return null;
-        }
-
-        // The replacement's own slot is given back: the session keeps the one it holds.
-        sessions.ReleaseSlot(replacement);
-        return held;
-    }
-
     /// <summary>Accepts, then closes with 1008: the client stops recovering and connects afresh.</summary>
     private void RefuseRecovery(ClientConnection connection, string reason)
     {
@@ -509,7 +182,7 @@ internal sealed class ClientConnectionHandler(
     }
 
     /// <summary>Acts on one received message; <paramref name="ended"/> is set (to the close reason) when the connection must end.</summary>
-    private FrameOutcome Handle(ClientConnection connection, WebSocketMessage message, long now, ClientRequest request, out string? ended)
+    private FrameOutcome Receive(ClientConnection connection, WebSocketMessage message, long now, ClientRequest request, out string? ended)
     {
         ended = null;
         switch (message.Kind)
@@ -536,8 +209,8 @@ internal sealed class ClientConnectionHandler(
                 return FrameOutcome.Answered;
             case WebSocketReceiveKind.Pong:
                 return FrameOutcome.Answered;
-            case WebSocketReceiveKind.Binary when connection.Protocol.Encoding == ProtocolEncoding.Json:
-            case WebSocketReceiveKind.Text when connection.Protocol.Encoding == ProtocolEncoding.MessagePack:
+            case WebSocketReceiveKind.Binary when connection.Protocol.Encoding == Frames.ProtocolEncoding.Json:
+            case WebSocketReceiveKind.Text when connection.Protocol.Encoding == Frames.ProtocolEncoding.MessagePack:
                 message.Return();
                 ended = "invalid_frame";
                 connection.Close(WebSocketCloseStatus.InvalidMessageType, $"{(message.Kind == WebSocketReceiveKind.Binary ? "Binary" : "Text")} frames are not part of {connection.Protocol.Name}.", kind: ended);
@@ -552,250 +225,11 @@ internal sealed class ClientConnectionHandler(
             }
 
             metrics.FrameIn(message.Length);
-            var outcome = connection.IsSimple ? AsMessageEvent(message, request) : Parse(connection, (message.Buffer ?? []).AsMemory(0, message.Length), request);
-            if (outcome == FrameOutcome.Closing)
-            {
-                ended = "invalid_frame";
-                return outcome;
-            }
-
-            if (!connection.TryTakeToken(now, timeProvider.TimestampFrequency, _options.MaxMessagesPerSecond, _options.MessageBurst, out var overLimit))
-            {
-                metrics.RequestRejected("rate_limit");
-                if (overLimit > _options.RateLimitDisconnectAfter)
-                {
-                    ended = "rate_limit";
-                    connection.Close(WebSocketCloseStatus.PolicyViolation, $"RateLimited: more than {_options.MaxMessagesPerSecond} messages per second.", kind: ended);
-                    return FrameOutcome.Closing;
-                }
-
-                if (request.AckId is { } limitedAckId)
-                {
-                    connection.TryEnqueue(connection.Writer.AckError(limitedAckId, AckErrorNames.TooManyRequests, $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
-                }
-
-                return FrameOutcome.Answered;
-            }
-
-            if (outcome == FrameOutcome.Dispatch && request.AckId is { } ackId && connection.HasSucceeded(ackId))
-            {
-                // Carried out already (the client retried with the same ackId): answered, not done again.
-                metrics.RequestRejected("duplicate");
-                connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"Message with ack-id: {ackId} has been processed."));
-                return FrameOutcome.Answered;
-            }
-
-            return outcome;
+            return dispatcher.Accept(connection, message, now, request, out ended);
         }
         finally
         {
             message.Return();
         }
-    }
-
-    /// <summary>What became of one received frame.</summary>
-    private enum FrameOutcome
-    {
-        /// <summary>A valid request, to be carried out.</summary>
-        Dispatch,
-
-        /// <summary>An invalid request, already answered with an ack error; the connection stays open.</summary>
-        Answered,
-
-        /// <summary>A frame that closes the connection.</summary>
-        Closing,
-    }
-
-    /// <summary>A simple client's frame, whatever it holds, is a <c>message</c> event with its bytes as they came.</summary>
-    private static FrameOutcome AsMessageEvent(WebSocketMessage message, ClientRequest request)
-    {
-        Reset(request);
-        request.Type = ClientRequestType.Event;
-        request.Event = "message";
-        request.DataType = message.Kind == WebSocketReceiveKind.Binary ? DataType.Binary : DataType.Text;
-        request.Data = message.Payload.ToArray();
-        return FrameOutcome.Dispatch;
-    }
-
-    /// <summary>Parses one text frame into <paramref name="request"/>; an invalid one is answered here.</summary>
-    private FrameOutcome Parse(ClientConnection connection, ReadOnlyMemory<byte> frame, ClientRequest request)
-    {
-        Reset(request);
-        var status = connection.Protocol.Encoding == ProtocolEncoding.MessagePack
-            ? MessagePackRequestParser.Parse(frame, request, out var error)
-            : JsonRequestParser.Parse(frame.Span, request, out error);
-        if (status == ParseStatus.Ok)
-        {
-            return FrameOutcome.Dispatch;
-        }
-
-        RequestsLog.BadFrame(logger, connection.Id, error!);
-        metrics.RequestRejected("bad_request");
-        if (request.AckId is { } badAckId)
-        {
-            connection.TryEnqueue(connection.Writer.AckError(badAckId, AckErrorNames.BadRequest, error!));
-        }
-
-        // Cleared so that a rate-limit refusal of the same frame cannot answer its ackId a second time.
-        Reset(request);
-        if (status == ParseStatus.Malformed)
-        {
-            connection.Close(WebSocketCloseStatus.InvalidPayloadData, error!, kind: "invalid_frame");
-            return FrameOutcome.Closing;
-        }
-
-        return FrameOutcome.Answered;
-    }
-
-    /// <summary>Carries out one parsed request.</summary>
-    private async ValueTask DispatchAsync(ClientConnection connection, ClientRequest request)
-    {
-        switch (request.Type)
-        {
-            case ClientRequestType.Ping:
-                connection.TryEnqueue(connection.Writer.Pong);
-                break;
-            case ClientRequestType.JoinGroup:
-            case ClientRequestType.LeaveGroup:
-                JoinOrLeave(connection, request);
-                break;
-            case ClientRequestType.ListMembers:
-                if (CheckGroup(connection, request, GroupAccess.List))
-                {
-                    sessions.ListMembers(connection, request.Group!, request.AckId);
-                }
-
-                break;
-            case ClientRequestType.SendToGroup:
-                if (CheckGroup(connection, request, GroupAccess.Send))
-                {
-                    await publisher.PublishAsync(connection, request, InboundKind.SendToGroup, connection.Aborted).ConfigureAwait(false);
-                }
-
-                break;
-            case ClientRequestType.Event:
-                await publisher.PublishAsync(connection, request, InboundKind.Event, connection.Aborted).ConfigureAwait(false);
-                break;
-            case ClientRequestType.SequenceAck:
-                if (request.SequenceId is { } sequenceId)
-                {
-                    connection.Acknowledge(sequenceId); // ignored on unreliable connections
-                }
-
-                break;
-            default:
-                // Unknown types are ignored so newer clients keep working; an ackId still gets its answer.
-                if (request.AckId is { } unknownAckId)
-                {
-                    connection.TryEnqueue(connection.Writer.AckError(unknownAckId, AckErrorNames.BadRequest, $"Unknown request type '{request.TypeName}'."));
-                }
-
-                break;
-        }
-    }
-
-    private void JoinOrLeave(ClientConnection connection, ClientRequest request)
-    {
-        if (!CheckGroup(connection, request, GroupAccess.JoinLeave))
-        {
-            return;
-        }
-
-        if (request.Type == ClientRequestType.JoinGroup && !sessions.Join(connection, request.Group!, _options.MaxGroupsPerConnection, request.History ?? 0, request.Presence))
-        {
-            metrics.RequestRejected("max_groups");
-            if (request.AckId is { } limitAckId)
-            {
-                connection.TryEnqueue(connection.Writer.AckError(limitAckId, AckErrorNames.BadRequest, $"The connection is already in the maximum of {_options.MaxGroupsPerConnection} groups."));
-            }
-
-            return;
-        }
-
-        if (request.Type == ClientRequestType.LeaveGroup)
-        {
-            sessions.Leave(connection, request.Group!);
-        }
-
-        if (request.AckId is { } ackId)
-        {
-            connection.RecordSucceeded(ackId);
-            connection.TryEnqueue(connection.Writer.AckSuccess(ackId));
-        }
-    }
-
-    /// <summary>What a request does with a group, for the permission it needs.</summary>
-    private enum GroupAccess
-    {
-        /// <summary>Send to it: the sendToGroup role.</summary>
-        Send,
-
-        /// <summary>Join or leave it: the joinLeaveGroup role.</summary>
-        JoinLeave,
-
-        /// <summary>List its members: being one of them, or the joinLeaveGroup role.</summary>
-        List,
-    }
-
-    /// <summary>Checks the group name and the role the request needs; answers the ack error itself when it fails.</summary>
-    private bool CheckGroup(ClientConnection connection, ClientRequest request, GroupAccess access)
-    {
-        string? name = null;
-        string? message = null;
-        if (!GroupNames.IsValid(request.Group))
-        {
-            name = AckErrorNames.BadRequest;
-            message = "Invalid group name: it must be 1 to 1024 characters, not only whitespace, with no control characters.";
-        }
-        else if (access switch
-        {
-            GroupAccess.Send => !Permissions.CanSendToGroup(connection.Roles, request.Group!),
-            GroupAccess.List => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!) && !IsMember(connection, request.Group!),
-            _ => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!),
-        })
-        {
-            name = AckErrorNames.Forbidden;
-            message = access switch
-            {
-                GroupAccess.Send => $"The client does not have permission to send to group '{request.Group}'.",
-                GroupAccess.List => $"The client does not have permission to list the members of group '{request.Group}'.",
-                _ => $"The client does not have permission to join or leave group '{request.Group}'.",
-            };
-        }
-
-        if (name is null)
-        {
-            return true;
-        }
-
-        metrics.RequestRejected(name == AckErrorNames.Forbidden ? "forbidden" : "bad_request");
-
-        if (request.AckId is { } ackId)
-        {
-            connection.TryEnqueue(connection.Writer.AckError(ackId, name, message!));
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether the connection is in the group (its groups change only through its own requests, handled one at a time).</summary>
-    private static bool IsMember(ClientConnection connection, string group) => connection.HasGroups && connection.Groups.Contains(group);
-
-    private static string? BearerToken(string? header) =>
-        header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-
-    private static void Reset(ClientRequest request)
-    {
-        request.Type = ClientRequestType.Unknown;
-        request.TypeName = null;
-        request.Group = null;
-        request.AckId = null;
-        request.DataType = DataType.Json;
-        request.Data = null;
-        request.NoEcho = false;
-        request.Event = null;
-        request.SequenceId = null;
-        request.History = null;
-        request.Presence = false;
     }
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using BrokerChat.Connector.Connections;
+using System.Net;
 using BrokerChat.Connector.Transport;
 using Microsoft.AspNetCore.Connections;
 
@@ -8,12 +8,16 @@ namespace BrokerChat.Connector.Endpoint;
 /// <summary>
 /// Kestrel connection middleware in front of the HTTP server. It looks at the first bytes of every accepted
 /// connection: a WebSocket upgrade for the client endpoint is answered here and the connection is served by
-/// <see cref="ClientConnectionHandler"/> on the raw transport for the rest of its life; anything else (other paths,
+/// <see cref="ClientConnectionHandler"/> on the raw transport (admitted by <see cref="ConnectionAdmission"/>) for the rest of its life; anything else (other paths,
 /// TLS, HTTP/2, malformed requests) is handed to the HTTP server untouched, since nothing is consumed until the
 /// request is known to be ours. The wait for the request head is bounded by <see cref="PendingHandshakes"/>.
 /// </summary>
-internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, PendingHandshakes pending)
+internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, ClientConnectionHandler handler, PendingHandshakes pending)
 {
+    /// <summary>Ends a connection served on a Kestrel transport.</summary>
+    private static readonly Action<object> AbortConnectionContext = static transport =>
+        ((ConnectionContext)transport).Abort(new ConnectionAbortedException("The connector ended the WebSocket connection."));
+
     private enum Outcome
     {
         /// <summary>Not a client-endpoint upgrade: the HTTP server takes the connection.</summary>
@@ -30,19 +34,19 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
     {
         // The handshake is read in its own method so that nothing of the request head stays referenced by this one,
         // which lives as long as the connection.
-        var (outcome, connection, groups) = await ReadHandshakeAsync(context).ConfigureAwait(false);
+        var (outcome, admitted) = await ReadHandshakeAsync(context).ConfigureAwait(false);
         switch (outcome)
         {
             case Outcome.Pass:
                 await next(context).ConfigureAwait(false);
                 break;
             case Outcome.Admitted:
-                await handler.RunAsync(connection!, groups!, context.Transport, context, ClientConnectionHandler.AbortConnectionContext).ConfigureAwait(false);
+                await handler.RunAsync(admitted!.Value, context.Transport, context, AbortConnectionContext).ConfigureAwait(false);
                 break;
         }
     }
 
-    private async ValueTask<(Outcome, ClientConnection?, string[]?)> ReadHandshakeAsync(ConnectionContext context)
+    private async ValueTask<(Outcome, AdmittedClient?)> ReadHandshakeAsync(ConnectionContext context)
     {
         pending.Add(context);
         try
@@ -59,26 +63,21 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                     var request = head.Length <= WebSocketHandshake.MaxHeadBytes ? HttpRequestHead.Parse(head.ToArray()) : null;
                     if (request is not null
                         && WebSocketHandshake.HasToken(request["Upgrade"], "websocket")
-                        && ClientConnectionHandler.TryMatchRoute(request.Path, request.QueryValue("hub"), out var hub))
+                        && ClientRoute.TryMatch(request.Path, request.QueryValue("hub"), out var hub))
                     {
                         input.AdvanceTo(end);
-                        var connection = handler.TryAdmit(context, request, hub, out var groups);
+                        var admitted = Answer(context, request, hub);
                         try
                         {
                             await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
                         }
-                        catch when (connection is not null)
+                        catch when (admitted is not null)
                         {
-                            handler.Abandon(connection);
+                            admission.Abandon(admitted.Value);
                             throw;
                         }
 
-                        if (connection is null)
-                        {
-                            return (Outcome.Done, null, null);
-                        }
-
-                        return (Outcome.Admitted, connection, groups);
+                        return admitted is null ? (Outcome.Done, null) : (Outcome.Admitted, admitted);
                     }
 
                     route = WebSocketHandshake.Route.Pass;
@@ -88,7 +87,7 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
                 {
                     // Nothing examined: the HTTP server reads the same bytes at once and answers them.
                     input.AdvanceTo(buffer.Start);
-                    return (Outcome.Pass, null, null);
+                    return (Outcome.Pass, null);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -96,11 +95,44 @@ internal sealed class ClientUpgradeMiddleware(ClientConnectionHandler handler, P
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionAbortedException)
         {
-            return (Outcome.Done, null, null); // the client left, or did not finish its request head in time
+            return (Outcome.Done, null); // the client left, or did not finish its request head in time
         }
         finally
         {
             pending.Remove(context);
         }
+    }
+
+    /// <summary>
+    /// Writes the answer to an upgrade read straight off the connection (the caller flushes it): the 101 response and
+    /// the admitted client, or the response saying why it was refused and null.
+    /// </summary>
+    private AdmittedClient? Answer(ConnectionContext context, HttpRequestHead head, string hub)
+    {
+        var output = context.Transport.Output;
+        var key = head["Sec-WebSocket-Key"];
+        AdmittedClient? admitted = null;
+        var refusal = Refusal.BadRequest(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
+        if (refusal is { } early)
+        {
+            admission.Refused(early);
+        }
+        else
+        {
+            var request = new UpgradeRequest(hub, head.QueryValue("access_token"), head["Authorization"],
+                WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
+                head.QueryValue(UpgradeRequest.RecoveryConnectionIdParameter), head.QueryValue(UpgradeRequest.ReconnectionTokenParameter));
+            admitted = admission.Admit(request, out var refused);
+            refusal = admitted is null ? refused : null;
+        }
+
+        if (admitted is not { } client)
+        {
+            WebSocketHandshake.WriteRefusal(output, refusal!.Value.Status, refusal.Value.Reason);
+            return null;
+        }
+
+        WebSocketHandshake.WriteAccept(output, key!, client.Connection.Subprotocol);
+        return client;
     }
 }

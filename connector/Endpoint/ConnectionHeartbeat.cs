@@ -24,6 +24,7 @@ internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
     PendingHandshakes handshakes,
     ReliableSessions sessions,
+    ConnectionAdmission admission,
     OutboundState outbound,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
@@ -89,7 +90,7 @@ internal sealed class ConnectionHeartbeat(
                 if (connection.TryExpire(now, retention))
                 {
                     metrics.Closed("session_expired");
-                    sessions.End(connection);
+                    admission.End(connection);
                 }
 
                 continue;

@@ -1,10 +1,12 @@
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Endpoint;
+using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Outbound;
 using BrokerChat.Connector.Presence;
+using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Functions;
@@ -100,7 +102,13 @@ public static class ConnectorApp
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<PresenceFeed>();
         services.AddSingleton<ReliableSessions>();
+        services.AddSingleton<ResumePlanner>();
+        services.AddSingleton<GroupMembership>();
+        services.AddSingleton<GroupPermissions>();
+        services.AddSingleton<RequestDispatcher>();
+        services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ClientConnectionHandler>();
+        services.AddSingleton<HttpUpgradeEndpoint>();
         services.AddSingleton<PendingHandshakes>();
         services.AddSingleton<ClientUpgradeMiddleware>();
         services.AddSingleton<DeliveryDispatcher>();
@@ -164,7 +172,7 @@ public static class ConnectorApp
     /// <summary>Maps the connector's endpoints.</summary>
     public static void MapConnector(WebApplication app)
     {
-        var handler = app.Services.GetRequiredService<ClientConnectionHandler>();
+        var handler = app.Services.GetRequiredService<HttpUpgradeEndpoint>();
         app.Map("/client/hubs/{hub}", (HttpContext context, string hub) => handler.HandleAsync(context, hub));
         app.Map("/client", (HttpContext context, string? hub) => handler.HandleAsync(context, hub ?? ""));
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Requests;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
@@ -31,7 +30,8 @@ internal sealed class InboundPublisher(
 {
     private readonly TimeSpan _ackTimeout = options.Value.AckTimeout;
 
-    public async ValueTask PublishAsync(ClientConnection connection, ClientRequest request, InboundKind kind, CancellationToken cancellationToken)
+    /// <summary>Produces one client request to the inbound topic, keyed by its room (or, for an event, its connection).</summary>
+    public async ValueTask PublishAsync(ClientConnection connection, InboundRequest request, CancellationToken cancellationToken)
     {
         if (!await capacity.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -60,7 +60,7 @@ internal sealed class InboundPublisher(
 
         var frame = new InboundFrame
         {
-            Kind = kind,
+            Kind = request.Kind,
             Hub = connection.Hub,
             Group = request.Group,
             ConnectionId = connection.Id,
@@ -69,13 +69,13 @@ internal sealed class InboundPublisher(
             Roles = connection.Roles,
             AckId = request.AckId,
             DataType = request.DataType,
-            Payload = request.Data ?? [],
+            Payload = request.Data,
             ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
             NoEcho = request.NoEcho,
-            EventName = request.Event,
+            EventName = request.EventName,
         };
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
-        var activity = StartPublishActivity(connection.Hub, request.Group, kind, out var previous);
+        var activity = StartPublishActivity(connection.Hub, request.Group, request.Kind, out var previous);
         try
         {
             frame.TraceParent = activity?.Id;

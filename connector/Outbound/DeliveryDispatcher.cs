@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Rest;
@@ -39,6 +40,7 @@ internal sealed class DeliveryDispatcher(
     ConnectorIdentity identity,
     OutboundState outbound,
     ReliableSessions sessions,
+    GroupMembership membership,
     ConnectorMetrics metrics,
     PresenceFeed presence,
     ExistenceChecks existence,
@@ -301,12 +303,12 @@ internal sealed class DeliveryDispatcher(
             {
                 case DeliveryCommand.AddToGroup when delivery.Group is { } group:
                     // Granted by the application's backend: no join permission, and no per-connection group bound.
-                    sessions.Join(connection, group, int.MaxValue);
+                    membership.Join(connection, group, int.MaxValue);
                     break;
                 case DeliveryCommand.RemoveFromGroup:
                     foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
                     {
-                        sessions.Leave(connection, group);
+                        membership.Leave(connection, group);
                     }
 
                     break;

@@ -13,7 +13,7 @@ namespace BrokerChat.Connector.Presence;
 /// sent: a notification is encoded once per protocol and the same bytes are queued for every subscriber, without a
 /// sequence id (<see cref="ClientConnection.TryEnqueueOnce"/>).
 /// </summary>
-internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker, OutboundState outbound)
+internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker, OutboundState outbound, ConnectionIndex connections)
 {
     private readonly Dictionary<(string Hub, string Group), HashSet<ClientConnection>> _subscribers = [];
     private readonly List<PresenceNotice> _notices = [];
@@ -24,6 +24,20 @@ internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker,
     /// <summary>A local connection joined a group: published, applied here, subscribers told. Under the outbound gate.</summary>
     public void Joined(ClientConnection connection, string group) =>
         ApplyOwn(connection.Hub, group, tracker.Joined(connection.Hub, group, connection.Id, connection.UserId));
+
+    /// <summary>
+    /// Puts a connection in a group with no bound (the groups its token or its resumed session names) and publishes
+    /// the membership when it is new. Under the outbound gate.
+    /// </summary>
+    public void AddMember(ClientConnection connection, string group)
+    {
+        var wasMember = connection.IsMember(group);
+        connections.JoinGroup(connection, group);
+        if (!wasMember && connection.IsMember(group))
+        {
+            Joined(connection, group);
+        }
+    }
 
     /// <summary>A local connection left a group (or ended). Under the outbound gate.</summary>
     public void Left(ClientConnection connection, string group)

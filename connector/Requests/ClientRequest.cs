@@ -1,3 +1,4 @@
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Requests;
@@ -36,4 +37,23 @@ internal sealed class ClientRequest
 
     /// <summary><c>joinGroup</c>'s <c>presence</c>: whether to be told when members join or leave the group.</summary>
     public bool Presence { get; set; }
+
+    /// <summary>Clears every field, so the object can hold the connection's next request.</summary>
+    public void Reset()
+    {
+        Type = ClientRequestType.Unknown;
+        TypeName = null;
+        Group = null;
+        AckId = null;
+        DataType = DataType.Json;
+        Data = null;
+        NoEcho = false;
+        Event = null;
+        SequenceId = null;
+        History = null;
+        Presence = false;
+    }
+
+    /// <summary>What the inbound topic gets of a <c>sendToGroup</c> or <c>event</c>.</summary>
+    public InboundRequest ToInbound(InboundKind kind) => new(kind, Group, Event, DataType, Data ?? [], NoEcho, AckId);
 }

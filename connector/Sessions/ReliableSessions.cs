@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
-using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
@@ -38,7 +37,6 @@ namespace BrokerChat.Connector.Sessions;
 /// </remarks>
 internal sealed class ReliableSessions(
     ConnectionIndex connections,
-    ConnectionLimiter limiter,
     OutboundState outbound,
     ReconnectionTokens tokens,
     PresenceFeed presence,
@@ -47,100 +45,6 @@ internal sealed class ReliableSessions(
     TimeProvider clock)
 {
     private readonly ConnectorOptions _options = options.Value;
-    private readonly int _historyMax = Math.Min(options.Value.HistoryMaxMessages, options.Value.RoomHistoryMessages);
-
-    /// <summary>Registers a new connection, joins the groups its access token names, and sends <c>connected</c>.</summary>
-    public void Register(ClientConnection connection, string[] groups)
-    {
-        lock (outbound.Gate)
-        {
-            connections.Add(connection);
-            foreach (var group in groups)
-            {
-                AddMember(connection, group);
-            }
-
-            if (connection.IsReliable)
-            {
-                connection.EnqueueInOrder(TokenFrame(connection));
-            }
-            else if (!connection.IsSimple)
-            {
-                connection.TryEnqueue(connection.Writer.Connected(connection.Id, connection.UserId, null));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Joins a group; false when the connection is already in <paramref name="maxGroups"/> others. The room's latest
-    /// <paramref name="history"/> messages (at most <see cref="ConnectorOptions.HistoryMaxMessages"/>) are queued first,
-    /// taken as the join takes effect, so that with the live messages after them nothing is missing or repeated;
-    /// <paramref name="subscribe"/> says whether the connection is told about the group's joins and leaves.
-    /// </summary>
-    public bool Join(ClientConnection connection, string group, int maxGroups, int history = 0, bool subscribe = false)
-    {
-        lock (outbound.Gate)
-        {
-            var wasMember = IsMember(connection, group);
-            if (!connections.JoinGroup(connection, group, maxGroups))
-            {
-                return false;
-            }
-
-            if (!IsMember(connection, group))
-            {
-                return true; // the connection is closing
-            }
-
-            SendHistory(connection, group, history);
-            var changed = presence.Subscribe(connection, group, subscribe);
-            if (!wasMember)
-            {
-                presence.Joined(connection, group);
-            }
-
-            if (connection.IsReliable && (changed || !wasMember))
-            {
-                connection.EnqueueInOrder(TokenFrame(connection));
-            }
-
-            return true;
-        }
-    }
-
-    /// <summary>Leaves a group.</summary>
-    public void Leave(ClientConnection connection, string group)
-    {
-        lock (outbound.Gate)
-        {
-            if (IsMember(connection, group))
-            {
-                connections.LeaveGroup(connection, group);
-                presence.Left(connection, group);
-                if (connection.IsReliable)
-                {
-                    connection.EnqueueInOrder(TokenFrame(connection));
-                }
-            }
-        }
-    }
-
-    /// <summary>Answers <c>listMembers</c>: the group's members on every connector, then (when asked with an ackId) the ack.</summary>
-    public void ListMembers(ClientConnection connection, string group, ulong? ackId)
-    {
-        List<GroupMember> members;
-        bool complete;
-        lock (outbound.Gate)
-        {
-            members = presence.List(connection.Hub, group, out complete);
-        }
-
-        connection.TryEnqueue(connection.Writer.Members(group, ackId, members, complete));
-        if (ackId is { } id)
-        {
-            connection.TryEnqueue(connection.Writer.AckSuccess(id));
-        }
-    }
 
     /// <summary>
     /// Gives a reliable connection a data message read at <paramref name="offset"/> of <paramref name="partition"/>,
@@ -226,12 +130,12 @@ internal sealed class ReliableSessions(
             connections.Add(connection);
             foreach (var group in groups)
             {
-                AddMember(connection, group); // the session moved here: its memberships now belong to this connector
+                presence.AddMember(connection, group); // the session moved here: its memberships now belong to this connector
             }
 
             foreach (var group in state.PresenceGroups ?? [])
             {
-                if (IsMember(connection, group))
+                if (connection.IsMember(group))
                 {
                     presence.Subscribe(connection, group, true);
                 }
@@ -301,87 +205,12 @@ internal sealed class ReliableSessions(
         }
     }
 
-    /// <summary>Unregisters an ended connection or session and gives back its slot.</summary>
-    public void End(ClientConnection connection)
-    {
-        lock (outbound.Gate)
-        {
-            var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
-            connections.Remove(connection);
-            foreach (var group in connection.PresenceGroups?.ToArray() ?? [])
-            {
-                presence.Subscribe(connection, group, false);
-            }
-
-            // A session closed for this connector's shutdown is expected to resume elsewhere: no leave is announced (it
-            // moves when it resumes, or goes when this connector's beacons stop).
-            if (!(connection.IsReliable && connection.CloseKind == "shutdown"))
-            {
-                foreach (var group in groups)
-                {
-                    presence.Left(connection, group);
-                }
-            }
-        }
-
-        connection.ClearPendingAcks();
-        ReleaseSlot(connection);
-    }
-
-    /// <summary>Gives back the slot an admitted connection took (it was never registered, or was just unregistered).</summary>
-    public void ReleaseSlot(ClientConnection connection)
-    {
-        connection.Dispose();
-        limiter.Release(connection.UserId, connection.Address);
-        connections.HandlerEnded();
-    }
-
-    private static bool IsMember(ClientConnection connection, string group) => connection.HasGroups && connection.Groups.Contains(group);
-
-    /// <summary>Joins a group (no bound) and publishes the membership when it is new. Under the outbound gate.</summary>
-    private void AddMember(ClientConnection connection, string group)
-    {
-        var wasMember = IsMember(connection, group);
-        connections.JoinGroup(connection, group);
-        if (!wasMember && IsMember(connection, group))
-        {
-            presence.Joined(connection, group);
-        }
-    }
-
-    /// <summary>Queues the room's latest messages for a joining connection, once and unnumbered. Under the outbound gate.</summary>
-    private void SendHistory(ClientConnection connection, string group, int count)
-    {
-        foreach (var delivery in outbound.History.Last(connection.Hub, group, Math.Min(count, _historyMax)))
-        {
-            if (!Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
-            {
-                continue; // it was not sent this connection's own noEcho messages (or ones excluding it) the first time either
-            }
-
-            byte[] frame;
-            try
-            {
-                frame = connection.Writer.HistoryMessage(delivery);
-            }
-            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
-            {
-                continue; // a corrupt record: it was not delivered live either
-            }
-
-            if (!connection.TryEnqueueOnce(frame))
-            {
-                return;
-            }
-        }
-    }
-
     /// <summary>
     /// The <c>connected</c> frame with a token for the current point of the connection's stream. During the fan-out of
     /// the record at <paramref name="offset"/> of <paramref name="partition"/> the token comes just before that record,
     /// which is then the first thing after it. The caller holds the outbound gate.
     /// </summary>
-    private byte[] TokenFrame(ClientConnection connection) => TokenFrame(connection, outbound.Next, -1, 0);
+    public byte[] TokenFrame(ClientConnection connection) => TokenFrame(connection, outbound.Next, -1, 0);
 
     private byte[] TokenFrame(ClientConnection connection, long[] considered, int partition, long offset)
     {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using BrokerChat.Connector;
 using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Endpoint;
 using BrokerChat.Testing;
 
 namespace BrokerChat.UnitTests.Connector;
@@ -188,7 +189,7 @@ public sealed class TokenBucketTests
     }
 
     private bool Take(ClientConnection connection, double rate, int burst, out double overLimit) =>
-        connection.TryTakeToken(_clock.GetTimestamp(), _clock.TimestampFrequency, rate, burst, out overLimit);
+        connection.RateLimit.TryTake(_clock.GetTimestamp(), _clock.TimestampFrequency, rate, burst, out overLimit);
 }
 
 public sealed class ConnectionLimiterTests
