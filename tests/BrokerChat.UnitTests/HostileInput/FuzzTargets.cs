@@ -11,7 +11,7 @@ using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.WebSockets;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
-using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Hosting.CustomHandler;
 using MessagePack;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Protocol;
 using BrokerChat.Connector.WebSockets;
-using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Hosting.CustomHandler;
 
 namespace BrokerChat.UnitTests.HostileInput;
 

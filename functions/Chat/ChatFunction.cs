@@ -1,7 +1,7 @@
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Functions.Moderation;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>Where an inbound record sits in Kafka; the message ids of its deliveries are derived from it.</summary>
 /// <param name="Partition">The inbound partition.</param>

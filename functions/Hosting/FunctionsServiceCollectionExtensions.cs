@@ -1,4 +1,5 @@
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Hosting.Kafka;
 using BrokerChat.Functions.Moderation;
 using BrokerChat.Kafka;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Hosting;
 
 /// <summary>Registers the worker functions.</summary>
 public static class FunctionsServiceCollectionExtensions

@@ -5,6 +5,7 @@ using System.Text;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
+using BrokerChat.Functions.Chat;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
@@ -15,7 +16,7 @@ using Polly;
 using Polly.Retry;
 using Log = BrokerChat.Functions.Hosting.FunctionsLog;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions.Hosting.Kafka;
 
 /// <summary>
 /// Hosts an <see cref="IRequestHandler"/> (the chat function) on a Kafka consumer group: reads the inbound topic,

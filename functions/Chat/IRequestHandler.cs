@@ -1,6 +1,6 @@
 using BrokerChat.Contracts.Messages;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>
 /// What a host runs for each inbound request: the deliveries to publish for it. The Kafka worker retries a handler

@@ -1,4 +1,4 @@
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// The functions the custom handler serves and the binding names their <c>function.json</c> must use. The app
