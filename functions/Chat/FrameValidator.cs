@@ -6,9 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Functions.Chat;
 
-/// <summary>Why a request was rejected: the ack error's <c>name</c> and <c>message</c>.</summary>
-public readonly record struct Rejection(string Name, string Message);
-
 /// <summary>
 /// The rules every request must pass before it is delivered: payload size, payload matching its data type, group
 /// and event names, and the sender's permission (from the roles its token granted).
