@@ -1,3 +1,4 @@
+using BrokerChat.Functions.Hosting.Kafka;
 using Microsoft.Extensions.Hosting;
 
 namespace BrokerChat.Functions.Hosting;

@@ -1,12 +1,13 @@
-using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,9 @@ namespace BrokerChat.Functions.Hosting;
 /// <summary>
 /// The composition root of the standalone functions process: <c>Functions:InProcessWorkers</c> Kafka workers (at least
 /// one) and, when <see cref="FunctionsOptions.HealthUrls"/> is set, a small HTTP listener serving <c>/healthz</c>,
-/// <c>/readyz</c> and the Prometheus scrape endpoint <c>/metrics</c>.
+/// <c>/readyz</c> and the Prometheus scrape endpoint <c>/metrics</c>. <c>/readyz</c> runs the health checks tagged
+/// <see cref="FunctionWorkersHealthCheck.ReadyTag"/>: <c>ready</c> (200) once every worker is in its consumer group,
+/// <c>starting</c> (503) before.
 /// </summary>
 public static class FunctionsApp
 {
@@ -49,9 +52,11 @@ public static class FunctionsApp
         var app = web.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (KafkaEndpoint endpoint, FunctionWorkers workers) => IsReady(endpoint, workers)
-            ? Results.Text("ready")
-            : Results.Text("starting", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(FunctionWorkersHealthCheck.ReadyTag),
+            ResponseWriter = WriteReadiness,
+        });
         app.Lifetime.ApplicationStarted.Register(() => FunctionsLog.HealthListening(
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FunctionsApp)),
             string.Join(", ", app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])));
@@ -59,15 +64,13 @@ public static class FunctionsApp
     }
 
     /// <summary>
-    /// Ready once Kafka answered (its topics exist) and every worker of this process is in the consumer group (its group
-    /// coordinator answers). A member may own no partition at all when the group has more members than the inbound
-    /// topic has partitions; it is ready nonetheless, standing by to take over.
+    /// The body of <c>/readyz</c>: <c>ready</c>, or <c>starting</c> while a check tagged
+    /// <see cref="FunctionWorkersHealthCheck.ReadyTag"/> is unhealthy (the status code is 503 then).
     /// </summary>
-    public static bool IsReady(KafkaEndpoint endpoint, FunctionWorkers workers)
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentNullException.ThrowIfNull(workers);
-        return endpoint.Ready.IsCompletedSuccessfully && workers.Workers.All(w => w.InGroup);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(report.Status == HealthStatus.Unhealthy ? "starting" : "ready", context.RequestAborted);
     }
 
     private static void AddWorkers(IServiceCollection services, IConfiguration configuration)

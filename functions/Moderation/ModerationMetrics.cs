@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using BrokerChat.Functions.Hosting;
 
 namespace BrokerChat.Functions.Moderation;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Hosting.CustomHandler;
 using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Confluent.Kafka;

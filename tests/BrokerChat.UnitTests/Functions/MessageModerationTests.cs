@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using BrokerChat.Contracts.Messages;
-using BrokerChat.Functions;
+using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Hosting;
 using BrokerChat.Functions.Moderation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions.Hosting.Kafka;
 
 namespace BrokerChat.UnitTests.Functions;
 

@@ -12,7 +12,7 @@ using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
-using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Hosting.CustomHandler;
 using MessagePack;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

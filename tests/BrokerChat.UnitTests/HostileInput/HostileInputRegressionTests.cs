@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Transport;
-using BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Hosting.CustomHandler;
 
 namespace BrokerChat.UnitTests.HostileInput;
 

@@ -1,20 +1,24 @@
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Hosting.Kafka;
 using BrokerChat.Functions.Moderation;
 using BrokerChat.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Hosting;
 
 /// <summary>Registers the worker functions.</summary>
 public static class FunctionsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the chat function and <paramref name="workers"/> Kafka workers (consumer group members) to the host,
-    /// with <see cref="FunctionsOptions"/> validated at startup. The Kafka plumbing is added too.
+    /// with <see cref="FunctionsOptions"/> validated at startup, and their readiness as the health check
+    /// <see cref="FunctionWorkersHealthCheck"/> tagged <see cref="FunctionWorkersHealthCheck.ReadyTag"/>. The Kafka
+    /// plumbing is added too.
     /// </summary>
     public static IServiceCollection AddBrokerChatFunctions(this IServiceCollection services, IConfiguration configuration, int workers)
     {
@@ -26,6 +30,16 @@ public static class FunctionsServiceCollectionExtensions
             .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
             .ToArray()));
         services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
+        if (!services.Any(d => d.ServiceType == typeof(FunctionWorkersHealthCheck)))
+        {
+            services.AddSingleton<FunctionWorkersHealthCheck>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration(
+                FunctionWorkersHealthCheck.Name,
+                sp => sp.GetRequiredService<FunctionWorkersHealthCheck>(),
+                failureStatus: HealthStatus.Unhealthy,
+                tags: [FunctionWorkersHealthCheck.ReadyTag]));
+        }
+
         return services;
     }
 

@@ -1,7 +1,7 @@
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>
 /// Passes connectors' presence records (<see cref="InboundKind.Presence"/>) on to every connector: each becomes one

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Hosting;
 
 /// <summary>
 /// Metrics of the worker functions, on the meter <c>BrokerChat.Functions</c>:

@@ -4,10 +4,11 @@ using System.Text.Json;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
+using BrokerChat.Functions.Chat;
 using Microsoft.Extensions.Logging;
-using Log = BrokerChat.Functions.CustomHandler.CustomHandlerLog;
+using Log = BrokerChat.Functions.Hosting.CustomHandler.CustomHandlerLog;
 
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// Runs <see cref="ChatFunction"/> for one custom-handler invocation of the Kafka trigger and writes the answer

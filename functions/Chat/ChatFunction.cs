@@ -1,16 +1,7 @@
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Functions.Moderation;
 
-namespace BrokerChat.Functions;
-
-/// <summary>Where an inbound record sits in Kafka; the message ids of its deliveries are derived from it.</summary>
-/// <param name="Partition">The inbound partition.</param>
-/// <param name="Offset">The record's offset in that partition.</param>
-public readonly record struct InboundPosition(int Partition, long Offset)
-{
-    /// <summary>The deterministic id of the <paramref name="index"/>-th delivery made from this record.</summary>
-    public string MessageId(int index = 0) => index == 0 ? $"{Partition}-{Offset}" : $"{Partition}-{Offset}-{index}";
-}
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>
 /// The chat function: one client request in, the deliveries to publish out. Plain code with no Kafka in it, so
@@ -39,9 +30,7 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
         var rejection = validator.Validate(frame) ?? moderation?.Check(frame);
         if (rejection is { } error)
         {
-            return frame.AckId is { } ackId
-                ? [AckOnly(frame, position, now, AckOutcome.Failed(frame.ConnectionId, ackId, error.Name, error.Message))]
-                : [];
+            return AckDeliveries.Rejected(frame, position, now, error) is { } ack ? [ack] : [];
         }
 
         switch (frame.Kind)
@@ -70,25 +59,11 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
             case InboundKind.Event:
                 // Events are accepted: the application's own handlers consume them from the inbound topic.
                 return frame.AckId is { } eventAckId
-                    ? [AckOnly(frame, position, now, AckOutcome.Succeeded(frame.ConnectionId, eventAckId))]
+                    ? [AckDeliveries.AckOnly(frame, position, now, AckOutcome.Succeeded(frame.ConnectionId, eventAckId))]
                     : [];
 
             default:
                 throw new InvalidOperationException($"The validator let through an unknown kind {frame.Kind}.");
         }
     }
-
-    internal static Delivery AckOnly(InboundFrame frame, InboundPosition position, long now, AckOutcome outcome) => new()
-    {
-        Target = DeliveryTarget.Connection,
-        Hub = frame.Hub,
-        ConnectionId = frame.ConnectionId,
-        MessageId = position.MessageId(),
-        ProducedAt = now,
-        Ack = outcome,
-        AckConnectorId = frame.ConnectorId,
-        ReceivedAt = frame.ReceivedAt,
-        TraceParent = frame.TraceParent,
-        HasMessage = false,
-    };
 }

@@ -1,7 +1,7 @@
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>
 /// Passes the REST API's requests (<see cref="InboundKind.SendToAll"/> and the kinds after it) on to every connector as

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// Reads the records of a Kafka trigger invocation as the Azure Functions host posts it to a custom handler:

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>Log messages of the custom handler. Event ids 380–399 (within the functions' 300–399) are reserved for it.</summary>
 internal static partial class CustomHandlerLog

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions.Hosting.Kafka;
 
 /// <summary>
 /// The work of one assigned partition: a bounded queue of records read from it, handled in offset order by one task

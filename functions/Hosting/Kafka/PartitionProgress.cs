@@ -1,4 +1,4 @@
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions.Hosting.Kafka;
 
 /// <summary>
 /// The records of one assigned partition that were read but not yet finished, so that only the contiguous prefix

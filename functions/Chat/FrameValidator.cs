@@ -1,12 +1,10 @@
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace BrokerChat.Functions;
-
-/// <summary>Why a request was rejected: the ack error's <c>name</c> and <c>message</c>.</summary>
-public readonly record struct Rejection(string Name, string Message);
+namespace BrokerChat.Functions.Chat;
 
 /// <summary>
 /// The rules every request must pass before it is delivered: payload size, payload matching its data type, group

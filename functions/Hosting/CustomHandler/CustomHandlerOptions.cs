@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>Settings of the Azure Functions custom handler mode, bound from <c>Functions:CustomHandler</c>.</summary>
 public sealed class CustomHandlerOptions

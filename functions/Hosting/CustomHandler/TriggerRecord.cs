@@ -1,4 +1,6 @@
-namespace BrokerChat.Functions.CustomHandler;
+using BrokerChat.Functions.Chat;
+
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// One Kafka record of a trigger invocation, as far as the invocation tells: the value's bytes, where it sits in

@@ -1,8 +1,8 @@
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// The functions the custom handler serves and the binding names their <c>function.json</c> must use. The app
-/// folder shipped in <c>functions/customhandler/</c> declares exactly these (a test keeps the two in step).
+/// folder shipped in <c>functions/azure-app/</c> declares exactly these (a test keeps the two in step).
 /// </summary>
 public static class CustomHandlerFunctions
 {

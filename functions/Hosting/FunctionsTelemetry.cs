@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Hosting;
 
 /// <summary>
 /// The functions' traces, on the activity source <c>BrokerChat.Functions</c>: <c>brokerchat.inbound process</c>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using BrokerChat.Functions.Chat;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,9 +11,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Log = BrokerChat.Functions.CustomHandler.CustomHandlerLog;
+using Log = BrokerChat.Functions.Hosting.CustomHandler.CustomHandlerLog;
 
-namespace BrokerChat.Functions.CustomHandler;
+namespace BrokerChat.Functions.Hosting.CustomHandler;
 
 /// <summary>
 /// The functions executable as an Azure Functions custom handler: an HTTP server on 127.0.0.1 that the Functions
