@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Client;
 
@@ -256,7 +257,8 @@ public sealed partial class BrokerChatClient
     {
         var builder = new UriBuilder(uri);
         var query = builder.Query.TrimStart('?');
-        var recovery = "awps_connection_id=" + Uri.EscapeDataString(connectionId) + "&awps_reconnection_token=" + Uri.EscapeDataString(reconnectionToken);
+        var recovery = WebPubSubQueryParameters.ConnectionId + "=" + Uri.EscapeDataString(connectionId)
+            + "&" + WebPubSubQueryParameters.ReconnectionToken + "=" + Uri.EscapeDataString(reconnectionToken);
         builder.Query = query.Length == 0 ? recovery : query + "&" + recovery;
         return builder.Uri;
     }

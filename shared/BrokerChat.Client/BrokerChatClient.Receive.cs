@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using BrokerChat.Client.Protocol;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Client;
 
@@ -156,7 +157,7 @@ public sealed partial class BrokerChatClient
 
                 break;
             case ServerFrameKind.Presence:
-                await RaiseAsync(PresenceChanged, new BrokerChatPresenceEventArgs(frame.Group!, frame.Action == "join", new BrokerChatMember(frame.UserId, frame.ConnectionId!))).ConfigureAwait(false);
+                await RaiseAsync(PresenceChanged, new BrokerChatPresenceEventArgs(frame.Group!, frame.Action == WebPubSubPresenceActions.Join, new BrokerChatMember(frame.UserId, frame.ConnectionId!))).ConfigureAwait(false);
                 break;
             case ServerFrameKind.Members when frame.AckId is { } listAckId && _pending.ContainsKey(listAckId):
                 // Kept only for a request still waiting, so this cannot grow: its ack, next, completes it.
@@ -189,7 +190,7 @@ public sealed partial class BrokerChatClient
 
         if (frame.DataType is { } dataType)
         {
-            var source = string.Equals(frame.From, "group", StringComparison.Ordinal) ? BrokerChatMessageSource.Group : BrokerChatMessageSource.Server;
+            var source = string.Equals(frame.From, WebPubSubMessageSources.Group, StringComparison.Ordinal) ? BrokerChatMessageSource.Group : BrokerChatMessageSource.Server;
             var message = new BrokerChatMessage(source, frame.Group, frame.FromUserId, dataType, frame.Data, frame.SequenceId, frame.History);
             if (!_messages.Writer.TryWrite(message))
             {
@@ -281,7 +282,7 @@ public sealed partial class BrokerChatClient
                 presence = _presenceGroups.Contains(group);
             }
 
-            await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id, presence: presence), null, transport.Token).ConfigureAwait(false);
+            await SendWithAckAsync(id => _codec.GroupRequest(WebPubSubMessageTypes.JoinGroup, group, id, presence: presence), null, transport.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (transport.Token.IsCancellationRequested)
         {

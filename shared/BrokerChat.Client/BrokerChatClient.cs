@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using System.Threading.Channels;
 using BrokerChat.Client.Protocol;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Client;
 
@@ -242,7 +243,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
     public async Task<WebPubSubResult> JoinGroupAsync(string group, ulong? ackId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(group);
-        var result = await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id), ackId, cancellationToken).ConfigureAwait(false);
+        var result = await SendWithAckAsync(id => _codec.GroupRequest(WebPubSubMessageTypes.JoinGroup, group, id), ackId, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _groups.Add(group);
@@ -267,7 +268,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(group);
         ArgumentOutOfRangeException.ThrowIfNegative(history);
-        var result = await SendWithAckAsync(id => _codec.GroupRequest("joinGroup", group, id, history, presence), ackId, cancellationToken).ConfigureAwait(false);
+        var result = await SendWithAckAsync(id => _codec.GroupRequest(WebPubSubMessageTypes.JoinGroup, group, id, history, presence), ackId, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _groups.Add(group);
@@ -294,7 +295,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
         ulong ackId = 0;
         try
         {
-            await SendWithAckAsync(id => _codec.GroupRequest("listMembers", group, ackId = id), null, cancellationToken).ConfigureAwait(false);
+            await SendWithAckAsync(id => _codec.GroupRequest(WebPubSubMessageTypes.ListMembers, group, ackId = id), null, cancellationToken).ConfigureAwait(false);
             // The list is written before its ack, so it has arrived.
             return _memberLists.TryGetValue(ackId, out var list)
                 ? list
@@ -320,7 +321,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
             _presenceGroups.Remove(group);
         }
 
-        return SendWithAckAsync(id => _codec.GroupRequest("leaveGroup", group, id), ackId, cancellationToken);
+        return SendWithAckAsync(id => _codec.GroupRequest(WebPubSubMessageTypes.LeaveGroup, group, id), ackId, cancellationToken);
     }
 
     /// <summary>Publishes data to a group.</summary>

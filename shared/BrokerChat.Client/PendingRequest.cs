@@ -1,4 +1,5 @@
 using BrokerChat.Client.Protocol;
+using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Client;
 
@@ -29,7 +30,7 @@ internal sealed class PendingRequest(ulong ackId, byte[] frame)
         {
             _outcome.TrySetResult(new WebPubSubResult(AckId, IsDuplicated: false));
         }
-        else if (string.Equals(ack.ErrorName, "Duplicate", StringComparison.Ordinal))
+        else if (string.Equals(ack.ErrorName, AckErrorNames.Duplicate, StringComparison.Ordinal))
         {
             _outcome.TrySetResult(new WebPubSubResult(AckId, IsDuplicated: true));
         }

@@ -232,7 +232,7 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
         var audience = new Uri(Host.BaseUri, "client/hubs/perm").ToString();
         var token = tokens.Mint(audience, "mallory", [Permissions.JoinLeaveGroup + ".open"], [], TimeSpan.FromMinutes(5));
         var url = new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/perm?access_token={token}");
-        await using var mallory = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
+        await using var mallory = await WebPubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
 
         Assert.True((await mallory.JoinGroupAsync("open", ct))!.Success);
         Assert.Equal("Forbidden", (await mallory.JoinGroupAsync("closed", ct))!.ErrorName);
@@ -316,7 +316,7 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
         socket.Options.CollectHttpResponseDetails = true;
         var url = new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/chat?access_token=not-a-token");
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, ct).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct));
         Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
     }
 
@@ -334,7 +334,7 @@ public sealed class ChatPipelineTests(PipelineFixture fixture)
     public async Task ChatPageAndNegotiateAreServed()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var http = new HttpClient { BaseAddress = Host.BaseUri, Timeout = PubSubTestClient.DefaultTimeout };
+        using var http = new HttpClient { BaseAddress = Host.BaseUri, Timeout = WebPubSubTestClient.DefaultTimeout };
         var page = await http.GetStringAsync("/", ct);
         Assert.Contains("json.webpubsub.azure.v1", page, StringComparison.Ordinal);
         var negotiate = JsonNode.Parse(await http.GetStringAsync("/negotiate?hub=chat&userId=u1", ct))!;

@@ -53,7 +53,7 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(clock);
-        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("idle", "u"), cancellationToken: ct);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("idle", "u"), cancellationToken: ct);
         var connection = host.Services.GetRequiredService<ConnectionIndex>().All.Single();
 
         // Three keep-alive rounds span 48 s, past the 30 s client timeout; the client library answers each ping.
@@ -75,8 +75,8 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(clock);
-        await using var listener = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "listener"), cancellationToken: ct);
-        await using var speaker = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "speaker"), cancellationToken: ct);
+        await using var listener = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "listener"), cancellationToken: ct);
+        await using var speaker = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("busy", "speaker"), cancellationToken: ct);
         await listener.JoinGroupAsync("room", ct);
         var connection = host.Services.GetRequiredService<ConnectionIndex>().All.Single(c => c.UserId == "listener");
 
@@ -102,7 +102,7 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(clock);
-        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("alive", "u"), cancellationToken: ct);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("alive", "u"), cancellationToken: ct);
 
         for (var i = 0; i < 4; i++)
         {
@@ -139,7 +139,7 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:MaxMessageBytes"] = "65536", ["Functions:InProcessWorkers"] = "0" });
         using var metrics = new MetricsRecorder(host.Services);
-        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("big", "u"), cancellationToken: ct);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("big", "u"), cancellationToken: ct);
 
         await client.SendRawAsync("{\"type\":\"sendToGroup\",\"group\":\"g\",\"dataType\":\"text\",\"data\":\"" + new string('x', 70_000) + "\"}", ct);
 
@@ -160,16 +160,16 @@ public sealed class ConnectorResilienceTests
             ["Functions:InProcessWorkers"] = "0",
         });
         using var metrics = new MetricsRecorder(host.Services);
-        await using var a1 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
-        await using var a2 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
+        await using var a1 = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
+        await using var a2 = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, await RefusedStatusAsync(host.ClientUrl("caps", "alice"), ct));
-        await using var b1 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "bob"), cancellationToken: ct);
+        await using var b1 = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "bob"), cancellationToken: ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await RefusedStatusAsync(host.ClientUrl("caps", "carol"), ct));
 
         await a1.CloseAsync();
         await Wait.UntilAsync(() => host.Services.GetRequiredService<ConnectionLimiter>().Total == 2, ct);
-        await using var c1 = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "carol"), cancellationToken: ct);
+        await using var c1 = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "carol"), cancellationToken: ct);
         Assert.Equal(1, metrics.Total("brokerchat.connector.connections.rejected", "max_per_user"));
         Assert.Equal(1, metrics.Total("brokerchat.connector.connections.rejected", "max_connections"));
     }
@@ -185,10 +185,10 @@ public sealed class ConnectorResilienceTests
             ["Functions:InProcessWorkers"] = "0",
         });
         var url = host.ClientUrl("addr", "u");
-        await using var first = await PubSubTestClient.ConnectUrlAsync(url, s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0)), cancellationToken: ct);
+        await using var first = await WebPubSubTestClient.ConnectUrlAsync(url, new() { ConfigureSocket = s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0)) }, ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, await RefusedStatusAsync(url, ct, IPAddress.Parse("127.0.0.2")));
-        await using var other = await PubSubTestClient.ConnectUrlAsync(url, s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0)), cancellationToken: ct);
+        await using var other = await WebPubSubTestClient.ConnectUrlAsync(url, new() { ConfigureSocket = s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0)) }, ct);
     }
 
     [Fact(Timeout = Timeout)]
@@ -196,7 +196,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:MaxGroupsPerConnection"] = "2", ["Functions:InProcessWorkers"] = "0" });
-        await using var client = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("groups", "u"), cancellationToken: ct);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("groups", "u"), cancellationToken: ct);
 
         Assert.True((await client.JoinGroupAsync("a", ct))!.Success);
         Assert.True((await client.JoinGroupAsync("b", ct))!.Success);
@@ -222,8 +222,8 @@ public sealed class ConnectorResilienceTests
             },
             services => services.AddSingleton<TimeProvider>(clock));
         using var metrics = new MetricsRecorder(host.Services);
-        await using var flooder = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "f"), cancellationToken: ct);
-        await using var bystander = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "b"), cancellationToken: ct);
+        await using var flooder = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "f"), cancellationToken: ct);
+        await using var bystander = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("flood", "b"), cancellationToken: ct);
 
         var acks = new List<Task<AckFrame>>();
         for (var i = 0; i < 30; i++)
@@ -271,9 +271,9 @@ public sealed class ConnectorResilienceTests
         }));
         using var metrics = new MetricsRecorder(host.Services);
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
-        await using var sender = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "sender"), cancellationToken: ct);
-        await using var healthy = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "healthy"), cancellationToken: ct);
-        await using var stalled = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "stalled"), s => s.ReceiveBufferSize = 4096, read: false, cancellationToken: ct);
+        await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "sender"), cancellationToken: ct);
+        await using var healthy = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "healthy"), cancellationToken: ct);
+        await using var stalled = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "stalled"), new() { ConfigureSocket = s => s.ReceiveBufferSize = 4096, Read = false }, ct);
         await healthy.JoinGroupAsync("room", ct);
         await stalled.SendRawAsync("""{"type":"joinGroup","group":"room"}""", ct);
         await Wait.UntilAsync(() => connections.GroupMembers("stall", "room").Length == 2, ct);
@@ -314,8 +314,8 @@ public sealed class ConnectorResilienceTests
             ["Connector:InboundBackpressureTimeout"] = "00:00:01",
         });
         var cluster = host.Services.GetRequiredService<KafkaEndpoint>().Embedded!;
-        await using var sender = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "sender"), cancellationToken: ct);
-        await using var reader = await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "reader"), cancellationToken: ct);
+        await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "sender"), cancellationToken: ct);
+        await using var reader = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "reader"), cancellationToken: ct);
         await reader.JoinGroupAsync("room", ct);
         var acked = new HashSet<int>();
         var n = 0;
@@ -388,12 +388,12 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
-        var clients = new List<PubSubTestClient>();
+        var clients = new List<WebPubSubTestClient>();
         try
         {
             for (var i = 0; i < 5; i++)
             {
-                clients.Add(await PubSubTestClient.ConnectUrlAsync(host.ClientUrl("bye", $"u{i}"), cancellationToken: ct));
+                clients.Add(await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("bye", $"u{i}"), cancellationToken: ct));
             }
 
             await host.DisposeAsync();
@@ -431,7 +431,7 @@ public sealed class ConnectorResilienceTests
         {
             // Two thirds are well-behaved clients that leave cleanly or abruptly; a third go silent (half-open:
             // connected, but they never read, answer a ping, or speak again).
-            var clients = await Task.WhenAll(Enumerable.Range(0, batch * 2 / 3).Select(_ => PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct)));
+            var clients = await Task.WhenAll(Enumerable.Range(0, batch * 2 / 3).Select(_ => WebPubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct)));
             var silent = await Task.WhenAll(Enumerable.Range(0, batch - clients.Length).Select(_ => RawWebSocket.ConnectAsync(url, ct)));
             await Task.WhenAll(clients.Select(async (c, i) =>
             {
@@ -504,7 +504,7 @@ public sealed class ConnectorResilienceTests
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
         socket.Options.CollectHttpResponseDetails = true;
         using var invoker = source is null ? SocketInvoker.Create(null) : SocketInvoker.From(source);
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, invoker, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(url, invoker, ct).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct));
         return socket.HttpStatusCode;
     }
 }

@@ -86,15 +86,15 @@ public sealed class HistoryTests(PipelineFixture fixture)
         await using var sender = await Host.ConnectAsync(hub, "sam", ct);
         await SecondConnector.SendAsync(sender, "room", 1, 5, ct);
         var other = await PresenceTests.StartOtherAsync(Host);
-        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
 
-        var history = await client.JoinAsync("room", ct, history: 10, presence: true);
+        var history = await client.JoinAndTakeHistoryAsync("room", history: 10, presence: true, cancellationToken: ct);
         Assert.Equal([1, 2, 3, 4, 5], history.Select(m => (int)m["data"]!["n"]!));
         Assert.All(history, m => Assert.Null(m["sequenceId"])); // outside the numbering
 
         await using var newcomer = await Host.ConnectAsync(hub, "nina", ct);
         Assert.True((await newcomer.JoinGroupAsync("room", ct))!.Success);
-        var joined = await client.ReadFrameAsync(f => (string?)f["event"] == "presence" && (string?)f["connectionId"] == newcomer.ConnectionId, ct);
+        var joined = await client.WaitForFrameAsync(f => (string?)f["event"] == "presence" && (string?)f["connectionId"] == newcomer.ConnectionId, ct);
         Assert.Null(joined["sequenceId"]);
 
         await SecondConnector.SendAsync(sender, "room", 6, 10, ct);
@@ -109,7 +109,7 @@ public sealed class HistoryTests(PipelineFixture fixture)
         await SecondConnector.SendAsync(sender, "room", 11, 15, ct);
         var resumed = await client.ResumeAsync(Host.ClientUrl(hub, "rita"), ct);
         ulong highest = 5;
-        var kept = new List<ReliableClient.Message>();
+        var kept = new List<SequencedMessage>();
         while (kept.Count < 5)
         {
             var message = (await resumed.ReadMessagesAsync(1, ct))[0];
@@ -125,13 +125,13 @@ public sealed class HistoryTests(PipelineFixture fixture)
 
         // Its presence subscription came along: a leave in the room reaches it on the new connector.
         await newcomer.CloseAsync();
-        var left = await resumed.ReadFrameAsync(f => (string?)f["event"] == "presence" && (string?)f["action"] == "leave" && (string?)f["connectionId"] == newcomer.ConnectionId, ct);
+        var left = await resumed.WaitForFrameAsync(f => (string?)f["event"] == "presence" && (string?)f["action"] == "leave" && (string?)f["connectionId"] == newcomer.ConnectionId, ct);
         Assert.Null(left["sequenceId"]);
         await resumed.DisposeAsync();
     }
 
     /// <summary>The <c>n</c> of the history messages a client received before the ack of its join, in order.</summary>
-    private static List<int> HistoryBefore(PubSubTestClient client, AckFrame ack)
+    private static List<int> HistoryBefore(WebPubSubTestClient client, AckFrame ack)
     {
         Assert.True(ack.Success, ack.ErrorMessage);
         var frames = client.Frames.ToList();

@@ -197,7 +197,7 @@ public sealed class HostileClientTests(PipelineFixture fixture)
         {
             Assert.Equal(5, attempts.Count(a => a.Status == 101));
             Assert.Equal(35, attempts.Count(a => a.Status == 429));
-            await using var other = await PubSubTestClient.ConnectUrlAsync(url, s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0)), cancellationToken: ct);
+            await using var other = await WebPubSubTestClient.ConnectUrlAsync(url, new() { ConfigureSocket = s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0)) }, ct);
             Assert.True((await other.JoinGroupAsync("room", ct))!.Success);
             Assert.True((await other.SendToGroupAsync("room", "through the flood", cancellationToken: ct))!.Success);
             Assert.Equal("through the flood", (string)(await other.NextMessageAsync(ct))["data"]!);
@@ -235,7 +235,7 @@ public sealed class HostileClientTests(PipelineFixture fixture)
     }
 
     /// <summary>Two members of a group, one sending and one receiving, for checking that an abuser next to them changed nothing.</summary>
-    private sealed class Bystanders(PubSubTestClient sender, PubSubTestClient receiver, string group) : IAsyncDisposable
+    private sealed class Bystanders(WebPubSubTestClient sender, WebPubSubTestClient receiver, string group) : IAsyncDisposable
     {
         public static async Task<Bystanders> StartAsync(BrokerChatHost host, string name, CancellationToken ct)
         {

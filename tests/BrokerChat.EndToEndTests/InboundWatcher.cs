@@ -27,11 +27,11 @@ internal sealed class InboundWatcher : IDisposable
         return new InboundWatcher(consumer);
     }
 
-    /// <summary>The next inbound frame that matches; fails after <see cref="PubSubTestClient.DefaultTimeout"/>.</summary>
+    /// <summary>The next inbound frame that matches; fails after <see cref="WebPubSubTestClient.DefaultTimeout"/>.</summary>
     public Task<InboundFrame> NextAsync(Func<InboundFrame, bool> predicate, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PubSubTestClient.DefaultTimeout);
+        timeout.CancelAfter(WebPubSubTestClient.DefaultTimeout);
         var token = timeout.Token;
         return Task.Run(() =>
         {
@@ -43,7 +43,7 @@ internal sealed class InboundWatcher : IDisposable
                     return frame;
                 }
             }
-        }, token).WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken);
+        }, token).WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken);
     }
 
     public void Dispose()

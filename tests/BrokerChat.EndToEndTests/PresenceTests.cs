@@ -73,7 +73,7 @@ public sealed class PresenceTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         const string hub = "presence2";
-        await using var outsider = await PubSubTestClient.ConnectUrlAsync(Host.ClientUrl(hub, "outsider", roles: []), cancellationToken: ct);
+        await using var outsider = await WebPubSubTestClient.ConnectUrlAsync(Host.ClientUrl(hub, "outsider", roles: []), cancellationToken: ct);
         var refused = await outsider.SendAsync(new JsonObject { ["type"] = "listMembers", ["group"] = "room" }, cancellationToken: ct);
         Assert.Equal("Forbidden", refused!.ErrorName);
 
@@ -100,10 +100,10 @@ public sealed class PresenceTests(PipelineFixture fixture)
         await using var watcher = await Host.ConnectAsync(hub, "watcher", ct);
         Assert.True((await JoinAsync(watcher, "room", presence: true, ct: ct))!.Success);
         var other = await StartOtherAsync();
-        var rita = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
-        var sam = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "sam"), ct);
-        await rita.JoinAsync("room", ct);
-        await sam.JoinAsync("room", ct);
+        var rita = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        var sam = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "sam"), new() { Reliable = true }, ct);
+        await rita.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await sam.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await PresenceAsync(watcher, "join", rita.ConnectionId, ct);
         await PresenceAsync(watcher, "join", sam.ConnectionId, ct);
 
@@ -171,7 +171,7 @@ public sealed class PresenceTests(PipelineFixture fixture)
     }
 
     /// <summary>Joins a group with the presence and history options of <c>joinGroup</c>.</summary>
-    internal static Task<AckFrame?> JoinAsync(PubSubTestClient client, string group, bool presence = false, int? history = null, CancellationToken ct = default)
+    internal static Task<AckFrame?> JoinAsync(WebPubSubTestClient client, string group, bool presence = false, int? history = null, CancellationToken ct = default)
     {
         var request = new JsonObject { ["type"] = "joinGroup", ["group"] = group, ["presence"] = presence };
         if (history is { } count)
@@ -183,11 +183,11 @@ public sealed class PresenceTests(PipelineFixture fixture)
     }
 
     /// <summary>The next presence message about <paramref name="connectionId"/> with <paramref name="action"/>.</summary>
-    internal static Task<JsonObject> PresenceAsync(PubSubTestClient client, string action, string connectionId, CancellationToken ct) =>
+    internal static Task<JsonObject> PresenceAsync(WebPubSubTestClient client, string action, string connectionId, CancellationToken ct) =>
         client.WaitForFrameAsync(f => (string?)f["event"] == "presence" && (string?)f["action"] == action && (string?)f["connectionId"] == connectionId, ct);
 
     /// <summary>Asks for a group's members; returns them (user id, connection id) in order, and whether the list is complete.</summary>
-    internal static async Task<(List<(string? UserId, string ConnectionId)> Members, bool Complete)> ListAsync(PubSubTestClient client, string group, CancellationToken ct)
+    internal static async Task<(List<(string? UserId, string ConnectionId)> Members, bool Complete)> ListAsync(WebPubSubTestClient client, string group, CancellationToken ct)
     {
         var ack = await client.SendAsync(new JsonObject { ["type"] = "listMembers", ["group"] = group }, cancellationToken: ct);
         Assert.True(ack!.Success, ack.ErrorMessage);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.History;
+using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,9 +19,9 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable1";
-        var client = await ReliableClient.ConnectAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Host.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
         Assert.False(string.IsNullOrEmpty(client.ReconnectionToken));
-        await client.JoinAsync("room", ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         await SecondConnector.SendAsync(sender, "room", 1, 5, ct);
 
@@ -48,7 +49,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var url = new Uri(fixture.Host.ClientUrl("reliable2", "rita") + "&awps_connection_id=abc&awps_reconnection_token=forged.token");
-        await using var socket = await RawWebSocket.ConnectAsync(url, ct, ReliableClient.Subprotocol);
+        await using var socket = await RawWebSocket.ConnectAsync(url, ct, WebPubSubSubprotocols.JsonReliable);
         Assert.Equal(101, socket.Status);
         var close = await socket.ReadUntilAsync(f => f.Opcode == 8, ct);
         Assert.Equal(1008, close!.CloseCode);
@@ -61,9 +62,9 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         const string hub = "reliable3";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         var other = await SecondConnector.StartAsync(fixture.Host);
-        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
-        await client.JoinAsync("room", ct);
-        await client.JoinAsync("lobby", ct); // a second room, very likely on another partition
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await client.JoinAndTakeHistoryAsync("lobby", cancellationToken: ct); // a second room, very likely on another partition
         await SecondConnector.SendMixedAsync(sender, 1, 10, ct);
         var seen = await client.ReadMessagesAsync(10, ct);
         await client.AcknowledgeAsync(seen[3].SequenceId, ct);
@@ -85,15 +86,15 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         const string hub = "reliable4";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         var other = await SecondConnector.StartAsync(fixture.Host);
-        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
-        await client.JoinAsync("room", ct);
-        await client.JoinAsync("lobby", ct);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await client.JoinAndTakeHistoryAsync("lobby", cancellationToken: ct);
         await SecondConnector.SendMixedAsync(sender, 1, 6, ct);
         var seen = await client.ReadMessagesAsync(6, ct);
 
         var stopping = other.DisposeAsync().AsTask();
-        var close = await client.ReadCloseAsync(ct);
-        Assert.Equal(1012, close.Code);
+        var close = await client.WaitForCloseAsync(ct);
+        Assert.Equal(1012, (int?)close.Status);
         await stopping;
         await SecondConnector.SendMixedAsync(sender, 7, 12, ct);
 
@@ -109,8 +110,8 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         const string hub = "reliable5";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:RoomHistoryMessages"] = "3" });
-        var client = await ReliableClient.ConnectAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
-        await client.JoinAsync("room", ct);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Host.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await SecondConnector.SendAsync(sender, "room", 1, 2, ct);
         await client.ReadMessagesAsync(2, ct);
 
@@ -118,9 +119,9 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         await SecondConnector.SendAsync(sender, "room", 3, 10, ct); // more than the other connector keeps of the room
 
         var refused = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
-        var disconnected = await refused.ReadFrameAsync(f => (string?)f["event"] == "disconnected", ct);
+        var disconnected = await refused.WaitForFrameAsync(f => (string?)f["event"] == "disconnected", ct);
         Assert.Contains("too old", (string?)disconnected["message"], StringComparison.Ordinal);
-        Assert.Equal(1008, (await refused.ReadCloseAsync(ct)).Code);
+        Assert.Equal(1008, (int?)(await refused.WaitForCloseAsync(ct)).Status);
     }
 
     [Fact(Timeout = 120_000)]
@@ -130,15 +131,15 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         const string hub = "reliable6";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:ReliableBufferMessages"] = "5" });
-        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
-        await client.JoinAsync("room", ct);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await SecondConnector.SendAsync(sender, "room", 1, 6, ct);
 
-        var disconnected = await client.ReadFrameAsync(f => (string?)f["event"] == "disconnected", ct);
+        var disconnected = await client.WaitForFrameAsync(f => (string?)f["event"] == "disconnected", ct);
         Assert.Contains("acknowledge", (string?)disconnected["message"], StringComparison.Ordinal);
-        Assert.Equal(1008, (await client.ReadCloseAsync(ct)).Code);
+        Assert.Equal(1008, (int?)(await client.WaitForCloseAsync(ct)).Status);
         var retry = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
-        Assert.Equal(1008, (await retry.ReadCloseAsync(ct)).Code); // the session is gone
+        Assert.Equal(1008, (int?)(await retry.WaitForCloseAsync(ct)).Status); // the session is gone
     }
 
     [Fact(Timeout = 60_000)]
@@ -163,9 +164,9 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
     }
 
     /// <summary>Reads until the messages a client keeps (see <see cref="Kept"/>) number <paramref name="count"/>; returns all it read.</summary>
-    private static async Task<List<ReliableClient.Message>> ReadAllAsync(ReliableClient client, List<ReliableClient.Message> seen, int count, CancellationToken ct)
+    private static async Task<List<SequencedMessage>> ReadAllAsync(WebPubSubTestClient client, List<SequencedMessage> seen, int count, CancellationToken ct)
     {
-        var all = new List<ReliableClient.Message>(seen);
+        var all = new List<SequencedMessage>(seen);
         while (Kept(all).Count < count)
         {
             all.AddRange(await client.ReadMessagesAsync(1, ct));
@@ -175,9 +176,9 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
     }
 
     /// <summary>What a client keeps: messages whose sequence id is above the highest it saw (the rest are repeats it drops).</summary>
-    private static List<ReliableClient.Message> Kept(List<ReliableClient.Message> received)
+    private static List<SequencedMessage> Kept(List<SequencedMessage> received)
     {
-        var kept = new List<ReliableClient.Message>();
+        var kept = new List<SequencedMessage>();
         ulong highest = 0;
         foreach (var message in received)
         {
@@ -191,7 +192,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         return kept;
     }
 
-    private static void AssertExactlyOnceInOrder(List<ReliableClient.Message> received, int count)
+    private static void AssertExactlyOnceInOrder(List<SequencedMessage> received, int count)
     {
         var kept = Kept(received);
         Assert.Equal(Enumerable.Range(1, kept.Count).Select(i => (ulong)i), kept.Select(m => m.SequenceId));

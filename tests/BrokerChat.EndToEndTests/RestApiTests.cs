@@ -83,9 +83,9 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
     public async Task FilteredGroupChangesAndClosesOfGroupsUsersAndAllReachConnectionsOnTheOtherConnector()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var a = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u1"), cancellationToken: ct);
-        await using var b = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u2"), cancellationToken: ct);
-        await using var c = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u3"), cancellationToken: ct);
+        await using var a = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u1"), cancellationToken: ct);
+        await using var b = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u2"), cancellationToken: ct);
+        await using var c = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restclose", "u3"), cancellationToken: ct);
         await Task.WhenAll(a.Connected, b.Connected, c.Connected);
 
         Assert.Equal(HttpStatusCode.OK, await CallAsync(HttpMethod.Post, "api/hubs/restclose/:addToGroups", ct, """{"groups":["x"],"filter":"userId ne 'u3'"}""", "application/json"));
@@ -175,11 +175,11 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
     public async Task MessageForAConnectionThroughAnotherHubNeverReachesIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var victim = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("victimhub", "victim"), cancellationToken: ct);
+        await using var victim = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("victimhub", "victim"), cancellationToken: ct);
         await victim.Connected;
         // A client of the attacker's hub in the group "@<victim id>": its group messages share the key (so the partition
         // and order) of messages addressed to the victim's connection id in that hub.
-        await using var watcher = await PubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("attackerhub", "watcher"), cancellationToken: ct);
+        await using var watcher = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("attackerhub", "watcher"), cancellationToken: ct);
         Assert.True((await watcher.JoinGroupAsync("@" + victim.ConnectionId, ct))!.Success);
 
         Assert.Equal(HttpStatusCode.Accepted, await PostAsync($"api/hubs/attackerhub/connections/{victim.ConnectionId}/:send", "crossed hubs", ct));
@@ -197,8 +197,8 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
     {
         var ct = TestContext.Current.CancellationToken;
         var connections = fixture.Clients.Services.GetRequiredService<ConnectionIndex>();
-        await using var client = await ReliableClient.ConnectAsync(fixture.Clients.ClientUrl("restreliable", "rita"), ct);
-        await client.JoinAsync("room", ct);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restreliable", "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync("api/hubs/restreliable/users/rita/:send", 1, ct));
         Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync("api/hubs/restreliable/groups/room/:send", 2, ct));
         Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync($"api/hubs/restreliable/connections/{client.ConnectionId}/:send", 3, ct));
@@ -225,9 +225,9 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         // A group on the partition of the user's messages: no token would separate them in the stream by itself.
         var group = Enumerable.Range(0, 1000).Select(i => "g" + i).First(g => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, g), partitions) == userPartition);
         var other = await SecondConnector.StartAsync(fixture.Rest);
-        var client = await ReliableClient.ConnectAsync(other.ClientUrl(hub, "rita"), ct);
-        await client.JoinAsync(group, ct);
-        var seen = new List<ReliableClient.Message>();
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync(group, cancellationToken: ct);
+        var seen = new List<SequencedMessage>();
         foreach (var (n, path) in new[] { (1, $"groups/{group}/:send"), (2, "users/rita/:send"), (3, $"groups/{group}/:send") })
         {
             Assert.Equal(HttpStatusCode.Accepted, await PostJsonAsync($"api/hubs/{hub}/{path}", n, ct));

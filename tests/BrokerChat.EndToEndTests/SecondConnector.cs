@@ -22,7 +22,7 @@ internal static class SecondConnector
     }
 
     /// <summary>Sends <c>{"n": from..to}</c> to one group, each acknowledged.</summary>
-    public static async Task SendAsync(PubSubTestClient sender, string group, int from, int to, CancellationToken ct)
+    public static async Task SendAsync(WebPubSubTestClient sender, string group, int from, int to, CancellationToken ct)
     {
         for (var n = from; n <= to; n++)
         {
@@ -31,7 +31,7 @@ internal static class SecondConnector
     }
 
     /// <summary>Sends <c>{"n": from..to}</c> alternately to "lobby" (odd) and "room" (even), two rooms very likely on different partitions.</summary>
-    public static async Task SendMixedAsync(PubSubTestClient sender, int from, int to, CancellationToken ct)
+    public static async Task SendMixedAsync(WebPubSubTestClient sender, int from, int to, CancellationToken ct)
     {
         for (var n = from; n <= to; n++)
         {

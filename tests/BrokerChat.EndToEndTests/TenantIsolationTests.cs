@@ -51,7 +51,7 @@ public sealed class TenantIsolationTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         var token = Mint("claims", "alice", [Permissions.JoinLeaveGroup, Permissions.SendToGroup], TimeSpan.FromMinutes(5));
         var url = new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/claims?access_token={token}&userId=mallory&sub=mallory");
-        await using var alice = await PubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
+        await using var alice = await WebPubSubTestClient.ConnectUrlAsync(url, cancellationToken: ct);
         await using var bob = await Host.ConnectAsync("claims", "bob", ct);
         Assert.True((await bob.JoinGroupAsync("room", ct))!.Success);
         Assert.True((await alice.JoinGroupAsync("room", ct))!.Success);
@@ -68,7 +68,7 @@ public sealed class TenantIsolationTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var token = Mint("roles", "carol", [Permissions.JoinLeaveGroup + ".open", Permissions.SendToGroup + ".open"], TimeSpan.FromMinutes(5));
-        await using var carol = await PubSubTestClient.ConnectUrlAsync(new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/roles?access_token={token}"), cancellationToken: ct);
+        await using var carol = await WebPubSubTestClient.ConnectUrlAsync(new Uri($"ws://{Host.BaseUri.Authority}/client/hubs/roles?access_token={token}"), cancellationToken: ct);
         await carol.Connected;
 
         Assert.True((await carol.JoinGroupAsync("open", ct))!.Success);
@@ -136,8 +136,8 @@ public sealed class AccessKeyRotationTests
             return response.StatusCode;
         }
 
-        await using var one = await PubSubTestClient.ConnectUrlAsync(ClientUrl(KeyOne, "one"), cancellationToken: ct);
-        await using var two = await PubSubTestClient.ConnectUrlAsync(ClientUrl(KeyTwo, "two"), cancellationToken: ct);
+        await using var one = await WebPubSubTestClient.ConnectUrlAsync(ClientUrl(KeyOne, "one"), cancellationToken: ct);
+        await using var two = await WebPubSubTestClient.ConnectUrlAsync(ClientUrl(KeyTwo, "two"), cancellationToken: ct);
         await using (var stranger = await RawWebSocket.ConnectAsync(ClientUrl(Stranger, "x"), ct))
         await using (var expired = await RawWebSocket.ConnectAsync(ClientUrl(KeyOne, "x", TimeSpan.FromMinutes(-10)), ct))
         {

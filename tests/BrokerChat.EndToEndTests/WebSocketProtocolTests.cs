@@ -168,7 +168,7 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
         var buffer = new byte[1024];
         while (!response.ToString().EndsWith("\r\n\r\nok", StringComparison.Ordinal))
         {
-            var read = await socket.ReceiveAsync(buffer, ct).AsTask().WaitAsync(PubSubTestClient.DefaultTimeout, ct);
+            var read = await socket.ReceiveAsync(buffer, ct).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
             Assert.NotEqual(0, read);
             response.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
@@ -196,13 +196,13 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         using var invoker = SocketInvoker.Create(null);
 
-        await socket.ConnectAsync(host.ClientUrl("h2", "u"), invoker, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct);
+        await socket.ConnectAsync(host.ClientUrl("h2", "u"), invoker, ct).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
         var buffer = new byte[4096];
-        var connected = await socket.ReceiveAsync(buffer, ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct);
+        var connected = await socket.ReceiveAsync(buffer, ct).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
 
         Assert.Equal("json.webpubsub.azure.v1", socket.SubProtocol);
         Assert.Contains("\"event\":\"connected\"", Encoding.UTF8.GetString(buffer, 0, connected.Count), StringComparison.Ordinal);
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).WaitAsync(PubSubTestClient.DefaultTimeout, ct);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 

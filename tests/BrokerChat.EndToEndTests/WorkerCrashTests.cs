@@ -40,8 +40,8 @@ public sealed class WorkerCrashTests
             await Task.WhenAll(workers.Select(w => w.Assigned)).WaitAsync(TimeSpan.FromSeconds(60), ct);
 
             // One sender per room; two watchers in every room. Every one of them is a member who must see everything.
-            var senders = new PubSubTestClient[Rooms];
-            var watchers = new PubSubTestClient[2];
+            var senders = new WebPubSubTestClient[Rooms];
+            var watchers = new WebPubSubTestClient[2];
             for (var room = 0; room < Rooms; room++)
             {
                 senders[room] = await host.ConnectAsync(Hub, $"sender{room}", ct);
@@ -158,7 +158,7 @@ public sealed class WorkerCrashTests
     private static string Room(int room) => $"room{room}";
 
     /// <summary>Reads a member's messages until it has the end marker of each of its rooms; returns the numbers seen per room, in arrival order.</summary>
-    private static async Task<Dictionary<string, List<int>>> ReadUntilMarkersAsync(PubSubTestClient client, int rooms, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, List<int>>> ReadUntilMarkersAsync(WebPubSubTestClient client, int rooms, CancellationToken cancellationToken)
     {
         var received = new Dictionary<string, List<int>>();
         var markers = 0;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.Testing;
 
 namespace BrokerChat.LatencyProbe;
@@ -41,8 +42,8 @@ public static class Program
         try
         {
             var room = "probe-" + Guid.NewGuid().ToString("N")[..8];
-            await using var sender = await PubSubTestClient.ConnectAsync(server, "latency", "sender");
-            await using var receiver = await PubSubTestClient.ConnectAsync(server, "latency", "receiver");
+            await using var sender = await WebPubSubTestClient.ConnectAsync(server, "latency", "sender");
+            await using var receiver = await WebPubSubTestClient.ConnectAsync(server, "latency", "receiver");
             await receiver.JoinGroupAsync(room);
 
             Console.WriteLine($"Sending {warmup} warm-up + {messages} measured messages, one every {intervalMs} ms, to room {room} at {server}");
@@ -55,7 +56,7 @@ public static class Program
                 for (var i = 0; i < total; i++)
                 {
                     var (frame, receivedAt) = await receiver.NextMessageWithTimestampAsync();
-                    var n = (int)frame["data"]!["n"]!;
+                    var n = (int)frame[WebPubSubFields.Data]!["n"]!;
                     if (n >= warmup)
                     {
                         latencies.Add(Stopwatch.GetElapsedTime(sentAt[n], receivedAt).TotalMilliseconds);
@@ -70,11 +71,11 @@ public static class Program
                 sentAt[i] = Stopwatch.GetTimestamp();
                 var ack = await sender.SendWithoutWaitingAsync(new JsonObject
                 {
-                    ["type"] = "sendToGroup",
-                    ["group"] = room,
-                    ["dataType"] = "json",
-                    ["data"] = new JsonObject { ["n"] = i },
-                    ["noEcho"] = true,
+                    [WebPubSubFields.Type] = WebPubSubMessageTypes.SendToGroup,
+                    [WebPubSubFields.Group] = room,
+                    [WebPubSubFields.DataType] = WebPubSubDataTypes.Json,
+                    [WebPubSubFields.Data] = new JsonObject { ["n"] = i },
+                    [WebPubSubFields.NoEcho] = true,
                 });
                 var n = i;
                 acks.Add((n, ack.ContinueWith(t =>

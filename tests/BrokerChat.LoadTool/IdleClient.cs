@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.LoadTool;
 
 /// <summary>One idle client: connects, reads whatever arrives (keep-alives), and pings when told to, as the JS client does every 20 s.</summary>
 internal sealed class IdleClient : IAsyncDisposable
 {
-    private static readonly byte[] Ping = """{"type":"ping"}"""u8.ToArray();
+    private static readonly byte[] Ping = Encoding.UTF8.GetBytes(new JsonObject { [WebPubSubFields.Type] = WebPubSubMessageTypes.Ping }.ToJsonString());
     private readonly ClientWebSocket _socket = new();
     private Task _reader = Task.CompletedTask;
 
@@ -14,7 +17,7 @@ internal sealed class IdleClient : IAsyncDisposable
 
     public async Task ConnectAsync(Uri url, IPAddress source, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
-        _socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
+        _socket.Options.AddSubProtocol(WebPubSubSubprotocols.Json);
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await _socket.ConnectAsync(url, invoker, cancellationToken).ConfigureAwait(false);
         _reader = ReadAsync();

@@ -1,6 +1,7 @@
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Hosting;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.Kafka;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -119,12 +120,12 @@ public sealed class BrokerChatHost : IAsyncDisposable
     {
         var tokens = Services.GetRequiredService<AccessTokenService>();
         var token = tokens.Mint(new Uri(BaseUri, $"client/hubs/{hub}").ToString(), userId, roles ?? [Permissions.JoinLeaveGroup, Permissions.SendToGroup], [], TimeSpan.FromHours(1));
-        return new Uri($"ws://{BaseUri.Authority}/client/hubs/{hub}?access_token={token}");
+        return new Uri($"ws://{BaseUri.Authority}{WebPubSubClientPaths.HubsPrefix}{hub}?{WebPubSubQueryParameters.AccessToken}={token}");
     }
 
     /// <summary>Connects a test client through <c>/negotiate</c>.</summary>
-    public Task<PubSubTestClient> ConnectAsync(string hub, string? userId, CancellationToken cancellationToken = default) =>
-        PubSubTestClient.ConnectAsync(BaseUri, hub, userId, cancellationToken);
+    public Task<WebPubSubTestClient> ConnectAsync(string hub, string? userId, CancellationToken cancellationToken = default) =>
+        WebPubSubTestClient.ConnectAsync(BaseUri, hub, userId, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Testing;
 
@@ -52,7 +53,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     /// <param name="subprotocol">The subprotocol offered, or null for none (a simple WebSocket client).</param>
     /// <param name="version">The Sec-WebSocket-Version sent, or null for none.</param>
     /// <param name="extraHeaders">Header lines added to the request, each ending in CRLF.</param>
-    public static async Task<RawWebSocket> ConnectAsync(Uri url, CancellationToken cancellationToken, string? subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
+    public static async Task<RawWebSocket> ConnectAsync(Uri url, CancellationToken cancellationToken, string? subprotocol = WebPubSubSubprotocols.Json, string? version = "13", string? extraHeaders = null)
     {
         var socket = await OpenAsync(url, cancellationToken).ConfigureAwait(false);
         return await UpgradeAsync(socket, url, cancellationToken, subprotocol, version, extraHeaders).ConfigureAwait(false);
@@ -67,7 +68,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     }
 
     /// <summary>Performs the handshake on a connection that is already open (it may have carried other requests).</summary>
-    public static async Task<RawWebSocket> UpgradeAsync(Socket socket, Uri url, CancellationToken cancellationToken, string? subprotocol = "json.webpubsub.azure.v1", string? version = "13", string? extraHeaders = null)
+    public static async Task<RawWebSocket> UpgradeAsync(Socket socket, Uri url, CancellationToken cancellationToken, string? subprotocol = WebPubSubSubprotocols.Json, string? version = "13", string? extraHeaders = null)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var request = new StringBuilder()
@@ -93,7 +94,7 @@ public sealed class RawWebSocket : IAsyncDisposable
         var one = new byte[1];
         while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
-            if (await socket.ReceiveAsync(one, cancellationToken).AsTask().WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken).ConfigureAwait(false) == 0)
+            if (await socket.ReceiveAsync(one, cancellationToken).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw new IOException("The server closed the connection during the handshake: " + head);
             }
@@ -214,7 +215,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     {
         try
         {
-            await _stream.ReadExactlyAsync(buffer, cancellationToken).AsTask().WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            await _stream.ReadExactlyAsync(buffer, cancellationToken).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is EndOfStreamException or IOException or SocketException)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Client.Protocol;
 
@@ -9,11 +10,6 @@ namespace BrokerChat.Client.Protocol;
 /// </summary>
 internal abstract class FrameCodec
 {
-    public const string JsonReliableSubprotocol = "json.reliable.webpubsub.azure.v1";
-    public const string JsonSubprotocol = "json.webpubsub.azure.v1";
-    public const string MessagePackReliableSubprotocol = "msgpack.reliable.webpubsub.brokerchat.v1";
-    public const string MessagePackSubprotocol = "msgpack.webpubsub.brokerchat.v1";
-
     /// <summary>Text for JSON, binary for MessagePack.</summary>
     public abstract WebSocketMessageType MessageType { get; }
 
@@ -22,10 +18,10 @@ internal abstract class FrameCodec
 
     public static string SubprotocolOf(BrokerChatProtocol protocol) => protocol switch
     {
-        BrokerChatProtocol.JsonReliable => JsonReliableSubprotocol,
-        BrokerChatProtocol.Json => JsonSubprotocol,
-        BrokerChatProtocol.MessagePackReliable => MessagePackReliableSubprotocol,
-        BrokerChatProtocol.MessagePack => MessagePackSubprotocol,
+        BrokerChatProtocol.JsonReliable => WebPubSubSubprotocols.JsonReliable,
+        BrokerChatProtocol.Json => WebPubSubSubprotocols.Json,
+        BrokerChatProtocol.MessagePackReliable => WebPubSubSubprotocols.MessagePackReliable,
+        BrokerChatProtocol.MessagePack => WebPubSubSubprotocols.MessagePack,
         _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null),
     };
 
@@ -37,10 +33,10 @@ internal abstract class FrameCodec
 
     public static string DataTypeName(WebPubSubDataType dataType) => dataType switch
     {
-        WebPubSubDataType.Json => "json",
-        WebPubSubDataType.Text => "text",
-        WebPubSubDataType.Binary => "binary",
-        WebPubSubDataType.Protobuf => "protobuf",
+        WebPubSubDataType.Json => WebPubSubDataTypes.Json,
+        WebPubSubDataType.Text => WebPubSubDataTypes.Text,
+        WebPubSubDataType.Binary => WebPubSubDataTypes.Binary,
+        WebPubSubDataType.Protobuf => WebPubSubDataTypes.Protobuf,
         _ => throw new ArgumentOutOfRangeException(nameof(dataType), dataType, null),
     };
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Client.Protocol;
 
@@ -15,7 +16,7 @@ internal sealed class JsonFrameCodec : FrameCodec
     public static readonly JsonFrameCodec Instance = new();
 
     private static readonly JsonDocumentOptions s_readOptions = new() { MaxDepth = 64 };
-    private static readonly ReadOnlyMemory<byte> s_ping = """{"type":"ping"}"""u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> s_ping = Write(w => w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.PingUtf8));
 
     private JsonFrameCodec()
     {
@@ -27,17 +28,17 @@ internal sealed class JsonFrameCodec : FrameCodec
 
     public override byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false) => Write(w =>
     {
-        w.WriteString("type", type);
-        w.WriteString("group", group);
+        w.WriteString(WebPubSubFields.TypeUtf8, type);
+        w.WriteString(WebPubSubFields.GroupUtf8, group);
         WriteAckId(w, ackId);
         if (history is { } count)
         {
-            w.WriteNumber("history", count);
+            w.WriteNumber(WebPubSubFields.HistoryUtf8, count);
         }
 
         if (presence)
         {
-            w.WriteBoolean("presence", true);
+            w.WriteBoolean(WebPubSubFields.PresenceUtf8, true);
         }
     });
 
@@ -47,11 +48,11 @@ internal sealed class JsonFrameCodec : FrameCodec
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("type", "sendToGroup");
-            w.WriteString("group", group);
+            w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SendToGroupUtf8);
+            w.WriteString(WebPubSubFields.GroupUtf8, group);
             WriteAckId(w, ackId);
             WriteData(w, dataType, data);
-            w.WriteBoolean("noEcho", noEcho);
+            w.WriteBoolean(WebPubSubFields.NoEchoUtf8, noEcho);
             w.WriteEndObject();
         }
 
@@ -64,8 +65,8 @@ internal sealed class JsonFrameCodec : FrameCodec
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("type", "event");
-            w.WriteString("event", eventName);
+            w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.EventUtf8);
+            w.WriteString(WebPubSubFields.EventUtf8, eventName);
             WriteAckId(w, ackId);
             WriteData(w, dataType, data);
             w.WriteEndObject();
@@ -76,8 +77,8 @@ internal sealed class JsonFrameCodec : FrameCodec
 
     public override byte[] SequenceAck(ulong sequenceId) => Write(w =>
     {
-        w.WriteString("type", "sequenceAck");
-        w.WriteNumber("sequenceId", sequenceId);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SequenceAckUtf8);
+        w.WriteNumber(WebPubSubFields.SequenceIdUtf8, sequenceId);
     });
 
     public override bool TryRead(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, out ServerFrame frame)
@@ -97,58 +98,58 @@ internal sealed class JsonFrameCodec : FrameCodec
                 return false;
             }
 
-            frame.Kind = ServerFrame.KindOf(GetString(root, "type"), GetString(root, "event"));
+            frame.Kind = ServerFrame.KindOf(GetString(root, WebPubSubFields.Type), GetString(root, WebPubSubFields.Event));
             switch (frame.Kind)
             {
                 case ServerFrameKind.Ack:
-                    frame.AckId = GetUInt64(root, "ackId");
-                    frame.Success = root.TryGetProperty("success", out var success) && success.ValueKind == JsonValueKind.True;
-                    if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+                    frame.AckId = GetUInt64(root, WebPubSubFields.AckId);
+                    frame.Success = root.TryGetProperty(WebPubSubFields.Success, out var success) && success.ValueKind == JsonValueKind.True;
+                    if (root.TryGetProperty(WebPubSubFields.Error, out var error) && error.ValueKind == JsonValueKind.Object)
                     {
-                        frame.ErrorName = GetString(error, "name");
-                        frame.ErrorMessage = GetString(error, "message");
+                        frame.ErrorName = GetString(error, WebPubSubFields.Name);
+                        frame.ErrorMessage = GetString(error, WebPubSubFields.Message);
                     }
 
                     return frame.AckId is not null;
                 case ServerFrameKind.Message:
-                    frame.From = GetString(root, "from");
-                    frame.Group = GetString(root, "group");
-                    frame.FromUserId = GetString(root, "fromUserId");
-                    frame.SequenceId = GetUInt64(root, "sequenceId");
-                    frame.History = root.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.True;
-                    frame.DataType = ServerFrame.ParseDataType(GetString(root, "dataType"));
-                    if (frame.DataType is { } dataType && root.TryGetProperty("data", out var data))
+                    frame.From = GetString(root, WebPubSubFields.From);
+                    frame.Group = GetString(root, WebPubSubFields.Group);
+                    frame.FromUserId = GetString(root, WebPubSubFields.FromUserId);
+                    frame.SequenceId = GetUInt64(root, WebPubSubFields.SequenceId);
+                    frame.History = root.TryGetProperty(WebPubSubFields.History, out var history) && history.ValueKind == JsonValueKind.True;
+                    frame.DataType = ServerFrame.ParseDataType(GetString(root, WebPubSubFields.DataType));
+                    if (frame.DataType is { } dataType && root.TryGetProperty(WebPubSubFields.Data, out var data))
                     {
                         frame.Data = ReadData(dataType, data);
                     }
 
                     return true;
                 case ServerFrameKind.Connected:
-                    frame.ConnectionId = GetString(root, "connectionId");
-                    frame.UserId = GetString(root, "userId");
-                    frame.ReconnectionToken = GetString(root, "reconnectionToken");
+                    frame.ConnectionId = GetString(root, WebPubSubFields.ConnectionId);
+                    frame.UserId = GetString(root, WebPubSubFields.UserId);
+                    frame.ReconnectionToken = GetString(root, WebPubSubFields.ReconnectionToken);
                     return frame.ConnectionId is not null;
                 case ServerFrameKind.Disconnected:
-                    frame.Message = GetString(root, "message");
+                    frame.Message = GetString(root, WebPubSubFields.Message);
                     return true;
                 case ServerFrameKind.Presence:
-                    frame.Group = GetString(root, "group");
-                    frame.Action = GetString(root, "action");
-                    frame.UserId = GetString(root, "userId");
-                    frame.ConnectionId = GetString(root, "connectionId");
+                    frame.Group = GetString(root, WebPubSubFields.Group);
+                    frame.Action = GetString(root, WebPubSubFields.Action);
+                    frame.UserId = GetString(root, WebPubSubFields.UserId);
+                    frame.ConnectionId = GetString(root, WebPubSubFields.ConnectionId);
                     return frame.IsWellFormedSystem;
                 case ServerFrameKind.Members:
-                    frame.Group = GetString(root, "group");
-                    frame.AckId = GetUInt64(root, "ackId");
-                    frame.Complete = root.TryGetProperty("complete", out var complete) && complete.ValueKind == JsonValueKind.True;
-                    if (root.TryGetProperty("members", out var members) && members.ValueKind == JsonValueKind.Array)
+                    frame.Group = GetString(root, WebPubSubFields.Group);
+                    frame.AckId = GetUInt64(root, WebPubSubFields.AckId);
+                    frame.Complete = root.TryGetProperty(WebPubSubFields.Complete, out var complete) && complete.ValueKind == JsonValueKind.True;
+                    if (root.TryGetProperty(WebPubSubFields.Members, out var members) && members.ValueKind == JsonValueKind.Array)
                     {
                         frame.Members = [];
                         foreach (var member in members.EnumerateArray())
                         {
-                            if (member.ValueKind == JsonValueKind.Object && GetString(member, "connectionId") is { } id)
+                            if (member.ValueKind == JsonValueKind.Object && GetString(member, WebPubSubFields.ConnectionId) is { } id)
                             {
-                                frame.Members.Add(new BrokerChatMember(GetString(member, "userId"), id));
+                                frame.Members.Add(new BrokerChatMember(GetString(member, WebPubSubFields.UserId), id));
                             }
                         }
                     }
@@ -173,8 +174,8 @@ internal sealed class JsonFrameCodec : FrameCodec
 
     private static void WriteData(Utf8JsonWriter w, WebPubSubDataType dataType, ReadOnlySpan<byte> data)
     {
-        w.WriteString("dataType", DataTypeName(dataType));
-        w.WritePropertyName("data");
+        w.WriteString(WebPubSubFields.DataTypeUtf8, DataTypeName(dataType));
+        w.WritePropertyName(WebPubSubFields.DataUtf8);
         switch (dataType)
         {
             case WebPubSubDataType.Json:
@@ -193,7 +194,7 @@ internal sealed class JsonFrameCodec : FrameCodec
     {
         if (ackId is { } id)
         {
-            w.WriteNumber("ackId", id);
+            w.WriteNumber(WebPubSubFields.AckIdUtf8, id);
         }
     }
 

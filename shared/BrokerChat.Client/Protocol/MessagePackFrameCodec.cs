@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using BrokerChat.Contracts.WebPubSub;
 using MessagePack;
 
 namespace BrokerChat.Client.Protocol;
@@ -30,7 +31,7 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
     private MessagePackFrameCodec()
     {
-        _ping = Write(1, (ref MessagePackWriter w) => WriteString(ref w, "type", "ping"));
+        _ping = Write(1, (ref MessagePackWriter w) => WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.Ping));
     }
 
     private delegate void Body(ref MessagePackWriter writer);
@@ -42,18 +43,18 @@ internal sealed class MessagePackFrameCodec : FrameCodec
     public override byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false) =>
         Write(2 + (ackId is null ? 0 : 1) + (history is null ? 0 : 1) + (presence ? 1 : 0), (ref MessagePackWriter w) =>
         {
-            WriteString(ref w, "type", type);
-            WriteString(ref w, "group", group);
+            WriteString(ref w, WebPubSubFields.Type, type);
+            WriteString(ref w, WebPubSubFields.Group, group);
             WriteAckId(ref w, ackId);
             if (history is { } count)
             {
-                w.Write("history");
+                w.Write(WebPubSubFields.History);
                 w.Write(count);
             }
 
             if (presence)
             {
-                w.Write("presence");
+                w.Write(WebPubSubFields.Presence);
                 w.Write(true);
             }
         });
@@ -63,11 +64,11 @@ internal sealed class MessagePackFrameCodec : FrameCodec
         var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
         var w = new MessagePackWriter(buffer);
         w.WriteMapHeader(ackId is null ? 5 : 6);
-        WriteString(ref w, "type", "sendToGroup");
-        WriteString(ref w, "group", group);
+        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.SendToGroup);
+        WriteString(ref w, WebPubSubFields.Group, group);
         WriteAckId(ref w, ackId);
         WriteData(ref w, dataType, data);
-        w.Write("noEcho");
+        w.Write(WebPubSubFields.NoEcho);
         w.Write(noEcho);
         w.Flush();
         return ToArray(buffer);
@@ -78,8 +79,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
         var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
         var w = new MessagePackWriter(buffer);
         w.WriteMapHeader(ackId is null ? 4 : 5);
-        WriteString(ref w, "type", "event");
-        WriteString(ref w, "event", eventName);
+        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.Event);
+        WriteString(ref w, WebPubSubFields.Event, eventName);
         WriteAckId(ref w, ackId);
         WriteData(ref w, dataType, data);
         w.Flush();
@@ -88,8 +89,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
     public override byte[] SequenceAck(ulong sequenceId) => Write(2, (ref MessagePackWriter w) =>
     {
-        WriteString(ref w, "type", "sequenceAck");
-        w.Write("sequenceId");
+        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.SequenceAck);
+        w.Write(WebPubSubFields.SequenceId);
         w.Write(sequenceId);
     });
 
@@ -124,25 +125,25 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
                 switch (reader.ReadString())
                 {
-                    case "type": type = ReadString(ref reader); break;
-                    case "event": systemEvent = ReadString(ref reader); break;
-                    case "ackId": frame.AckId = ReadUInt64(ref reader); break;
-                    case "success": frame.Success = !reader.TryReadNil() && reader.ReadBoolean(); break;
-                    case "error": ReadError(ref reader, frame); break;
-                    case "from": frame.From = ReadString(ref reader); break;
-                    case "group": frame.Group = ReadString(ref reader); break;
-                    case "fromUserId": frame.FromUserId = ReadString(ref reader); break;
-                    case "dataType": dataType = ReadString(ref reader); break;
-                    case "data": data = ReadData(ref reader); break;
-                    case "sequenceId": frame.SequenceId = ReadUInt64(ref reader); break;
-                    case "connectionId": frame.ConnectionId = ReadString(ref reader); break;
-                    case "userId": frame.UserId = ReadString(ref reader); break;
-                    case "reconnectionToken": frame.ReconnectionToken = ReadString(ref reader); break;
-                    case "message": frame.Message = ReadString(ref reader); break;
-                    case "history": frame.History = ReadBoolean(ref reader); break;
-                    case "action": frame.Action = ReadString(ref reader); break;
-                    case "complete": frame.Complete = ReadBoolean(ref reader); break;
-                    case "members": frame.Members = ReadMembers(ref reader); break;
+                    case WebPubSubFields.Type: type = ReadString(ref reader); break;
+                    case WebPubSubFields.Event: systemEvent = ReadString(ref reader); break;
+                    case WebPubSubFields.AckId: frame.AckId = ReadUInt64(ref reader); break;
+                    case WebPubSubFields.Success: frame.Success = !reader.TryReadNil() && reader.ReadBoolean(); break;
+                    case WebPubSubFields.Error: ReadError(ref reader, frame); break;
+                    case WebPubSubFields.From: frame.From = ReadString(ref reader); break;
+                    case WebPubSubFields.Group: frame.Group = ReadString(ref reader); break;
+                    case WebPubSubFields.FromUserId: frame.FromUserId = ReadString(ref reader); break;
+                    case WebPubSubFields.DataType: dataType = ReadString(ref reader); break;
+                    case WebPubSubFields.Data: data = ReadData(ref reader); break;
+                    case WebPubSubFields.SequenceId: frame.SequenceId = ReadUInt64(ref reader); break;
+                    case WebPubSubFields.ConnectionId: frame.ConnectionId = ReadString(ref reader); break;
+                    case WebPubSubFields.UserId: frame.UserId = ReadString(ref reader); break;
+                    case WebPubSubFields.ReconnectionToken: frame.ReconnectionToken = ReadString(ref reader); break;
+                    case WebPubSubFields.Message: frame.Message = ReadString(ref reader); break;
+                    case WebPubSubFields.History: frame.History = ReadBoolean(ref reader); break;
+                    case WebPubSubFields.Action: frame.Action = ReadString(ref reader); break;
+                    case WebPubSubFields.Complete: frame.Complete = ReadBoolean(ref reader); break;
+                    case WebPubSubFields.Members: frame.Members = ReadMembers(ref reader); break;
                     default: Skip(ref reader); break;
                 }
             }
@@ -183,8 +184,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
             switch (key)
             {
-                case "name": frame.ErrorName = ReadString(ref reader); break;
-                case "message": frame.ErrorMessage = ReadString(ref reader); break;
+                case WebPubSubFields.Name: frame.ErrorName = ReadString(ref reader); break;
+                case WebPubSubFields.Message: frame.ErrorMessage = ReadString(ref reader); break;
                 default: Skip(ref reader); break;
             }
         }
@@ -219,8 +220,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
             {
                 switch (reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null)
                 {
-                    case "userId": userId = ReadString(ref reader); break;
-                    case "connectionId": connectionId = ReadString(ref reader); break;
+                    case WebPubSubFields.UserId: userId = ReadString(ref reader); break;
+                    case WebPubSubFields.ConnectionId: connectionId = ReadString(ref reader); break;
                     case null: Skip(ref reader); Skip(ref reader); break;
                     default: Skip(ref reader); break;
                 }
@@ -323,8 +324,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
 
     private static void WriteData(ref MessagePackWriter w, WebPubSubDataType dataType, ReadOnlySpan<byte> data)
     {
-        WriteString(ref w, "dataType", DataTypeName(dataType));
-        w.Write("data");
+        WriteString(ref w, WebPubSubFields.DataType, DataTypeName(dataType));
+        w.Write(WebPubSubFields.Data);
         if (dataType is WebPubSubDataType.Json or WebPubSubDataType.Text)
         {
             w.WriteString(data);
@@ -339,7 +340,7 @@ internal sealed class MessagePackFrameCodec : FrameCodec
     {
         if (ackId is { } id)
         {
-            w.Write("ackId");
+            w.Write(WebPubSubFields.AckId);
             w.Write(id);
         }
     }

@@ -1,3 +1,5 @@
+using BrokerChat.Contracts.WebPubSub;
+
 namespace BrokerChat.Client.Protocol;
 
 /// <summary>The kinds of server → client frames the client acts on; anything else is <see cref="Unknown"/> and ignored.</summary>
@@ -70,29 +72,29 @@ internal sealed class ServerFrame
     /// <summary>Whether a presence or members frame has what the client needs.</summary>
     public bool IsWellFormedSystem => Kind switch
     {
-        ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is "join" or "leave",
+        ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is WebPubSubPresenceActions.Join or WebPubSubPresenceActions.Leave,
         ServerFrameKind.Members => Group is not null && Members is not null,
         _ => true,
     };
 
     public static ServerFrameKind KindOf(string? type, string? systemEvent) => type switch
     {
-        "ack" => ServerFrameKind.Ack,
-        "message" => ServerFrameKind.Message,
-        "pong" => ServerFrameKind.Pong,
-        "system" when systemEvent == "connected" => ServerFrameKind.Connected,
-        "system" when systemEvent == "disconnected" => ServerFrameKind.Disconnected,
-        "system" when systemEvent == "presence" => ServerFrameKind.Presence,
-        "system" when systemEvent == "members" => ServerFrameKind.Members,
+        WebPubSubMessageTypes.Ack => ServerFrameKind.Ack,
+        WebPubSubMessageTypes.Message => ServerFrameKind.Message,
+        WebPubSubMessageTypes.Pong => ServerFrameKind.Pong,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Connected => ServerFrameKind.Connected,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Disconnected => ServerFrameKind.Disconnected,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Presence => ServerFrameKind.Presence,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Members => ServerFrameKind.Members,
         _ => ServerFrameKind.Unknown,
     };
 
     public static WebPubSubDataType? ParseDataType(string? value) => value switch
     {
-        "json" => WebPubSubDataType.Json,
-        "text" => WebPubSubDataType.Text,
-        "binary" => WebPubSubDataType.Binary,
-        "protobuf" => WebPubSubDataType.Protobuf,
+        WebPubSubDataTypes.Json => WebPubSubDataType.Json,
+        WebPubSubDataTypes.Text => WebPubSubDataType.Text,
+        WebPubSubDataTypes.Binary => WebPubSubDataType.Binary,
+        WebPubSubDataTypes.Protobuf => WebPubSubDataType.Protobuf,
         _ => null,
     };
 }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.LoadTool.Bench;
 
@@ -62,6 +63,8 @@ internal sealed class LoadClient : IAsyncDisposable
 {
     private static readonly byte[] SignalRHandshake = "{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray();
     private static readonly byte[] SignalRPing = "{\"type\":6}\u001e"u8.ToArray();
+    private static readonly byte[] AckType = Encoding.UTF8.GetBytes($"\"{WebPubSubFields.Type}\":\"{WebPubSubMessageTypes.Ack}\"");
+    private static readonly byte[] FirstAckId = Encoding.UTF8.GetBytes($"\"{WebPubSubFields.AckId}\":1");
     private static readonly byte[] T = "\"t\":"u8.ToArray();
     private static readonly byte[] S = "\"s\":"u8.ToArray();
     private static readonly byte[] N = "\"n\":"u8.ToArray();
@@ -108,7 +111,7 @@ internal sealed class LoadClient : IAsyncDisposable
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
         if (_protocol == WireProtocol.WebPubSub)
         {
-            _socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
+            _socket.Options.AddSubProtocol(WebPubSubSubprotocols.Json);
         }
 
         await _socket.ConnectAsync(url, invoker, cancellationToken).ConfigureAwait(false);
@@ -123,7 +126,7 @@ internal sealed class LoadClient : IAsyncDisposable
         {
             var join = _protocol == WireProtocol.SignalR
                 ? $"{{\"type\":1,\"invocationId\":\"1\",\"target\":\"JoinRoom\",\"arguments\":[\"{Room}\"]}}\u001e"
-                : $"{{\"type\":\"joinGroup\",\"group\":\"{Room}\",\"ackId\":1}}";
+                : $"{{\"{WebPubSubFields.Type}\":\"{WebPubSubMessageTypes.JoinGroup}\",\"{WebPubSubFields.Group}\":\"{Room}\",\"{WebPubSubFields.AckId}\":1}}";
             await _socket.SendAsync(Encoding.UTF8.GetBytes(join), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
             await _joined.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -179,7 +182,7 @@ internal sealed class LoadClient : IAsyncDisposable
         var span = _sendBuffer.AsSpan();
         var head = _protocol == WireProtocol.SignalR
             ? $"{{\"type\":1,\"target\":\"SendToRoom\",\"arguments\":[\"{Room}\",{{\"t\":"
-            : $"{{\"type\":\"sendToGroup\",\"group\":\"{Room}\",\"dataType\":\"json\",\"data\":{{\"t\":";
+            : $"{{\"{WebPubSubFields.Type}\":\"{WebPubSubMessageTypes.SendToGroup}\",\"{WebPubSubFields.Group}\":\"{Room}\",\"{WebPubSubFields.DataType}\":\"{WebPubSubDataTypes.Json}\",\"{WebPubSubFields.Data}\":{{\"t\":";
         var length = Encoding.UTF8.GetBytes(head, span);
         Utf8Formatter.TryFormat(timestamp, span[length..], out var written);
         length += written;
@@ -301,7 +304,7 @@ internal sealed class LoadClient : IAsyncDisposable
 
     private bool IsJoinAnswer(ReadOnlySpan<byte> message) => _protocol == WireProtocol.SignalR
         ? message.IndexOf("\"type\":3"u8) >= 0 && message.IndexOf("\"invocationId\":\"1\""u8) >= 0
-        : message.IndexOf("\"type\":\"ack\""u8) >= 0 && message.IndexOf("\"ackId\":1"u8) >= 0;
+        : message.IndexOf(AckType) >= 0 && message.IndexOf(FirstAckId) >= 0;
 
     private static bool TryNumberAfter(ref ReadOnlySpan<byte> message, ReadOnlySpan<byte> key, out long value)
     {

@@ -134,9 +134,9 @@ public sealed class BarePeerTests
         Assert.Equal("still here", (string?)(await reader.NextMessageAsync(ct))["data"]);
     }
 
-    private static Task<PubSubTestClient> ConnectAsync(RunningPeer peer, CancellationToken cancellationToken) =>
-        PubSubTestClient.ConnectUrlAsync(peer.WebSocketUri(HubPath), cancellationToken: cancellationToken);
+    private static Task<WebPubSubTestClient> ConnectAsync(RunningPeer peer, CancellationToken cancellationToken) =>
+        WebPubSubTestClient.ConnectUrlAsync(peer.WebSocketUri(HubPath), cancellationToken: cancellationToken);
 
-    private static async Task JoinAsync(PubSubTestClient client, string group, CancellationToken cancellationToken) =>
+    private static async Task JoinAsync(WebPubSubTestClient client, string group, CancellationToken cancellationToken) =>
         Assert.True((await client.JoinGroupAsync(group, cancellationToken))!.Success);
 }

@@ -55,7 +55,7 @@ public sealed class SignalRPeerTests
         public static async Task<HubProtocolClient> ConnectAsync(Uri url, CancellationToken cancellationToken)
         {
             var client = new HubProtocolClient();
-            await client._socket.ConnectAsync(url, cancellationToken).WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken);
+            await client._socket.ConnectAsync(url, cancellationToken).WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken);
             client._receiving = client.ReceiveLoopAsync();
             await client.SendAsync("""{"protocol":"json","version":1}""", cancellationToken);
             Assert.Null((await client.NextAsync(cancellationToken))["error"]);
@@ -63,14 +63,14 @@ public sealed class SignalRPeerTests
         }
 
         public Task SendAsync(string record, CancellationToken cancellationToken) =>
-            _socket.SendAsync(Encoding.UTF8.GetBytes(record + "\u001e"), WebSocketMessageType.Text, true, cancellationToken).WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken);
+            _socket.SendAsync(Encoding.UTF8.GetBytes(record + "\u001e"), WebSocketMessageType.Text, true, cancellationToken).WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken);
 
         /// <summary>The next record that is not a keep-alive ping (type 6).</summary>
         public async Task<JsonObject> NextAsync(CancellationToken cancellationToken)
         {
             while (true)
             {
-                var record = await _records.Reader.ReadAsync(cancellationToken).AsTask().WaitAsync(PubSubTestClient.DefaultTimeout, cancellationToken);
+                var record = await _records.Reader.ReadAsync(cancellationToken).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken);
                 if ((int?)record["type"] != 6)
                 {
                     return record;
@@ -82,10 +82,10 @@ public sealed class SignalRPeerTests
         {
             if (_socket.State == WebSocketState.Open)
             {
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(PubSubTestClient.DefaultTimeout);
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(WebPubSubTestClient.DefaultTimeout);
             }
 
-            await _receiving.WaitAsync(PubSubTestClient.DefaultTimeout);
+            await _receiving.WaitAsync(WebPubSubTestClient.DefaultTimeout);
             _socket.Dispose();
         }
 
