@@ -43,5 +43,17 @@ internal static class Recipients
         return filter is null || filter.Matches(new FilterSubject(connection.Id, connection.UserId, connection.HasGroups ? connection.Groups : NoGroups));
     }
 
+
+    /// <summary>The connections held here that a delivery's target names.</summary>
+    public static ClientConnection[] Targets(ConnectionIndex connections, Delivery delivery) => delivery.Target switch
+    {
+        DeliveryTarget.Group when delivery.Command is DeliveryCommand.None or DeliveryCommand.Close && delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
+        DeliveryTarget.User when delivery.UserId is { } user => connections.UserConnections(delivery.Hub, user),
+        // Connection ids are unique across hubs, but a request for one hub must not reach another hub's connection.
+        DeliveryTarget.Connection when delivery.ConnectionId is { } id => connections.TryGet(id, out var one) && one.Hub == delivery.Hub ? [one] : [],
+        DeliveryTarget.All => connections.HubConnections(delivery.Hub),
+        _ => [],
+    };
+
     private static readonly ODataFilter RejectAll = ODataFilter.Parse("connectionId eq null");
 }

@@ -4,7 +4,6 @@ using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Sessions;
-using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Groups;

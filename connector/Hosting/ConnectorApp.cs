@@ -111,6 +111,7 @@ public static class ConnectorApp
         services.AddSingleton<HttpUpgradeEndpoint>();
         services.AddSingleton<PendingHandshakes>();
         services.AddSingleton<ClientUpgradeMiddleware>();
+        services.AddSingleton<DeliveryCommands>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
         services.AddSingleton<PresenceService>();

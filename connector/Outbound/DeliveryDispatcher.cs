@@ -1,17 +1,9 @@
-using System.Diagnostics;
-using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
-using BrokerChat.Connector.Filters;
-using BrokerChat.Connector.Frames;
-using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
-using BrokerChat.Contracts.Messages;
-using BrokerChat.Contracts.Serialization;
 using BrokerChat.Kafka;
-using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,7 +24,7 @@ namespace BrokerChat.Connector.Outbound;
 /// ready once those positions are taken, so nothing produced after readiness is missed. Before that it reads back the
 /// recent records below those positions into the rooms' histories (<see cref="HistoryWarmup"/>).
 /// </remarks>
-internal sealed class DeliveryDispatcher(
+internal sealed partial class DeliveryDispatcher(
     KafkaClientFactory factory,
     KafkaProducerHost producerHost,
     KafkaEndpoint endpoint,
@@ -40,7 +32,7 @@ internal sealed class DeliveryDispatcher(
     ConnectorIdentity identity,
     OutboundState outbound,
     ReliableSessions sessions,
-    GroupMembership membership,
+    DeliveryCommands commands,
     ConnectorMetrics metrics,
     PresenceFeed presence,
     ExistenceChecks existence,
@@ -190,214 +182,5 @@ internal sealed class DeliveryDispatcher(
         }
 
         return (low, high);
-    }
-
-    /// <summary>Fans one delivery out; public to the assembly so the fan-out can be exercised without Kafka.</summary>
-    internal void Dispatch(byte[] value, int partition, long offset, Headers? headers = null)
-    {
-        Delivery delivery;
-        try
-        {
-            delivery = ContractSerializer.DeserializeDelivery(value);
-        }
-        catch (ContractException ex)
-        {
-            OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
-            return;
-        }
-
-        using var activity = ConnectorTelemetry.Source.HasListeners()
-            ? StartDeliverActivity(delivery, partition, offset, headers)
-            : null;
-
-        lock (outbound.Gate)
-        {
-            if (delivery.HasMessage)
-            {
-                FanOut(delivery, partition, offset, value.Length);
-            }
-            else if (delivery is { Target: DeliveryTarget.Presence, Presence: not null })
-            {
-                presence.Apply(delivery, partition);
-            }
-            else if (delivery.Command is DeliveryCommand.ExistsQuery or DeliveryCommand.ExistsReply)
-            {
-                existence.OnDelivery(delivery);
-            }
-            else if (delivery.Command != DeliveryCommand.None)
-            {
-                Apply(delivery, partition, offset);
-            }
-
-            if (partition < outbound.Next.Length)
-            {
-                outbound.Next[partition] = offset + 1;
-                if (_waiters.Count > 0)
-                {
-                    _waiters.RemoveAll(w =>
-                    {
-                        var done = w.Partition == partition && offset + 1 >= w.Offset;
-                        if (done)
-                        {
-                            w.Reached.TrySetResult(true);
-                        }
-
-                        return done;
-                    });
-                }
-            }
-        }
-
-        if (delivery.Ack is { } ack && (delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id)
-            && connections.TryGet(ack.ConnectionId, out var sender) && sender.TryCompleteAck(ack.AckId))
-        {
-            if (ack.Success)
-            {
-                sender.RecordSucceeded(ack.AckId);
-            }
-
-            if (!sender.IsSimple)
-            {
-                sender.TryEnqueue(sender.Writer.Ack(ack));
-            }
-        }
-    }
-
-    private Activity? StartDeliverActivity(Delivery delivery, int partition, long offset, Headers? headers)
-    {
-        var activity = ConnectorTelemetry.Source.StartActivity(
-            "brokerchat.outbound deliver", ActivityKind.Consumer, KafkaTraceContext.Extract(headers, delivery.TraceParent));
-        if (activity is not null)
-        {
-            activity.SetTag("messaging.system", "kafka");
-            activity.SetTag("messaging.operation.type", "process");
-            activity.SetTag("messaging.destination.name", factory.Topics.Outbound);
-            activity.SetTag("messaging.destination.partition.id", partition);
-            activity.SetTag("messaging.kafka.offset", offset);
-            activity.SetTag("brokerchat.hub", delivery.Hub);
-            activity.SetTag("brokerchat.target", delivery.Target.ToString());
-            activity.SetTag("brokerchat.group", delivery.Group);
-        }
-
-        return activity;
-    }
-
-    /// <summary>Carries out a REST command (join, leave, close) for the target's connections held here. Under the outbound gate.</summary>
-    private void Apply(Delivery delivery, int partition, long offset)
-    {
-        var filter = Recipients.FilterOf(delivery, out var invalid);
-        if (invalid is not null)
-        {
-            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
-            return;
-        }
-
-        foreach (var connection in Targets(delivery))
-        {
-            if (!Recipients.Accepts(delivery, connection, filter))
-            {
-                continue;
-            }
-
-            switch (delivery.Command)
-            {
-                case DeliveryCommand.AddToGroup when delivery.Group is { } group:
-                    // Granted by the application's backend: no join permission, and no per-connection group bound.
-                    membership.Join(connection, group, int.MaxValue);
-                    break;
-                case DeliveryCommand.RemoveFromGroup:
-                    foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
-                    {
-                        membership.Leave(connection, group);
-                    }
-
-                    break;
-                case DeliveryCommand.Close:
-                    connection.Close(WebSocketCloseStatus.NormalClosure, delivery.Reason ?? "Closed by the server.", kind: "rest");
-                    break;
-            }
-        }
-    }
-
-    /// <summary>The connections held here that a delivery's target names.</summary>
-    private ClientConnection[] Targets(Delivery delivery) => delivery.Target switch
-    {
-        DeliveryTarget.Group when delivery.Command is DeliveryCommand.None or DeliveryCommand.Close && delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
-        DeliveryTarget.User when delivery.UserId is { } user => connections.UserConnections(delivery.Hub, user),
-        // Connection ids are unique across hubs, but a request for one hub must not reach another hub's connection.
-        DeliveryTarget.Connection when delivery.ConnectionId is { } id => connections.TryGet(id, out var one) && one.Hub == delivery.Hub ? [one] : [],
-        DeliveryTarget.All => connections.HubConnections(delivery.Hub),
-        _ => [],
-    };
-
-    /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>
-    private void FanOut(Delivery delivery, int partition, long offset, int size)
-    {
-        var filter = Recipients.FilterOf(delivery, out var invalid);
-        if (invalid is not null)
-        {
-            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
-            return;
-        }
-
-        if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
-            && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
-        {
-            OutboundLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
-            metrics.DuplicateDropped();
-            return;
-        }
-
-        if (delivery.ReceivedAt > 0)
-        {
-            metrics.Delivered(TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - delivery.ReceivedAt));
-        }
-
-        var recipients = Targets(delivery);
-        var replayable = delivery.Target == DeliveryTarget.Group;
-
-        // Encoded once per protocol, on the first recipient that speaks it; every other recipient gets the same bytes.
-        byte[]? json = null;
-        byte[]? messagePack = null;
-        foreach (var recipient in recipients)
-        {
-            if (!Recipients.Accepts(delivery, recipient, filter))
-            {
-                continue;
-            }
-
-            if (recipient.IsSimple)
-            {
-                // Simple clients get the payload itself, shared by all of them: text and JSON as text, binary as binary.
-                recipient.TryEnqueueRaw(delivery.Payload, delivery.DataType == DataType.Binary);
-                continue;
-            }
-
-            byte[] frame;
-            try
-            {
-                frame = recipient.Protocol.Encoding == ProtocolEncoding.MessagePack
-                    ? messagePack ??= recipient.Writer.Message(delivery)
-                    : json ??= recipient.Writer.Message(delivery);
-            }
-            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
-            {
-                OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
-                return;
-            }
-
-            if (recipient.IsReliable && replayable)
-            {
-                sessions.Deliver(recipient, frame, partition, offset);
-            }
-            else if (recipient.IsReliable)
-            {
-                sessions.DeliverUnreplayable(recipient, frame, partition, offset);
-            }
-            else
-            {
-                recipient.TryEnqueue(frame);
-            }
-        }
     }
 }

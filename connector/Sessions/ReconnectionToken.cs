@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using BrokerChat.Connector.Auth;
 using MessagePack;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,94 @@
+namespace BrokerChat.Connector.Connections;
+
+/// <summary>The acks a connection waits for: requests handed to Kafka whose outcome has not arrived, and the window of ackIds that succeeded.</summary>
+internal sealed partial class ClientConnection
+{
+    public int PendingAckCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pendingAcks?.Count ?? 0;
+            }
+        }
+    }
+
+    /// <summary>Registers a request awaiting its outcome; false when the ackId is already pending or too many are.</summary>
+    public bool TryAddPendingAck(ulong ackId, long deadlineTimestamp, out bool tooMany)
+    {
+        lock (_gate)
+        {
+            _pendingAcks ??= [];
+            tooMany = _pendingAcks.Count >= MaxPendingAcks;
+            return !tooMany && _pendingAcks.TryAdd(ackId, deadlineTimestamp);
+        }
+    }
+
+    /// <summary>Records that the request with <paramref name="ackId"/> was carried out, so that a repeat is answered <c>Duplicate</c>.</summary>
+    public void RecordSucceeded(ulong ackId)
+    {
+        lock (_gate)
+        {
+            (_succeeded ??= new AckIdWindow()).Add(ackId);
+        }
+    }
+
+    /// <summary>Whether a request with <paramref name="ackId"/> was already carried out on this connection.</summary>
+    public bool HasSucceeded(ulong ackId)
+    {
+        lock (_gate)
+        {
+            return _succeeded?.Contains(ackId) == true;
+        }
+    }
+
+    /// <summary>Removes a pending ack; true when it was pending (so its outcome should be sent now).</summary>
+    public bool TryCompleteAck(ulong ackId)
+    {
+        lock (_gate)
+        {
+            return _pendingAcks?.Remove(ackId) == true;
+        }
+    }
+
+    /// <summary>Removes and returns the acks whose deadline passed.</summary>
+    public List<ulong>? ExpireAcks(long nowTimestamp)
+    {
+        List<ulong>? expired = null;
+        lock (_gate)
+        {
+            if (_pendingAcks is not { Count: > 0 })
+            {
+                return null;
+            }
+
+            foreach (var (ackId, deadline) in _pendingAcks)
+            {
+                if (deadline <= nowTimestamp)
+                {
+                    (expired ??= []).Add(ackId);
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (var ackId in expired)
+                {
+                    _pendingAcks.Remove(ackId);
+                }
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>Drops every pending ack (the connection ended).</summary>
+    public void ClearPendingAcks()
+    {
+        lock (_gate)
+        {
+            _pendingAcks = null;
+        }
+    }
+}

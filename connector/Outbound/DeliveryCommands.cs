@@ -1,0 +1,53 @@
+using System.Net.WebSockets;
+using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.Groups;
+using BrokerChat.Contracts.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerChat.Connector.Outbound;
+
+/// <summary>
+/// The REST API's commands read from the outbound topic (add to or remove from a group, close), carried out for the
+/// target's connections held here. Granted by the application's backend, so no join permission is checked and no
+/// per-connection group bound applies.
+/// </summary>
+internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembership membership, ILogger<DeliveryCommands> logger)
+{
+    /// <summary>Carries out a REST command (join, leave, close) for the target's connections held here. Under the outbound gate.</summary>
+    public void Apply(Delivery delivery, int partition, long offset)
+    {
+        var filter = Recipients.FilterOf(delivery, out var invalid);
+        if (invalid is not null)
+        {
+            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            return;
+        }
+
+        foreach (var connection in Recipients.Targets(connections, delivery))
+        {
+            if (!Recipients.Accepts(delivery, connection, filter))
+            {
+                continue;
+            }
+
+            switch (delivery.Command)
+            {
+                case DeliveryCommand.AddToGroup when delivery.Group is { } group:
+                    // Granted by the application's backend: no join permission, and no per-connection group bound.
+                    membership.Join(connection, group, int.MaxValue);
+                    break;
+                case DeliveryCommand.RemoveFromGroup:
+                    foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
+                    {
+                        membership.Leave(connection, group);
+                    }
+
+                    break;
+                case DeliveryCommand.Close:
+                    connection.Close(WebSocketCloseStatus.NormalClosure, delivery.Reason ?? "Closed by the server.", kind: "rest");
+                    break;
+            }
+        }
+    }
+}

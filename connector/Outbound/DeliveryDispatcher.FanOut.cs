@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using BrokerChat.Connector.Filters;
+using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Sessions;
+using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.Serialization;
+using BrokerChat.Kafka.Tracing;
+using Confluent.Kafka;
+
+namespace BrokerChat.Connector.Outbound;
+
+/// <summary>
+/// The fan-out of one outbound record, under the outbound gate: a message is encoded once per protocol and the same
+/// bytes are queued for every local recipient (reliable ones through <see cref="ReliableSessions"/>, which numbers
+/// them); presence records, existence checks and REST commands go to their owners; the position advances and acks
+/// addressed to connections held here are answered.
+/// </summary>
+internal sealed partial class DeliveryDispatcher
+{
+    /// <summary>Fans one delivery out; public to the assembly so the fan-out can be exercised without Kafka.</summary>
+    internal void Dispatch(byte[] value, int partition, long offset, Headers? headers = null)
+    {
+        Delivery delivery;
+        try
+        {
+            delivery = ContractSerializer.DeserializeDelivery(value);
+        }
+        catch (ContractException ex)
+        {
+            OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
+            return;
+        }
+
+        using var activity = ConnectorTelemetry.Source.HasListeners()
+            ? StartDeliverActivity(delivery, partition, offset, headers)
+            : null;
+
+        lock (outbound.Gate)
+        {
+            if (delivery.HasMessage)
+            {
+                FanOut(delivery, partition, offset, value.Length);
+            }
+            else if (delivery is { Target: DeliveryTarget.Presence, Presence: not null })
+            {
+                presence.Apply(delivery, partition);
+            }
+            else if (delivery.Command is DeliveryCommand.ExistsQuery or DeliveryCommand.ExistsReply)
+            {
+                existence.OnDelivery(delivery);
+            }
+            else if (delivery.Command != DeliveryCommand.None)
+            {
+                commands.Apply(delivery, partition, offset);
+            }
+
+            if (partition < outbound.Next.Length)
+            {
+                outbound.Next[partition] = offset + 1;
+                if (_waiters.Count > 0)
+                {
+                    _waiters.RemoveAll(w =>
+                    {
+                        var done = w.Partition == partition && offset + 1 >= w.Offset;
+                        if (done)
+                        {
+                            w.Reached.TrySetResult(true);
+                        }
+
+                        return done;
+                    });
+                }
+            }
+        }
+
+        if (delivery.Ack is { } ack && (delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id)
+            && connections.TryGet(ack.ConnectionId, out var sender) && sender.TryCompleteAck(ack.AckId))
+        {
+            if (ack.Success)
+            {
+                sender.RecordSucceeded(ack.AckId);
+            }
+
+            if (!sender.IsSimple)
+            {
+                sender.TryEnqueue(sender.Writer.Ack(ack));
+            }
+        }
+    }
+
+    private Activity? StartDeliverActivity(Delivery delivery, int partition, long offset, Headers? headers)
+    {
+        var activity = ConnectorTelemetry.Source.StartActivity(
+            "brokerchat.outbound deliver", ActivityKind.Consumer, KafkaTraceContext.Extract(headers, delivery.TraceParent));
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", factory.Topics.Outbound);
+            activity.SetTag("messaging.destination.partition.id", partition);
+            activity.SetTag("messaging.kafka.offset", offset);
+            activity.SetTag("brokerchat.hub", delivery.Hub);
+            activity.SetTag("brokerchat.target", delivery.Target.ToString());
+            activity.SetTag("brokerchat.group", delivery.Group);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>
+    private void FanOut(Delivery delivery, int partition, long offset, int size)
+    {
+        var filter = Recipients.FilterOf(delivery, out var invalid);
+        if (invalid is not null)
+        {
+            OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
+            return;
+        }
+
+        if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
+            && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
+        {
+            OutboundLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
+            metrics.DuplicateDropped();
+            return;
+        }
+
+        if (delivery.ReceivedAt > 0)
+        {
+            metrics.Delivered(TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - delivery.ReceivedAt));
+        }
+
+        var recipients = Recipients.Targets(connections, delivery);
+        var replayable = delivery.Target == DeliveryTarget.Group;
+
+        // Encoded once per protocol, on the first recipient that speaks it; every other recipient gets the same bytes.
+        byte[]? json = null;
+        byte[]? messagePack = null;
+        foreach (var recipient in recipients)
+        {
+            if (!Recipients.Accepts(delivery, recipient, filter))
+            {
+                continue;
+            }
+
+            if (recipient.IsSimple)
+            {
+                // Simple clients get the payload itself, shared by all of them: text and JSON as text, binary as binary.
+                recipient.TryEnqueueRaw(delivery.Payload, delivery.DataType == DataType.Binary);
+                continue;
+            }
+
+            byte[] frame;
+            try
+            {
+                frame = recipient.Protocol.Encoding == ProtocolEncoding.MessagePack
+                    ? messagePack ??= recipient.Writer.Message(delivery)
+                    : json ??= recipient.Writer.Message(delivery);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
+                return;
+            }
+
+            if (recipient.IsReliable && replayable)
+            {
+                sessions.Deliver(recipient, frame, partition, offset);
+            }
+            else if (recipient.IsReliable)
+            {
+                sessions.DeliverUnreplayable(recipient, frame, partition, offset);
+            }
+            else
+            {
+                recipient.TryEnqueue(frame);
+            }
+        }
+    }
+}
