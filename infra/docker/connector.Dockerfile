@@ -5,9 +5,9 @@ WORKDIR /src
 # global.json stays out: it pins an SDK feature band the image need not have.
 COPY .editorconfig Directory.Build.props Directory.Packages.props ./
 COPY shared/ shared/
-COPY functions/ functions/
 COPY connector/ connector/
-RUN dotnet publish connector/BrokerChat.Connector.csproj -c Release -o /app -p:UseAppHost=false
+# The connector alone: no function workers, moderation or embedded Kafka (they are for local runs).
+RUN dotnet publish connector/BrokerChat.Connector.csproj -c Release -o /app -p:UseAppHost=false -p:BrokerChatLocalRun=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

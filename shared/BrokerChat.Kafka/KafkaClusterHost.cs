@@ -1,4 +1,3 @@
-using BrokerChat.Kafka.Embedded;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Hosting;
@@ -8,18 +7,18 @@ using Microsoft.Extensions.Options;
 namespace BrokerChat.Kafka;
 
 /// <summary>
-/// Makes the cluster ready before anything uses it: with no bootstrap servers it starts the embedded cluster and
+/// Makes the cluster ready before anything uses it: with no bootstrap servers it starts the local (embedded) cluster, when the process has one (<see cref="LocalKafkaClusterFactory"/>), and
 /// creates the topics through the cluster's own call; otherwise it creates missing topics with the AdminClient.
 /// </summary>
 /// <remarks>
 /// Register it before every other hosted service: hosts stop services in reverse order, so it stops last and
 /// destroys the embedded cluster only after every client of this process has closed.
 /// </remarks>
-public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory factory, IOptions<KafkaOptions> options, ILogger<KafkaClusterHost> logger) : IHostedService, IDisposable
+public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory factory, IOptions<KafkaOptions> options, ILogger<KafkaClusterHost> logger, LocalKafkaClusterFactory? localCluster = null) : IHostedService, IDisposable
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private readonly KafkaOptions _options = options.Value;
-    private EmbeddedKafkaCluster? _embedded;
+    private ILocalKafkaCluster? _embedded;
     private CancellationTokenSource? _retention;
     private Task _retentionLoop = Task.CompletedTask;
 
@@ -28,7 +27,13 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
     {
         if (_options.IsEmbedded)
         {
-            _embedded = new EmbeddedKafkaCluster(_options.EmbeddedBrokers);
+            if (localCluster is null)
+            {
+                throw new InvalidOperationException(
+                    "Kafka:BootstrapServers is not set, and this process has no embedded Kafka to run instead. Set Kafka:BootstrapServers to the cluster's brokers.");
+            }
+
+            _embedded = localCluster(_options.EmbeddedBrokers);
             foreach (var topic in endpoint.Topics.All)
             {
                 _embedded.CreateTopic(topic, _options.Partitions);
@@ -87,7 +92,7 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
     /// Keeps each embedded partition at most <see cref="KafkaOptions.EmbeddedRetainedRecords"/> long (plus a tenth,
     /// so it trims in steps rather than on every record), reading the logs' ends once a second.
     /// </summary>
-    private void TrimLoop(EmbeddedKafkaCluster cluster, CancellationToken cancellationToken)
+    private void TrimLoop(ILocalKafkaCluster cluster, CancellationToken cancellationToken)
     {
         var retained = _options.EmbeddedRetainedRecords;
         var slack = Math.Max(1, retained / 10);

@@ -1,4 +1,3 @@
-using BrokerChat.Kafka.Embedded;
 using BrokerChat.Contracts.Topics;
 
 namespace BrokerChat.Kafka;
@@ -25,10 +24,10 @@ public sealed class KafkaEndpoint
     /// <summary>Completes when the bootstrap servers are known and the topics exist.</summary>
     public Task<string> Ready => _ready.Task;
 
-    /// <summary>The embedded cluster, when this process hosts one.</summary>
-    public EmbeddedKafkaCluster? Embedded { get; private set; }
+    /// <summary>The local (embedded) cluster, when this process hosts one.</summary>
+    public ILocalKafkaCluster? Embedded { get; private set; }
 
-    internal void SetReady(string bootstrapServers, EmbeddedKafkaCluster? embedded)
+    internal void SetReady(string bootstrapServers, ILocalKafkaCluster? embedded)
     {
         Embedded = embedded;
         _ready.TrySetResult(bootstrapServers);

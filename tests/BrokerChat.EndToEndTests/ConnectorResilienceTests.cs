@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Embedded;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -313,7 +314,7 @@ public sealed class ConnectorResilienceTests
             ["Connector:MaxPendingProduces"] = "5",
             ["Connector:InboundBackpressureTimeout"] = "00:00:01",
         });
-        var cluster = host.Services.GetRequiredService<KafkaEndpoint>().Embedded!;
+        var cluster = (EmbeddedKafkaCluster)host.Services.GetRequiredService<KafkaEndpoint>().Embedded!;
         await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "sender"), cancellationToken: ct);
         await using var reader = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "reader"), cancellationToken: ct);
         await reader.JoinGroupAsync("room", ct);

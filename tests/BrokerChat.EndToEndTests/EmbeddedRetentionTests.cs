@@ -1,4 +1,5 @@
 using BrokerChat.Kafka;
+using BrokerChat.Kafka.Embedded;
 using BrokerChat.Testing;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
@@ -21,7 +22,8 @@ public sealed class EmbeddedRetentionTests
             {
                 ["Kafka:EmbeddedRetainedRecords"] = "100",
                 ["Kafka:Partitions"] = "2",
-            }).Build());
+            }).Build())
+            .AddBrokerChatEmbeddedKafka();
         await using var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToList();
         foreach (var service in hosted)

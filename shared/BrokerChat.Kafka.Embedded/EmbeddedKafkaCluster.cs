@@ -12,7 +12,7 @@ namespace BrokerChat.Kafka.Embedded;
 /// <see cref="CreateTopic"/> (it has no CreateTopics API). Dispose it only after every client using it is closed;
 /// disposal destroys the cluster before the handle that owns it, the only order librdkafka accepts.
 /// </remarks>
-public sealed class EmbeddedKafkaCluster : IDisposable
+public sealed class EmbeddedKafkaCluster : ILocalKafkaCluster
 {
     private const int ErrorBufferSize = 512;
     private readonly Lock _gate = new();
