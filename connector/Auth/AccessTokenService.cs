@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Auth;
@@ -303,8 +304,8 @@ public sealed class AccessTokenService
         }
 
         var path = uri.AbsolutePath.TrimEnd('/');
-        return string.Equals(path, "/client/hubs/" + Uri.EscapeDataString(hub), StringComparison.OrdinalIgnoreCase)
-            || string.Equals(Uri.UnescapeDataString(path), "/client/hubs/" + hub, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(path, WebPubSubClientPaths.HubsPrefix + Uri.EscapeDataString(hub), StringComparison.OrdinalIgnoreCase)
+            || string.Equals(Uri.UnescapeDataString(path), WebPubSubClientPaths.HubsPrefix + hub, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool HeaderIsHs256(byte[] header)

@@ -1,4 +1,5 @@
 using BrokerChat.Contracts.Names;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -26,10 +27,10 @@ internal static class NegotiateEndpoint
         }
 
         var request = context.Request;
-        var http = $"{request.Scheme}://{request.Host}{request.PathBase}/client/hubs/{Uri.EscapeDataString(hub!)}";
+        var http = $"{request.Scheme}://{request.Host}{request.PathBase}{WebPubSubClientPaths.HubsPrefix}{Uri.EscapeDataString(hub!)}";
         var roles = options.Value.NegotiateRoles.Count > 0 ? options.Value.NegotiateRoles : [.. s_defaultRoles];
         var token = tokens.Mint(http, string.IsNullOrEmpty(userId) ? null : userId, roles, [], options.Value.NegotiateTokenLifetime);
         var ws = (request.IsHttps ? "wss" : "ws") + http[request.Scheme.Length..];
-        return Results.Ok(new { url = $"{ws}?access_token={Uri.EscapeDataString(token)}" });
+        return Results.Ok(new { url = $"{ws}?{WebPubSubQueryParameters.AccessToken}={Uri.EscapeDataString(token)}" });
     }
 }

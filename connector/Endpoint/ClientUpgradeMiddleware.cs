@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using BrokerChat.Connector.Transport;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Connections;
 
 namespace BrokerChat.Connector.Endpoint;
@@ -63,7 +64,7 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
                     var request = head.Length <= WebSocketHandshake.MaxHeadBytes ? HttpRequestHead.Parse(head.ToArray()) : null;
                     if (request is not null
                         && WebSocketHandshake.HasToken(request["Upgrade"], "websocket")
-                        && ClientRoute.TryMatch(request.Path, request.QueryValue("hub"), out var hub))
+                        && ClientRoute.TryMatch(request.Path, request.QueryValue(WebPubSubQueryParameters.Hub), out var hub))
                     {
                         input.AdvanceTo(end);
                         var admitted = Answer(context, request, hub);
@@ -119,9 +120,9 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
         }
         else
         {
-            var request = new UpgradeRequest(hub, head.QueryValue("access_token"), head["Authorization"],
+            var request = new UpgradeRequest(hub, head.QueryValue(WebPubSubQueryParameters.AccessToken), head["Authorization"],
                 WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
-                head.QueryValue(UpgradeRequest.RecoveryConnectionIdParameter), head.QueryValue(UpgradeRequest.ReconnectionTokenParameter));
+                head.QueryValue(WebPubSubQueryParameters.ConnectionId), head.QueryValue(WebPubSubQueryParameters.ReconnectionToken));
             admitted = admission.Admit(request, out var refused);
             refusal = admitted is null ? refused : null;
         }

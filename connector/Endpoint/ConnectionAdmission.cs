@@ -6,6 +6,7 @@ using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,14 +14,11 @@ using Microsoft.Extensions.Options;
 namespace BrokerChat.Connector.Endpoint;
 
 /// <summary>What an upgrade request asks for, however it arrived; <paramref name="RecoveryConnectionId"/> is set when it asks to resume a session.</summary>
-internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken)
-{
-    /// <summary>The query parameter of a reconnection that asks to resume an earlier connection.</summary>
-    public const string RecoveryConnectionIdParameter = "awps_connection_id";
-
-    /// <summary>The query parameter carrying the reconnection token of the connection to resume.</summary>
-    public const string ReconnectionTokenParameter = "awps_reconnection_token";
-}
+/// <remarks>
+/// The recovery fields come from the <see cref="WebPubSubQueryParameters.ConnectionId"/> and
+/// <see cref="WebPubSubQueryParameters.ReconnectionToken"/> query parameters.
+/// </remarks>
+internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken);
 
 /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
 internal readonly record struct Refusal(int Status, string Metric, string Reason)

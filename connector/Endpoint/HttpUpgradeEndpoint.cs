@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using BrokerChat.Connector.Transport;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -44,9 +45,9 @@ internal sealed class HttpUpgradeEndpoint(ConnectionAdmission admission, ClientC
         else
         {
             var query = context.Request.Query;
-            var request = new UpgradeRequest(hub, query["access_token"].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
+            var request = new UpgradeRequest(hub, query[WebPubSubQueryParameters.AccessToken].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
                 WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress,
-                query[UpgradeRequest.RecoveryConnectionIdParameter].FirstOrDefault(), query[UpgradeRequest.ReconnectionTokenParameter].FirstOrDefault());
+                query[WebPubSubQueryParameters.ConnectionId].FirstOrDefault(), query[WebPubSubQueryParameters.ReconnectionToken].FirstOrDefault());
             admitted = admission.Admit(request, out var refused);
             refusal = admitted is null ? refused : null;
         }

@@ -1,3 +1,5 @@
+using BrokerChat.Contracts.WebPubSub;
+
 namespace BrokerChat.Connector.Frames;
 
 /// <summary>How a connection's frames are encoded.</summary>
@@ -19,17 +21,17 @@ internal enum ProtocolEncoding
 /// </summary>
 internal sealed class ClientProtocol
 {
-    /// <summary><c>json.webpubsub.azure.v1</c>.</summary>
-    public static readonly ClientProtocol Json = new("json.webpubsub.azure.v1", ProtocolEncoding.Json, reliable: false);
+    /// <summary><see cref="WebPubSubSubprotocols.Json"/> (<c>json.webpubsub.azure.v1</c>).</summary>
+    public static readonly ClientProtocol Json = new(WebPubSubSubprotocols.Json, ProtocolEncoding.Json, reliable: false);
 
-    /// <summary><c>json.reliable.webpubsub.azure.v1</c>, the default of the Web PubSub client SDKs.</summary>
-    public static readonly ClientProtocol JsonReliable = new("json.reliable.webpubsub.azure.v1", ProtocolEncoding.Json, reliable: true);
+    /// <summary><see cref="WebPubSubSubprotocols.JsonReliable"/> (<c>json.reliable.webpubsub.azure.v1</c>), the default of the Web PubSub client SDKs.</summary>
+    public static readonly ClientProtocol JsonReliable = new(WebPubSubSubprotocols.JsonReliable, ProtocolEncoding.Json, reliable: true);
 
-    /// <summary><c>msgpack.webpubsub.brokerchat.v1</c>: the JSON protocol's messages as MessagePack maps in binary frames.</summary>
-    public static readonly ClientProtocol MessagePack = new("msgpack.webpubsub.brokerchat.v1", ProtocolEncoding.MessagePack, reliable: false);
+    /// <summary><see cref="WebPubSubSubprotocols.MessagePack"/> (<c>msgpack.webpubsub.brokerchat.v1</c>): the JSON protocol's messages as MessagePack maps in binary frames.</summary>
+    public static readonly ClientProtocol MessagePack = new(WebPubSubSubprotocols.MessagePack, ProtocolEncoding.MessagePack, reliable: false);
 
-    /// <summary><c>msgpack.reliable.webpubsub.brokerchat.v1</c>: the reliable JSON protocol's messages as MessagePack maps.</summary>
-    public static readonly ClientProtocol MessagePackReliable = new("msgpack.reliable.webpubsub.brokerchat.v1", ProtocolEncoding.MessagePack, reliable: true);
+    /// <summary><see cref="WebPubSubSubprotocols.MessagePackReliable"/> (<c>msgpack.reliable.webpubsub.brokerchat.v1</c>): the reliable JSON protocol's messages as MessagePack maps.</summary>
+    public static readonly ClientProtocol MessagePackReliable = new(WebPubSubSubprotocols.MessagePackReliable, ProtocolEncoding.MessagePack, reliable: true);
 
     /// <summary>A simple WebSocket client (whatever subprotocol it offered, which is echoed).</summary>
     public static readonly ClientProtocol Simple = new(null, ProtocolEncoding.Raw, reliable: false);
@@ -83,8 +85,8 @@ internal sealed class ClientProtocol
             }
         }
 
-        unsupported = offered.FirstOrDefault(p => p.EndsWith(".webpubsub.azure.v1", StringComparison.OrdinalIgnoreCase)
-            || p.EndsWith(".webpubsub.brokerchat.v1", StringComparison.OrdinalIgnoreCase));
+        unsupported = offered.FirstOrDefault(p => p.EndsWith(WebPubSubSubprotocols.AzureSuffix, StringComparison.OrdinalIgnoreCase)
+            || p.EndsWith(WebPubSubSubprotocols.BrokerChatSuffix, StringComparison.OrdinalIgnoreCase));
         return unsupported is null ? Simple : null;
     }
 }

@@ -10,12 +10,6 @@ namespace BrokerChat.Connector.Frames;
 /// </summary>
 internal abstract class FrameWriter
 {
-    /// <summary>The <c>action</c> of a presence message for a member that joined.</summary>
-    public const string Joined = "join";
-
-    /// <summary>The <c>action</c> of a presence message for a member that left.</summary>
-    public const string Left = "leave";
-
     /// <summary>Longest prefix <see cref="WriteSequencePrefix"/> writes.</summary>
     public const int MaxSequencePrefixLength = 32;
 

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Connector.Frames;
 
@@ -13,9 +15,12 @@ internal sealed class JsonFrameWriter : FrameWriter
     /// <summary>The one instance.</summary>
     public static readonly JsonFrameWriter Instance = new();
 
-    private static readonly byte[] s_pong = """{"type":"pong"}"""u8.ToArray();
-
     private static readonly JsonWriterOptions s_options = new() { Indented = false, SkipValidation = false };
+
+    private static readonly byte[] s_pong = Write(static w => w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.PongUtf8));
+
+    /// <summary><c>{"sequenceId":</c>, the start of <see cref="WriteSequencePrefix"/>'s prefix.</summary>
+    private static readonly byte[] s_sequencePrefix = Encoding.UTF8.GetBytes("{\"" + WebPubSubFields.SequenceId + "\":");
 
     private JsonFrameWriter()
     {
@@ -27,40 +32,40 @@ internal sealed class JsonFrameWriter : FrameWriter
     /// <inheritdoc />
     public override byte[] Connected(string connectionId, string? userId, string? reconnectionToken) => Write(w =>
     {
-        w.WriteString("type", "system");
-        w.WriteString("event", "connected");
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        w.WriteString(WebPubSubFields.EventUtf8, WebPubSubSystemEvents.ConnectedUtf8);
         WriteMember(w, userId, connectionId);
         if (reconnectionToken is not null)
         {
-            w.WriteString("reconnectionToken", reconnectionToken);
+            w.WriteString(WebPubSubFields.ReconnectionTokenUtf8, reconnectionToken);
         }
     });
 
     /// <inheritdoc />
     public override byte[] Disconnected(string message) => Write(w =>
     {
-        w.WriteString("type", "system");
-        w.WriteString("event", "disconnected");
-        w.WriteString("message", message);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        w.WriteString(WebPubSubFields.EventUtf8, WebPubSubSystemEvents.DisconnectedUtf8);
+        w.WriteString(WebPubSubFields.MessageUtf8, message);
     });
 
     /// <inheritdoc />
     public override byte[] AckSuccess(ulong ackId) => Write(w =>
     {
-        w.WriteString("type", "ack");
-        w.WriteNumber("ackId", ackId);
-        w.WriteBoolean("success", true);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
+        w.WriteNumber(WebPubSubFields.AckIdUtf8, ackId);
+        w.WriteBoolean(WebPubSubFields.SuccessUtf8, true);
     });
 
     /// <inheritdoc />
     public override byte[] AckError(ulong ackId, string name, string message) => Write(w =>
     {
-        w.WriteString("type", "ack");
-        w.WriteNumber("ackId", ackId);
-        w.WriteBoolean("success", false);
-        w.WriteStartObject("error");
-        w.WriteString("name", name);
-        w.WriteString("message", message);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
+        w.WriteNumber(WebPubSubFields.AckIdUtf8, ackId);
+        w.WriteBoolean(WebPubSubFields.SuccessUtf8, false);
+        w.WriteStartObject(WebPubSubFields.ErrorUtf8);
+        w.WriteString(WebPubSubFields.NameUtf8, name);
+        w.WriteString(WebPubSubFields.MessageUtf8, message);
         w.WriteEndObject();
     });
 
@@ -74,26 +79,26 @@ internal sealed class JsonFrameWriter : FrameWriter
     /// <inheritdoc />
     public override byte[] Presence(string group, bool joined, string? userId, string connectionId) => Write(w =>
     {
-        w.WriteString("type", "system");
-        w.WriteString("event", "presence");
-        w.WriteString("group", group);
-        w.WriteString("action", joined ? Joined : Left);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        w.WriteString(WebPubSubFields.EventUtf8, WebPubSubSystemEvents.PresenceUtf8);
+        w.WriteString(WebPubSubFields.GroupUtf8, group);
+        w.WriteString(WebPubSubFields.ActionUtf8, joined ? WebPubSubPresenceActions.JoinUtf8 : WebPubSubPresenceActions.LeaveUtf8);
         WriteMember(w, userId, connectionId);
     });
 
     /// <inheritdoc />
     public override byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete) => Write(w =>
     {
-        w.WriteString("type", "system");
-        w.WriteString("event", "members");
-        w.WriteString("group", group);
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        w.WriteString(WebPubSubFields.EventUtf8, WebPubSubSystemEvents.MembersUtf8);
+        w.WriteString(WebPubSubFields.GroupUtf8, group);
         if (ackId is { } id)
         {
-            w.WriteNumber("ackId", id);
+            w.WriteNumber(WebPubSubFields.AckIdUtf8, id);
         }
 
-        w.WriteBoolean("complete", complete);
-        w.WriteStartArray("members");
+        w.WriteBoolean(WebPubSubFields.CompleteUtf8, complete);
+        w.WriteStartArray(WebPubSubFields.MembersUtf8);
         foreach (var member in members)
         {
             w.WriteStartObject();
@@ -108,53 +113,53 @@ internal sealed class JsonFrameWriter : FrameWriter
     {
         if (userId is null)
         {
-            w.WriteNull("userId");
+            w.WriteNull(WebPubSubFields.UserIdUtf8);
         }
         else
         {
-            w.WriteString("userId", userId);
+            w.WriteString(WebPubSubFields.UserIdUtf8, userId);
         }
 
-        w.WriteString("connectionId", connectionId);
+        w.WriteString(WebPubSubFields.ConnectionIdUtf8, connectionId);
     }
 
     private static void WriteMessage(Utf8JsonWriter w, Delivery delivery, bool history)
     {
-        w.WriteString("type", "message");
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.MessageUtf8);
         if (delivery.Target == DeliveryTarget.Group)
         {
-            w.WriteString("from", "group");
+            w.WriteString(WebPubSubFields.FromUtf8, WebPubSubMessageSources.GroupUtf8);
             if (delivery.FromUserId is not null)
             {
-                w.WriteString("fromUserId", delivery.FromUserId);
+                w.WriteString(WebPubSubFields.FromUserIdUtf8, delivery.FromUserId);
             }
 
-            w.WriteString("group", delivery.Group);
+            w.WriteString(WebPubSubFields.GroupUtf8, delivery.Group);
         }
         else
         {
-            w.WriteString("from", "server");
+            w.WriteString(WebPubSubFields.FromUtf8, WebPubSubMessageSources.ServerUtf8);
         }
 
         if (history)
         {
-            w.WriteBoolean("history", true);
+            w.WriteBoolean(WebPubSubFields.HistoryUtf8, true);
         }
 
         var payload = delivery.Payload ?? [];
         switch (delivery.DataType)
         {
             case DataType.Text:
-                w.WriteString("dataType", "text");
-                w.WriteString("data", payload);
+                w.WriteString(WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.TextUtf8);
+                w.WriteString(WebPubSubFields.DataUtf8, payload);
                 break;
             case DataType.Binary:
-                w.WriteString("dataType", "binary");
-                w.WriteBase64String("data", payload);
+                w.WriteString(WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.BinaryUtf8);
+                w.WriteBase64String(WebPubSubFields.DataUtf8, payload);
                 break;
             default:
-                w.WriteString("dataType", "json");
-                w.WritePropertyName("data");
+                w.WriteString(WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.JsonUtf8);
+                w.WritePropertyName(WebPubSubFields.DataUtf8);
                 // Validated by the functions; validated again here once per delivery, so a bad record can never
                 // produce a frame that breaks a client's JSON parser.
                 w.WriteRawValue(payload, skipInputValidation: false);
@@ -171,7 +176,7 @@ internal sealed class JsonFrameWriter : FrameWriter
             throw new ArgumentException("A JSON message frame starts with '{'.", nameof(firstByte));
         }
 
-        var prefix = "{\"sequenceId\":"u8;
+        ReadOnlySpan<byte> prefix = s_sequencePrefix;
         prefix.CopyTo(destination);
         System.Buffers.Text.Utf8Formatter.TryFormat(sequenceId, destination[prefix.Length..], out var digits);
         destination[prefix.Length + digits] = (byte)',';

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.WebPubSub;
 using MessagePack;
 
 namespace BrokerChat.Connector.Frames;
@@ -16,7 +17,10 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     /// <summary>The one instance.</summary>
     public static readonly MessagePackFrameWriter Instance = new();
 
-    private static readonly byte[] s_pong = Write(1, static (ref MessagePackWriter w) => Pair(ref w, "type", "pong"));
+    private static readonly byte[] s_pong = Write(1, static (ref MessagePackWriter w) => Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.PongUtf8));
+
+    /// <summary>The <c>sequenceId</c> key as a MessagePack str (header and bytes), for <see cref="WriteSequencePrefix"/>.</summary>
+    private static readonly byte[] s_sequenceIdKey = Str(WebPubSubFields.SequenceIdUtf8);
 
     private MessagePackFrameWriter()
     {
@@ -33,13 +37,13 @@ internal sealed class MessagePackFrameWriter : FrameWriter
         var count = 4 + (reconnectionToken is null ? 0 : 1);
         return Write(count, (ref MessagePackWriter w) =>
         {
-            Pair(ref w, "type", "system");
-            Pair(ref w, "event", "connected");
-            Pair(ref w, "userId", userId);
-            Pair(ref w, "connectionId", connectionId);
+            Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+            Pair(ref w, WebPubSubFields.EventUtf8, WebPubSubSystemEvents.ConnectedUtf8);
+            Pair(ref w, WebPubSubFields.UserIdUtf8, userId);
+            Pair(ref w, WebPubSubFields.ConnectionIdUtf8, connectionId);
             if (reconnectionToken is not null)
             {
-                Pair(ref w, "reconnectionToken", reconnectionToken);
+                Pair(ref w, WebPubSubFields.ReconnectionTokenUtf8, reconnectionToken);
             }
         });
     }
@@ -47,33 +51,33 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     /// <inheritdoc />
     public override byte[] Disconnected(string message) => Write(3, (ref MessagePackWriter w) =>
     {
-        Pair(ref w, "type", "system");
-        Pair(ref w, "event", "disconnected");
-        Pair(ref w, "message", message);
+        Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        Pair(ref w, WebPubSubFields.EventUtf8, WebPubSubSystemEvents.DisconnectedUtf8);
+        Pair(ref w, WebPubSubFields.MessageUtf8, message);
     });
 
     /// <inheritdoc />
     public override byte[] AckSuccess(ulong ackId) => Write(3, (ref MessagePackWriter w) =>
     {
-        Pair(ref w, "type", "ack");
-        w.Write("ackId");
+        Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
+        w.WriteString(WebPubSubFields.AckIdUtf8);
         w.Write(ackId);
-        w.Write("success");
+        w.WriteString(WebPubSubFields.SuccessUtf8);
         w.Write(true);
     });
 
     /// <inheritdoc />
     public override byte[] AckError(ulong ackId, string name, string message) => Write(4, (ref MessagePackWriter w) =>
     {
-        Pair(ref w, "type", "ack");
-        w.Write("ackId");
+        Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
+        w.WriteString(WebPubSubFields.AckIdUtf8);
         w.Write(ackId);
-        w.Write("success");
+        w.WriteString(WebPubSubFields.SuccessUtf8);
         w.Write(false);
-        w.Write("error");
+        w.WriteString(WebPubSubFields.ErrorUtf8);
         w.WriteMapHeader(2);
-        Pair(ref w, "name", name);
-        Pair(ref w, "message", message);
+        Pair(ref w, WebPubSubFields.NameUtf8, name);
+        Pair(ref w, WebPubSubFields.MessageUtf8, message);
     });
 
     /// <inheritdoc />
@@ -85,36 +89,36 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     /// <inheritdoc />
     public override byte[] Presence(string group, bool joined, string? userId, string connectionId) => Write(6, (ref MessagePackWriter w) =>
     {
-        Pair(ref w, "type", "system");
-        Pair(ref w, "event", "presence");
-        Pair(ref w, "group", group);
-        Pair(ref w, "action", joined ? Joined : Left);
-        Pair(ref w, "userId", userId);
-        Pair(ref w, "connectionId", connectionId);
+        Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        Pair(ref w, WebPubSubFields.EventUtf8, WebPubSubSystemEvents.PresenceUtf8);
+        Pair(ref w, WebPubSubFields.GroupUtf8, group);
+        Pair(ref w, WebPubSubFields.ActionUtf8, joined ? WebPubSubPresenceActions.JoinUtf8 : WebPubSubPresenceActions.LeaveUtf8);
+        Pair(ref w, WebPubSubFields.UserIdUtf8, userId);
+        Pair(ref w, WebPubSubFields.ConnectionIdUtf8, connectionId);
     });
 
     /// <inheritdoc />
     public override byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete) =>
         Write(ackId is null ? 5 : 6, (ref MessagePackWriter w) =>
         {
-            Pair(ref w, "type", "system");
-            Pair(ref w, "event", "members");
-            Pair(ref w, "group", group);
+            Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+            Pair(ref w, WebPubSubFields.EventUtf8, WebPubSubSystemEvents.MembersUtf8);
+            Pair(ref w, WebPubSubFields.GroupUtf8, group);
             if (ackId is { } id)
             {
-                w.Write("ackId");
+                w.WriteString(WebPubSubFields.AckIdUtf8);
                 w.Write(id);
             }
 
-            w.Write("complete");
+            w.WriteString(WebPubSubFields.CompleteUtf8);
             w.Write(complete);
-            w.Write("members");
+            w.WriteString(WebPubSubFields.MembersUtf8);
             w.WriteArrayHeader(members.Count);
             foreach (var member in members)
             {
                 w.WriteMapHeader(2);
-                Pair(ref w, "userId", member.UserId);
-                Pair(ref w, "connectionId", member.ConnectionId);
+                Pair(ref w, WebPubSubFields.UserIdUtf8, member.UserId);
+                Pair(ref w, WebPubSubFields.ConnectionIdUtf8, member.ConnectionId);
             }
         });
 
@@ -138,43 +142,43 @@ internal sealed class MessagePackFrameWriter : FrameWriter
         var count = 4 + (group ? 1 + (delivery.FromUserId is null ? 0 : 1) : 0) + (history ? 1 : 0);
         return Write(count, (ref MessagePackWriter w) =>
         {
-            Pair(ref w, "type", "message");
+            Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.MessageUtf8);
             if (group)
             {
-                Pair(ref w, "from", "group");
+                Pair(ref w, WebPubSubFields.FromUtf8, WebPubSubMessageSources.GroupUtf8);
                 if (delivery.FromUserId is not null)
                 {
-                    Pair(ref w, "fromUserId", delivery.FromUserId);
+                    Pair(ref w, WebPubSubFields.FromUserIdUtf8, delivery.FromUserId);
                 }
 
-                Pair(ref w, "group", delivery.Group);
+                Pair(ref w, WebPubSubFields.GroupUtf8, delivery.Group);
             }
             else
             {
-                Pair(ref w, "from", "server");
+                Pair(ref w, WebPubSubFields.FromUtf8, WebPubSubMessageSources.ServerUtf8);
             }
 
             if (history)
             {
-                w.Write("history");
+                w.WriteString(WebPubSubFields.HistoryUtf8);
                 w.Write(true);
             }
 
             switch (delivery.DataType)
             {
                 case DataType.Binary:
-                    Pair(ref w, "dataType", "binary");
-                    w.Write("data");
+                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.BinaryUtf8);
+                    w.WriteString(WebPubSubFields.DataUtf8);
                     w.Write(payload);
                     break;
                 case DataType.Text:
-                    Pair(ref w, "dataType", "text");
-                    w.Write("data");
+                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.TextUtf8);
+                    w.WriteString(WebPubSubFields.DataUtf8);
                     w.WriteString(payload);
                     break;
                 default:
-                    Pair(ref w, "dataType", "json");
-                    w.Write("data");
+                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.JsonUtf8);
+                    w.WriteString(WebPubSubFields.DataUtf8);
                     w.WriteString(payload);
                     break;
             }
@@ -195,9 +199,8 @@ internal sealed class MessagePackFrameWriter : FrameWriter
 
         // Written by hand (no writer, no allocation): this runs once per recipient of every message.
         destination[0] = (byte)(firstByte + 1);
-        destination[1] = 0xA0 | 10; // fixstr of 10 bytes
-        "sequenceId"u8.CopyTo(destination[2..]);
-        const int at = 12;
+        s_sequenceIdKey.CopyTo(destination[1..]);
+        var at = 1 + s_sequenceIdKey.Length;
         var value = destination[at..];
         switch (sequenceId)
         {
@@ -223,18 +226,35 @@ internal sealed class MessagePackFrameWriter : FrameWriter
         }
     }
 
-    private static void Pair(ref MessagePackWriter writer, string key, string? value)
+    private static void Pair(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value)
     {
-        writer.Write(key);
+        writer.WriteString(key);
         writer.Write(value);
     }
 
+    private static void Pair(ref MessagePackWriter writer, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        writer.WriteString(key);
+        writer.WriteString(value);
+    }
+
+    /// <summary>A map of <paramref name="count"/> entries, which <paramref name="body"/> writes.</summary>
     private static byte[] Write(int count, Body body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(count);
         body(ref writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A name as a MessagePack str: its header and its bytes.</summary>
+    private static byte[] Str(ReadOnlySpan<byte> utf8)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1 + utf8.Length);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteString(utf8);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.WebPubSub;
 
 namespace BrokerChat.Connector.Requests;
 
@@ -27,6 +28,20 @@ internal static class JsonRequestParser
 {
     private static readonly JsonReaderOptions s_options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
+    /// <summary>The request types by the invariant lower case of their <c>type</c> names, looked up by span.</summary>
+    private static readonly Dictionary<string, ClientRequestType>.AlternateLookup<ReadOnlySpan<char>> s_typesByLowerName = new Dictionary<string, ClientRequestType>(StringComparer.Ordinal)
+    {
+        [WebPubSubMessageTypes.JoinGroup.ToLowerInvariant()] = ClientRequestType.JoinGroup,
+        [WebPubSubMessageTypes.LeaveGroup.ToLowerInvariant()] = ClientRequestType.LeaveGroup,
+        [WebPubSubMessageTypes.SendToGroup.ToLowerInvariant()] = ClientRequestType.SendToGroup,
+        [WebPubSubMessageTypes.Event.ToLowerInvariant()] = ClientRequestType.Event,
+        [WebPubSubMessageTypes.Ping.ToLowerInvariant()] = ClientRequestType.Ping,
+        [WebPubSubMessageTypes.SequenceAck.ToLowerInvariant()] = ClientRequestType.SequenceAck,
+        [WebPubSubMessageTypes.ListMembers.ToLowerInvariant()] = ClientRequestType.ListMembers,
+    }.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly int s_longestTypeName = s_typesByLowerName.Dictionary.Keys.Max(name => name.Length);
+
     public static ParseStatus Parse(ReadOnlySpan<byte> json, ClientRequest request, out string? error)
     {
         error = null;
@@ -45,43 +60,43 @@ internal static class JsonRequestParser
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("type"u8))
+                if (reader.ValueTextEquals(WebPubSubFields.TypeUtf8))
                 {
                     request.TypeName = ReadString(ref reader);
                 }
-                else if (reader.ValueTextEquals("group"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.GroupUtf8))
                 {
                     request.Group = ReadString(ref reader);
                 }
-                else if (reader.ValueTextEquals("ackId"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.AckIdUtf8))
                 {
-                    request.AckId = ReadUInt64(ref reader, "ackId");
+                    request.AckId = ReadUInt64(ref reader, WebPubSubFields.AckId);
                 }
-                else if (reader.ValueTextEquals("dataType"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.DataTypeUtf8))
                 {
                     dataTypeName = ReadString(ref reader);
                 }
-                else if (reader.ValueTextEquals("noEcho"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.NoEchoUtf8))
                 {
-                    request.NoEcho = ReadBoolean(ref reader, "noEcho");
+                    request.NoEcho = ReadBoolean(ref reader, WebPubSubFields.NoEcho);
                 }
-                else if (reader.ValueTextEquals("presence"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.PresenceUtf8))
                 {
-                    request.Presence = ReadBoolean(ref reader, "presence");
+                    request.Presence = ReadBoolean(ref reader, WebPubSubFields.Presence);
                 }
-                else if (reader.ValueTextEquals("history"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.HistoryUtf8))
                 {
-                    request.History = HistoryCount(ReadUInt64(ref reader, "history"));
+                    request.History = HistoryCount(ReadUInt64(ref reader, WebPubSubFields.History));
                 }
-                else if (reader.ValueTextEquals("event"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.EventUtf8))
                 {
                     request.Event = ReadString(ref reader);
                 }
-                else if (reader.ValueTextEquals("sequenceId"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.SequenceIdUtf8))
                 {
-                    request.SequenceId = ReadUInt64(ref reader, "sequenceId");
+                    request.SequenceId = ReadUInt64(ref reader, WebPubSubFields.SequenceId);
                 }
-                else if (reader.ValueTextEquals("data"u8))
+                else if (reader.ValueTextEquals(WebPubSubFields.DataUtf8))
                 {
                     reader.Read();
                     dataStart = (int)reader.TokenStartIndex;
@@ -147,7 +162,7 @@ internal static class JsonRequestParser
         error = null;
         switch (dataTypeName)
         {
-            case null or "json":
+            case null or WebPubSubDataTypes.Json:
                 request.DataType = DataType.Json;
                 if (start < 0)
                 {
@@ -158,7 +173,7 @@ internal static class JsonRequestParser
                 request.Data = json[start..end].ToArray();
                 return ParseStatus.Ok;
 
-            case "text":
+            case WebPubSubDataTypes.Text:
                 request.DataType = DataType.Text;
                 if (dataString is null)
                 {
@@ -169,7 +184,7 @@ internal static class JsonRequestParser
                 request.Data = dataString;
                 return ParseStatus.Ok;
 
-            case "binary":
+            case WebPubSubDataTypes.Binary:
                 request.DataType = DataType.Binary;
                 if (dataString is null)
                 {
@@ -188,22 +203,27 @@ internal static class JsonRequestParser
                 return ParseStatus.Ok;
 
             default:
-                error = $"Unsupported dataType '{dataTypeName}'; use json, text or binary.";
+                error = $"Unsupported dataType '{dataTypeName}'; use {WebPubSubDataTypes.Json}, {WebPubSubDataTypes.Text} or {WebPubSubDataTypes.Binary}.";
                 return ParseStatus.Invalid;
         }
     }
 
-    internal static ClientRequestType TypeOf(string? type) => type?.ToLowerInvariant() switch
+    /// <summary>
+    /// The request type named by a request's <c>type</c>, matched case-insensitively (as its invariant lower case);
+    /// <see cref="ClientRequestType.Unknown"/> for a name this connector does not know.
+    /// </summary>
+    internal static ClientRequestType TypeOf(string? type)
     {
-        "joingroup" => ClientRequestType.JoinGroup,
-        "leavegroup" => ClientRequestType.LeaveGroup,
-        "sendtogroup" => ClientRequestType.SendToGroup,
-        "event" => ClientRequestType.Event,
-        "ping" => ClientRequestType.Ping,
-        "sequenceack" => ClientRequestType.SequenceAck,
-        "listmembers" => ClientRequestType.ListMembers,
-        _ => ClientRequestType.Unknown,
-    };
+        // Lower-cased into a stack buffer rather than a new string: this runs for every request.
+        if (type is null || type.Length > s_longestTypeName)
+        {
+            return ClientRequestType.Unknown;
+        }
+
+        Span<char> lower = stackalloc char[s_longestTypeName];
+        var length = type.AsSpan().ToLowerInvariant(lower);
+        return s_typesByLowerName.TryGetValue(lower[..length], out var known) ? known : ClientRequestType.Unknown;
+    }
 
     /// <summary><c>history</c> as a count: any unsigned number is accepted, and more than anyone may get is as many as they may get.</summary>
     internal static int? HistoryCount(ulong? history) => history is { } n ? (int)Math.Min(n, int.MaxValue) : null;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.WebPubSub;
 using MessagePack;
 
 namespace BrokerChat.Connector.Requests;
@@ -45,34 +46,34 @@ internal static class MessagePackRequestParser
                     var key = reader.ReadString();
                     switch (key)
                     {
-                        case "type":
+                        case WebPubSubFields.Type:
                             request.TypeName = ReadString(ref reader);
                             break;
-                        case "group":
+                        case WebPubSubFields.Group:
                             request.Group = ReadString(ref reader);
                             break;
-                        case "ackId":
-                            request.AckId = ReadUInt64(ref reader, "ackId");
+                        case WebPubSubFields.AckId:
+                            request.AckId = ReadUInt64(ref reader, WebPubSubFields.AckId);
                             break;
-                        case "dataType":
+                        case WebPubSubFields.DataType:
                             dataTypeName = ReadString(ref reader);
                             break;
-                        case "noEcho":
-                            request.NoEcho = ReadBoolean(ref reader, "noEcho");
+                        case WebPubSubFields.NoEcho:
+                            request.NoEcho = ReadBoolean(ref reader, WebPubSubFields.NoEcho);
                             break;
-                        case "presence":
-                            request.Presence = ReadBoolean(ref reader, "presence");
+                        case WebPubSubFields.Presence:
+                            request.Presence = ReadBoolean(ref reader, WebPubSubFields.Presence);
                             break;
-                        case "history":
-                            request.History = JsonRequestParser.HistoryCount(ReadUInt64(ref reader, "history"));
+                        case WebPubSubFields.History:
+                            request.History = JsonRequestParser.HistoryCount(ReadUInt64(ref reader, WebPubSubFields.History));
                             break;
-                        case "event":
+                        case WebPubSubFields.Event:
                             request.Event = ReadString(ref reader);
                             break;
-                        case "sequenceId":
-                            request.SequenceId = ReadUInt64(ref reader, "sequenceId");
+                        case WebPubSubFields.SequenceId:
+                            request.SequenceId = ReadUInt64(ref reader, WebPubSubFields.SequenceId);
                             break;
-                        case "data":
+                        case WebPubSubFields.Data:
                             switch (reader.NextMessagePackType)
                             {
                                 case MessagePackType.Binary:
@@ -127,7 +128,7 @@ internal static class MessagePackRequestParser
 
         switch (dataTypeName)
         {
-            case null or "json":
+            case null or WebPubSubDataTypes.Json:
                 request.DataType = DataType.Json;
                 if (data is null || dataIsBinary || !JsonPayload.IsSingleValue(data.Value.Span))
                 {
@@ -136,7 +137,7 @@ internal static class MessagePackRequestParser
                 }
 
                 break;
-            case "text":
+            case WebPubSubDataTypes.Text:
                 request.DataType = DataType.Text;
                 if (data is null || dataIsBinary || !Utf8.IsValid(data.Value.Span))
                 {
@@ -145,7 +146,7 @@ internal static class MessagePackRequestParser
                 }
 
                 break;
-            case "binary":
+            case WebPubSubDataTypes.Binary:
                 request.DataType = DataType.Binary;
                 if (data is null || !dataIsBinary)
                 {
@@ -155,7 +156,7 @@ internal static class MessagePackRequestParser
 
                 break;
             default:
-                error = $"Unsupported dataType '{dataTypeName}'; use json, text or binary.";
+                error = $"Unsupported dataType '{dataTypeName}'; use {WebPubSubDataTypes.Json}, {WebPubSubDataTypes.Text} or {WebPubSubDataTypes.Binary}.";
                 return ParseStatus.Invalid;
         }
 

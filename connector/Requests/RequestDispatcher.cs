@@ -5,6 +5,7 @@ using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -135,7 +136,7 @@ internal sealed class RequestDispatcher(
     {
         request.Reset();
         request.Type = ClientRequestType.Event;
-        request.Event = "message";
+        request.Event = WebPubSubUserEvents.Message;
         request.DataType = message.Kind == WebSocketReceiveKind.Binary ? DataType.Binary : DataType.Text;
         request.Data = message.Payload.ToArray();
         return FrameOutcome.Dispatch;

@@ -7,6 +7,7 @@ using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -246,7 +247,7 @@ internal sealed class RestApi(
         }
 
         var request = context.Request;
-        var audience = $"{request.Scheme}://{request.Host}{request.PathBase}/client/hubs/{Uri.EscapeDataString(hubName)}";
+        var audience = $"{request.Scheme}://{request.Host}{request.PathBase}{WebPubSubClientPaths.HubsPrefix}{Uri.EscapeDataString(hubName)}";
         var token = tokens.Mint(audience, userId.Length > 0 ? userId : null, roles, groups, TimeSpan.FromMinutes(minutes));
         return context.Response.WriteAsJsonAsync(new { token });
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
+using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -106,6 +107,9 @@ internal static class WebSocketHandshake
 
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+    /// <summary><c>GET /client</c>: how the request line of every client-endpoint request starts (the path in lower case).</summary>
+    private static readonly byte[] s_clientRequestStart = Encoding.ASCII.GetBytes("GET " + WebPubSubClientPaths.Client.ToLowerInvariant());
+
     /// <summary>Whether a connection's first bytes are a client-endpoint request this handshake serves.</summary>
     public enum Route
     {
@@ -122,7 +126,7 @@ internal static class WebSocketHandshake
     /// <summary>Decides from a connection's first bytes whether it asks for the client endpoint.</summary>
     public static Route Classify(in ReadOnlySequence<byte> buffer)
     {
-        ReadOnlySpan<byte> prefix = "GET /client"u8;
+        ReadOnlySpan<byte> prefix = s_clientRequestStart;
         Span<byte> start = stackalloc byte[prefix.Length + 1];
         var available = (int)Math.Min(buffer.Length, start.Length);
         buffer.Slice(0, available).CopyTo(start);
