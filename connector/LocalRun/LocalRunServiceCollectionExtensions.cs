@@ -1,4 +1,5 @@
 using BrokerChat.Connector.Hosting;
+using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Embedded;

@@ -1,7 +1,6 @@
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
-using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Functions.Chat;

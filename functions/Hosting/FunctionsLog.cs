@@ -1,3 +1,5 @@
+using BrokerChat.Functions.Hosting.CustomHandler;
+using BrokerChat.Functions.Hosting.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Functions.Hosting;

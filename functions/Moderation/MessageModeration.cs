@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using BrokerChat.Contracts.Messages;
-using BrokerChat.Functions.Chat;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using BrokerChat.Functions.Hosting;
 
 namespace BrokerChat.Functions.Moderation;
 

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BrokerChat.Connector;
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using BrokerChat.Connector;
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions;
 using BrokerChat.Testing;
 
 namespace BrokerChat.EndToEndTests;

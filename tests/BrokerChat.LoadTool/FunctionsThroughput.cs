@@ -5,6 +5,7 @@ using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Contracts.Serialization;
 using BrokerChat.Contracts.Topics;
+using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka.Embedded;
 using Confluent.Kafka;
 

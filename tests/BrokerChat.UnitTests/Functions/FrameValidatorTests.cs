@@ -1,7 +1,7 @@
 using System.Text;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.Functions;
 using BrokerChat.Functions.Chat;
-using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.UnitTests.Functions;

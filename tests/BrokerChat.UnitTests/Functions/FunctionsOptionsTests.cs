@@ -1,3 +1,4 @@
+using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

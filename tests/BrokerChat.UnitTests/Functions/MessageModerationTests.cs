@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Functions.Chat;
-using BrokerChat.Functions.Hosting;
 using BrokerChat.Functions.Moderation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,7 +5,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting.CustomHandler;
 using BrokerChat.Functions.Moderation;
 using BrokerChat.Kafka;

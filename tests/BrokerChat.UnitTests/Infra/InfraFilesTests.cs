@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using BrokerChat.Connector;
 using BrokerChat.Connector.Hosting;
 using BrokerChat.Contracts.Topics;
+using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting;
 using BrokerChat.Kafka;
 using Microsoft.AspNetCore.Routing;

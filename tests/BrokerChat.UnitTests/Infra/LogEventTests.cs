@@ -1,6 +1,6 @@
 using System.Reflection;
 using BrokerChat.Connector;
-using BrokerChat.Functions.Hosting;
+using BrokerChat.Functions;
 using BrokerChat.Kafka;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions;
 
 /// <summary>
 /// Metrics of the worker functions, on the meter <c>BrokerChat.Functions</c>:

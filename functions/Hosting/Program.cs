@@ -1,9 +1,8 @@
 using BrokerChat.Functions.Hosting.CustomHandler;
-using BrokerChat.Functions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace BrokerChat.Functions;
+namespace BrokerChat.Functions.Hosting;
 
 /// <summary>
 /// The standalone worker: <c>dotnet run --project functions -- --Kafka:BootstrapServers=&lt;list&gt;</c>. It runs

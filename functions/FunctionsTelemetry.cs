@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions;
 
 /// <summary>
 /// The functions' traces, on the activity source <c>BrokerChat.Functions</c>: <c>brokerchat.inbound process</c>

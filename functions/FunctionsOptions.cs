@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions;
 
 /// <summary>Settings of the worker functions, bound from the <c>Functions</c> configuration section.</summary>
 public sealed class FunctionsOptions
