@@ -8,11 +8,11 @@ public sealed class FolderDependencyTests
 {
     [Fact]
     public void TheConnectorsFoldersDependOnEachOtherWithoutCycles() =>
-        AssertNoCycles(FolderGraph.Of(Repo.Assembly("BrokerChat.Connector"), "BrokerChat.Connector"));
+        AssertNoCycles("BrokerChat.Connector");
 
     [Fact]
     public void TheFunctionsFoldersDependOnEachOtherWithoutCycles() =>
-        AssertNoCycles(FolderGraph.Of(Repo.Assembly("BrokerChat.Functions"), "BrokerChat.Functions"));
+        AssertNoCycles("BrokerChat.Functions");
 
     [Fact]
     public void TheConnectorsFoldersAreTheOnesTheLayoutNames()
@@ -46,9 +46,11 @@ public sealed class FolderDependencyTests
         Assert.DoesNotContain("Requests", graph.Edges.GetValueOrDefault("Connections") ?? []);
     }
 
-    private static void AssertNoCycles(FolderGraph graph)
+    private static void AssertNoCycles(string assembly)
     {
+        var graph = FolderGraph.Of(Repo.Assembly(assembly), assembly);
         var cycles = graph.Cycles();
+        Repo.Report($"{assembly}: {graph.Edges.Count} folders that use others, {cycles.Count} cycles{Environment.NewLine}{graph.Describe()}");
         Assert.True(cycles.Count == 0, $"Folders that depend on each other:{Environment.NewLine}{graph.Describe()}");
     }
 }

@@ -12,8 +12,21 @@ internal static class Repo
     /// <summary>A path below the repository root.</summary>
     public static string PathOf(string relative) => Path.GetFullPath(Path.Combine(Root, relative));
 
-    /// <summary>A product assembly as built beside these tests.</summary>
-    public static string Assembly(string name) => Path.Combine(AppContext.BaseDirectory, name + ".dll");
+    /// <summary>
+    /// A product assembly as built beside these tests, or in <c>BROKERCHAT_LAYOUT_ASSEMBLIES</c> when that names a
+    /// folder (to read another build's layout, as <c>tests/layout-report.sh --before</c> does).
+    /// </summary>
+    public static string Assembly(string name) =>
+        Path.Combine(Environment.GetEnvironmentVariable("BROKERCHAT_LAYOUT_ASSEMBLIES") is { Length: > 0 } folder ? folder : AppContext.BaseDirectory, name + ".dll");
+
+    /// <summary>Appends a finding to the file <c>BROKERCHAT_LAYOUT_REPORT</c> names, when it names one.</summary>
+    public static void Report(string text)
+    {
+        if (Environment.GetEnvironmentVariable("BROKERCHAT_LAYOUT_REPORT") is { Length: > 0 } file)
+        {
+            File.AppendAllText(file, text + Environment.NewLine + Environment.NewLine);
+        }
+    }
 
     /// <summary>The C# source files of the product (connector/, functions/, shared/), relative to the root.</summary>
     public static IEnumerable<string> ProductSources() =>
