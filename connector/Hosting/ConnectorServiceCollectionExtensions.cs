@@ -13,6 +13,7 @@ using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -27,6 +28,8 @@ public static class ConnectorServiceCollectionExtensions
     {
         // Kafka first: its cluster host must start before, and stop after, everything that uses Kafka.
         services.AddBrokerChatKafka(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
         var embedded = string.IsNullOrWhiteSpace(configuration[$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.BootstrapServers)}"]);
 
         services.AddOptions<ConnectorOptions>().Bind(configuration.GetSection(ConnectorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

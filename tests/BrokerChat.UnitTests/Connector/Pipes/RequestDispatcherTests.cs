@@ -1,0 +1,170 @@
+using BrokerChat.Connector.Connections;
+using BrokerChat.Connector.Endpoint;
+using BrokerChat.Contracts.Names;
+
+namespace BrokerChat.Connector.Tests.Pipes;
+
+/// <summary>
+/// A connection's requests carried out by the receive loop and the request dispatcher over in-memory pipes: what a
+/// client sends goes in as WebSocket frames, what it gets back is read as frames, and nothing reaches Kafka.
+/// </summary>
+public sealed class RequestDispatcherTests
+{
+    private static readonly string[] JoinRole = [Permissions.JoinLeaveGroup];
+
+    [Fact]
+    public async Task APingIsAnsweredWithAPongAfterTheConnectedMessage()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+
+        Assert.Contains("\"event\":\"connected\"", await client.ReadTextAsync(), StringComparison.Ordinal);
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AJoinIsAcknowledgedAndPutsTheConnectionInTheGroup()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", JoinRole);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"joinGroup","group":"room","ackId":1}""");
+
+        Assert.Equal("""{"type":"ack","ackId":1,"success":true}""", await client.ReadTextAsync());
+        Assert.Equal(["c1"], services.Get<ConnectionIndex>().GroupMembers("chat", "room").Select(c => c.Id));
+        await client.SendTextAsync("""{"type":"leaveGroup","group":"room","ackId":2}""");
+        Assert.Equal("""{"type":"ack","ackId":2,"success":true}""", await client.ReadTextAsync());
+        Assert.Empty(services.Get<ConnectionIndex>().GroupMembers("chat", "room"));
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AJoinWithoutTheRoleIsAnsweredForbiddenAndChangesNothing()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"joinGroup","group":"room","ackId":1}""");
+
+        var ack = await client.ReadTextAsync();
+        Assert.Contains("\"success\":false", ack, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"Forbidden\"", ack, StringComparison.Ordinal);
+        Assert.Empty(services.Get<ConnectionIndex>().GroupMembers("chat", "room"));
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AnInvalidRequestIsAnsweredBadRequestAndTheConnectionCarriesOn()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", JoinRole);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"joinGroup","ackId":4}""");
+        var ack = await client.ReadTextAsync();
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.Contains("\"ackId\":4", ack, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"BadRequest\"", ack, StringComparison.Ordinal);
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AnUnknownRequestTypeIsAnsweredAndTheConnectionCarriesOn()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"somethingNew","ackId":9}""");
+        var ack = await client.ReadTextAsync();
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.Contains("\"ackId\":9,\"success\":false", ack, StringComparison.Ordinal);
+        Assert.Contains("Unknown request type", ack, StringComparison.Ordinal);
+        Assert.Contains("somethingNew", ack, StringComparison.Ordinal);
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AFrameThatIsNotJsonClosesTheConnectionWith1007()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("this is not json");
+
+        var frame = await client.ReadFrameAsync();
+        while (frame.Opcode != 8)
+        {
+            frame = await client.ReadFrameAsync();
+        }
+
+        Assert.Equal(1007, frame.CloseCode);
+        await run.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(0, services.Get<ConnectionIndex>().Count);
+    }
+
+    [Fact]
+    public async Task RequestsBeyondTheRateLimitAreAnsweredTooManyRequestsUntilTheBucketRefills()
+    {
+        await using var services = new ConnectorServices(new Dictionary<string, string?>
+        {
+            ["Connector:MaxMessagesPerSecond"] = "1",
+            ["Connector:MessageBurst"] = "1",
+        });
+        var (client, run) = Start(services, "c1", "alice", JoinRole);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"joinGroup","group":"a","ackId":1}""");
+        await client.SendTextAsync("""{"type":"joinGroup","group":"b","ackId":2}""");
+        var first = await client.ReadTextAsync();
+        var second = await client.ReadTextAsync();
+        services.Clock.Advance(TimeSpan.FromSeconds(1));
+        await client.SendTextAsync("""{"type":"joinGroup","group":"c","ackId":3}""");
+
+        Assert.Equal("""{"type":"ack","ackId":1,"success":true}""", first);
+        Assert.Contains("\"name\":\"TooManyRequests\"", second, StringComparison.Ordinal);
+        Assert.Equal("""{"type":"ack","ackId":3,"success":true}""", await client.ReadTextAsync());
+        Assert.Empty(services.Get<ConnectionIndex>().GroupMembers("chat", "b"));
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AnAckIdThatAlreadySucceededIsAnsweredDuplicateAndNotCarriedOutAgain()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", JoinRole);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"joinGroup","group":"room","ackId":5}""");
+        await client.ReadTextAsync();
+        await client.SendTextAsync("""{"type":"leaveGroup","group":"room","ackId":5}""");
+
+        Assert.Contains("\"name\":\"Duplicate\"", await client.ReadTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(["c1"], services.Get<ConnectionIndex>().GroupMembers("chat", "room").Select(c => c.Id));
+        await EndAsync(client, run);
+    }
+
+    private static (InMemoryClient Client, Task Run) Start(ConnectorServices services, string id, string userId, string[] roles)
+    {
+        var client = new InMemoryClient();
+        var admitted = services.Admit(id, userId, roles);
+        var run = services.Get<ClientConnectionHandler>().RunAsync(admitted, client, client, InMemoryClient.Abort);
+        return (client, run);
+    }
+
+    private static async Task EndAsync(InMemoryClient client, Task run)
+    {
+        await client.DisconnectAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+    }
+}
