@@ -1,4 +1,3 @@
-using BrokerChat.Client;
 using BrokerChat.Client.Tests.Fakes;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text;
-using BrokerChat.Client;
 using BrokerChat.Client.Tests.Fakes;
 
 namespace BrokerChat.Client.Tests;

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using BrokerChat.Client;
 using BrokerChat.Client.Tests.Fakes;
 
 namespace BrokerChat.Client.Tests;

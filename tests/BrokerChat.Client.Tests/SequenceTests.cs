@@ -1,4 +1,3 @@
-using BrokerChat.Client;
 using BrokerChat.Client.Tests.Fakes;
 
 namespace BrokerChat.Client.Tests;

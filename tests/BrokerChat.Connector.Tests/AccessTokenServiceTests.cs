@@ -111,7 +111,7 @@ public sealed class AccessTokenServiceTests
     [Fact]
     public void KeyRemovedFromConfigurationIsRefusedFromThenOnAndTheOtherKeepsWorking()
     {
-        var monitor = new ChangingOptions(new AuthOptions { AccessKeys = [KeyA, KeyB] });
+        var monitor = new ChangingAuthOptions(new AuthOptions { AccessKeys = [KeyA, KeyB] });
         var reloads = new List<int>();
         var service = new AccessTokenService(monitor, _time, reloads.Add);
         var signedA = Service(KeyA).Mint(Audience, "alice", [], [], TimeSpan.FromHours(1));
@@ -125,30 +125,6 @@ public sealed class AccessTokenServiceTests
         Assert.Contains("signature", failure, StringComparison.Ordinal);
         Assert.NotNull(service.Validate(signedA, "chat", out _));
         Assert.NotNull(service.Validate(service.Mint(Audience, "carol", [], [], TimeSpan.FromHours(1)), "chat", out _));
-    }
-
-    private sealed class ChangingOptions(AuthOptions value) : IOptionsMonitor<AuthOptions>
-    {
-        private readonly List<Action<AuthOptions, string?>> _listeners = [];
-
-        public AuthOptions CurrentValue { get; private set; } = value;
-
-        public AuthOptions Get(string? name) => CurrentValue;
-
-        public IDisposable? OnChange(Action<AuthOptions, string?> listener)
-        {
-            _listeners.Add(listener);
-            return null;
-        }
-
-        public void Change(AuthOptions value)
-        {
-            CurrentValue = value;
-            foreach (var listener in _listeners)
-            {
-                listener(value, Options.DefaultName);
-            }
-        }
     }
 
     private AccessTokenService Service(params string[] keys) =>

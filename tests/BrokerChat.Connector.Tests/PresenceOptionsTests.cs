@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 
 namespace BrokerChat.Connector.Tests;
 

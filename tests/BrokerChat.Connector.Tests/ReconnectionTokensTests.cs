@@ -1,4 +1,3 @@
-using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Sessions;
 using Microsoft.Extensions.Options;

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BrokerChat.Connector;
 using BrokerChat.Functions.Hosting;
-using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEnd.Tests;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEnd.Tests;
 

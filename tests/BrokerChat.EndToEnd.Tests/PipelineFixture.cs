@@ -22,9 +22,3 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();
 }
-
-[CollectionDefinition(Name)]
-public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
-{
-    public const string Name = "Pipeline";
-}

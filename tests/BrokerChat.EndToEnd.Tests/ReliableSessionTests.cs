@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using BrokerChat.Connector.History;
 using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;

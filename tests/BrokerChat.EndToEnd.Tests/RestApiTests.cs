@@ -13,34 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerChat.EndToEnd.Tests;
 
-/// <summary>Two connectors on one Kafka: REST calls go to the first, clients are connected to the second.</summary>
-public sealed class TwoConnectorsFixture : IAsyncLifetime
-{
-    /// <summary>The key both connectors are configured with (see <see cref="BrokerChatHost"/>).</summary>
-    public const string AccessKey = "test-access-key-0123456789abcdef0123456789";
-
-    public BrokerChatHost Rest { get; private set; } = null!;
-
-    public BrokerChatHost Clients { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        Rest = await BrokerChatHost.StartAsync(new Dictionary<string, string>
-        {
-            ["Kafka:FetchWaitMaxMs"] = "10",
-            ["Functions:InProcessWorkers"] = "2",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
-        });
-        Clients = await SecondConnector.StartAsync(Rest);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Clients.DisposeAsync();
-        await Rest.DisposeAsync();
-    }
-}
-
 /// <summary>
 /// The REST API: called on one connector, carried out through Kafka on every connector, with the access key token
 /// whose audience is the request URL.

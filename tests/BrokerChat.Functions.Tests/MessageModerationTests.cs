@@ -229,7 +229,7 @@ public sealed class MessageModerationTests
     [Fact]
     public void ApplicationRuleRegisteredInDiRunsAfterTheBuiltInOnesAndNamesItself()
     {
-        using var services = Services(new() { ["Functions:Moderation:MessagesPerSecond"] = "0" }, s => s.AddSingleton<IMessageRule, NoShouting>());
+        using var services = Services(new() { ["Functions:Moderation:MessagesPerSecond"] = "0" }, s => s.AddSingleton<IMessageRule, NoShoutingRule>());
         var function = services.GetRequiredService<ChatFunction>();
 
         var shouted = function.Handle(Text("HELLO ALL"), new InboundPosition(0, 1));
@@ -350,23 +350,5 @@ public sealed class MessageModerationTests
         var frame = Text(json);
         frame.DataType = DataType.Json;
         return frame;
-    }
-
-    private sealed class NoShouting : IMessageRule
-    {
-        public string Name => "no-shouting";
-
-        public RuleRejection? Check(in MessageRuleContext context)
-        {
-            var text = Encoding.UTF8.GetString(context.Frame.Payload);
-            return text.Any(char.IsLetter) && !text.Any(char.IsLower) ? RuleRejection.Forbidden("Please do not shout.") : null;
-        }
-    }
-
-    private sealed class NamedRule(string name) : IMessageRule
-    {
-        public string Name => name;
-
-        public RuleRejection? Check(in MessageRuleContext context) => null;
     }
 }

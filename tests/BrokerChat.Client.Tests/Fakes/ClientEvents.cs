@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using BrokerChat.Client;
 
 namespace BrokerChat.Client.Tests.Fakes;
 

@@ -1,4 +1,3 @@
-using BrokerChat.Client;
 
 namespace BrokerChat.Client.Tests.Fakes;
 

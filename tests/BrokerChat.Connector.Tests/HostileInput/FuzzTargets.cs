@@ -3,7 +3,6 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Requests;

@@ -4,7 +4,6 @@ using BrokerChat.Connector;
 using BrokerChat.Connector.Hosting;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Functions.Hosting;
-using BrokerChat.Kafka;
 using Microsoft.AspNetCore.Routing;
 using YamlDotNet.RepresentationModel;
 
