@@ -16,11 +16,14 @@ public sealed class AccessKeyConfigurationTests
     public async Task ClientsWithTokensFromEitherConnectionStringKeyConnectAndOthersGet401()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Auth:ConnectionString"] = $"Endpoint=http://127.0.0.1;AccessKey={NewKey};Version=1.0;",
-            ["Auth:SecondaryConnectionString"] = $"Endpoint=http://127.0.0.1;AccessKey={OldKey};Version=1.0;",
-            ["Functions:InProcessWorkers"] = "0",
+            Auth =
+            {
+                ConnectionString = $"Endpoint=http://127.0.0.1;AccessKey={NewKey};Version=1.0;",
+                SecondaryConnectionString = $"Endpoint=http://127.0.0.1;AccessKey={OldKey};Version=1.0;",
+            },
+            Functions = { InProcessWorkers = 0 },
         });
 
         await using var signedNew = await RawWebSocket.ConnectAsync(UrlSignedWith(host, NewKey), ct);

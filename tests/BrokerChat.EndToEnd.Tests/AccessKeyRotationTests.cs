@@ -24,11 +24,10 @@ public sealed class AccessKeyRotationTests
     {
         var ct = TestContext.Current.CancellationToken;
         var logs = new CapturingLoggerProvider();
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Auth:AccessKeys:0"] = KeyOne,
-            ["Auth:AccessKeys:1"] = KeyTwo,
-            ["Logging:LogLevel:Default"] = "Trace",
+            Auth = { AccessKeys = [KeyOne, KeyTwo] },
+            DefaultLogLevel = "Trace",
         }, services => services.AddSingleton<ILoggerProvider>(logs));
         var tokens = new List<string>();
         Uri ClientUrl(string key, string user, TimeSpan? lifetime = null)
@@ -61,7 +60,7 @@ public sealed class AccessKeyRotationTests
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Unauthorized), (await Rest(KeyTwo), await Rest(Stranger)));
 
         // Key two is taken out of configuration (here by a source added on top; a changed settings file or secret does the same).
-        ((IConfigurationBuilder)host.App.Configuration).Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Auth:AccessKeys:1"] = KeyOne } });
+        ((IConfigurationBuilder)host.App.Configuration).Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { [$"{AuthOptions.SectionName}:{nameof(AuthOptions.AccessKeys)}:1"] = KeyOne } });
         await Wait.UntilAsync(() => logs.Entries.Any(e => e.EventName == "AccessKeysReloaded"), ct);
 
         await using (var signedTwo = await RawWebSocket.ConnectAsync(ClientUrl(KeyTwo, "late"), ct))

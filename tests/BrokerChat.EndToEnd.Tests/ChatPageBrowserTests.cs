@@ -24,10 +24,10 @@ public sealed class ChatPageBrowserTests
         var ct = TestContext.Current.CancellationToken;
         var chromium = FindChromium();
         var port = FreeLoopbackPort();
-        var settings = new Dictionary<string, string>
+        var settings = new HostSettings
         {
-            ["urls"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            ["Connector:ShutdownTimeout"] = "00:00:02",
+            Urls = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            Connector = { ShutdownTimeout = TimeSpan.FromSeconds(2) },
         };
         var host = await BrokerChatHost.StartAsync(settings);
         try

@@ -117,7 +117,7 @@ public sealed class ConnectorResilienceTests
     public async Task HandshakeThatNeverCompletesIsDropped()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:HandshakeTimeout"] = "00:00:01", ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Connector = { HandshakeTimeout = TimeSpan.FromSeconds(1) }, Functions = { InProcessWorkers = 0 } });
         using var metrics = new MetricsRecorder(host.Services);
         using var slowloris = new Socket(SocketType.Stream, ProtocolType.Tcp);
         using var idle = new Socket(SocketType.Stream, ProtocolType.Tcp);
@@ -137,7 +137,7 @@ public sealed class ConnectorResilienceTests
     public async Task MessageOverTheSizeLimitClosesWith1009AndAReason()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:MaxMessageBytes"] = "65536", ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Connector = { MaxMessageBytes = 65536 }, Functions = { InProcessWorkers = 0 } });
         using var metrics = new MetricsRecorder(host.Services);
         await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("big", "u"), cancellationToken: ct);
 
@@ -153,11 +153,10 @@ public sealed class ConnectorResilienceTests
     public async Task ConnectionCapsRefuseUpgradesWithTheDocumentedStatus()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Connector:MaxConnections"] = "3",
-            ["Connector:MaxConnectionsPerUser"] = "2",
-            ["Functions:InProcessWorkers"] = "0",
+            Connector = { MaxConnections = 3, MaxConnectionsPerUser = 2 },
+            Functions = { InProcessWorkers = 0 },
         });
         using var metrics = new MetricsRecorder(host.Services);
         await using var a1 = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("caps", "alice"), cancellationToken: ct);
@@ -178,11 +177,10 @@ public sealed class ConnectorResilienceTests
     public async Task ConnectionsPerAddressAreCapped()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Connector:MaxConnectionsPerAddress"] = "1",
-            ["--urls"] = "http://0.0.0.0:0",
-            ["Functions:InProcessWorkers"] = "0",
+            Connector = { MaxConnectionsPerAddress = 1 },
+            Functions = { InProcessWorkers = 0 },
         });
         var url = host.ClientUrl("addr", "u");
         await using var first = await WebPubSubTestClient.ConnectUrlAsync(url, new() { ConfigureSocket = s => s.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0)) }, ct);
@@ -195,7 +193,7 @@ public sealed class ConnectorResilienceTests
     public async Task JoinBeyondTheGroupLimitGetsAnAckError()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:MaxGroupsPerConnection"] = "2", ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Connector = { MaxGroupsPerConnection = 2 }, Functions = { InProcessWorkers = 0 } });
         await using var client = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("groups", "u"), cancellationToken: ct);
 
         Assert.True((await client.JoinGroupAsync("a", ct))!.Success);
@@ -213,12 +211,10 @@ public sealed class ConnectorResilienceTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await BrokerChatHost.StartAsync(
-            new Dictionary<string, string>
+            new HostSettings
             {
-                ["Connector:MaxMessagesPerSecond"] = "10",
-                ["Connector:MessageBurst"] = "10",
-                ["Connector:RateLimitDisconnectAfter"] = "20",
-                ["Functions:InProcessWorkers"] = "0",
+                Connector = { MaxMessagesPerSecond = 10, MessageBurst = 10, RateLimitDisconnectAfter = 20 },
+                Functions = { InProcessWorkers = 0 },
             },
             services => services.AddSingleton<TimeProvider>(clock));
         using var metrics = new MetricsRecorder(host.Services);
@@ -264,11 +260,10 @@ public sealed class ConnectorResilienceTests
     public async Task StalledReaderIsDisconnectedWhileOtherMembersKeepReceivingPromptly()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Connector:MaxMessageBytes"] = "65536",
-            ["Connector:OutboundQueueBytes"] = "262144",
-        }));
+            Connector = { MaxMessageBytes = 65536, OutboundQueueBytes = 262144 },
+        }.WithoutRateLimits());
         using var metrics = new MetricsRecorder(host.Services);
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("stall", "sender"), cancellationToken: ct);
@@ -307,11 +302,9 @@ public sealed class ConnectorResilienceTests
     {
         KafkaForTheRun.RequireEmbedded("it takes every broker down and brings them back");
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Connector:AckTimeout"] = "00:00:02",
-            ["Connector:MaxPendingProduces"] = "5",
-            ["Connector:InboundBackpressureTimeout"] = "00:00:01",
+            Connector = { AckTimeout = TimeSpan.FromSeconds(2), MaxPendingProduces = 5, InboundBackpressureTimeout = TimeSpan.FromSeconds(1) },
         });
         var cluster = host.Services.GetRequiredService<KafkaEndpoint>().Embedded!;
         await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "sender"), cancellationToken: ct);
@@ -387,7 +380,7 @@ public sealed class ConnectorResilienceTests
     public async Task GracefulShutdownTellsEveryClientToReconnectWith1012()
     {
         var ct = TestContext.Current.CancellationToken;
-        var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
+        var host = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
         var clients = new List<WebPubSubTestClient>();
         try
         {
@@ -420,7 +413,7 @@ public sealed class ConnectorResilienceTests
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await StartAsync(clock, BrokerChatHost.WithoutRateLimits());
+        await using var host = await StartAsync(clock, new HostSettings().WithoutRateLimits());
         var connections = host.Services.GetRequiredService<ConnectionIndex>();
         var limiter = host.Services.GetRequiredService<ConnectionLimiter>();
         var capacity = host.Services.GetRequiredService<InboundCapacity>();
@@ -477,7 +470,7 @@ public sealed class ConnectorResilienceTests
         await Wait.UntilAsync(() => capacity.Pending == 0, ct);
     }
 
-    private static Task<BrokerChatHost> StartAsync(FakeTimeProvider clock, Dictionary<string, string>? settings = null) =>
+    private static Task<BrokerChatHost> StartAsync(FakeTimeProvider clock, HostSettings? settings = null) =>
         BrokerChatHost.StartAsync(settings, services => services.AddSingleton<TimeProvider>(clock));
 
     private static async Task<bool> ClosedByServerAsync(Socket socket, CancellationToken ct)

@@ -25,8 +25,12 @@ public sealed class CustomHandlerPipelineTests
     public async Task ClientsChatThroughTheCustomHandlerAsTheFunctionsHostCarriesIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
-        await using var handler = CustomHandlerApp.Build(["--Functions:CustomHandler:Port", "0", "--Functions:Hubs:azure:BlockedWords:0", "darn", "--Logging:LogLevel:Default", "Warning"]);
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
+        await using var handler = CustomHandlerApp.Build([.. new HostSettings
+        {
+            Functions = { CustomHandler = { Port = 0 }, Moderation = { Hubs = { ["azure"] = { BlockedWords = ["darn"] } } } },
+            DefaultLogLevel = "Warning",
+        }.ToArgs()]);
         await handler.StartAsync(ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var carrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,7 +1,6 @@
 using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Confluent.Kafka;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,11 +16,7 @@ public sealed class EmbeddedRetentionTests
         var ct = TestContext.Current.CancellationToken;
         var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
-            .AddBrokerChatKafka(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Kafka:EmbeddedRetainedRecords"] = "100",
-                ["Kafka:Partitions"] = "2",
-            }).Build());
+            .AddBrokerChatKafka(new HostSettings { Kafka = { EmbeddedRetainedRecords = 100, Partitions = 2 } }.BuildConfiguration());
         await using var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToList();
         foreach (var service in hosted)

@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using BrokerChat.Contracts.Messages;
-using BrokerChat.Contracts.Topics;
 using BrokerChat.Functions.Chat;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,15 +18,18 @@ public class FailingFunctionsFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync() =>
         Host = await BrokerChatHost.StartAsync(
-            BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
+            new HostSettings
             {
-                ["Functions:InProcessWorkers"] = "2",
-                ["Functions:MaxAttempts"] = Attempts.ToString(CultureInfo.InvariantCulture),
-                ["Functions:RetryDelay"] = "00:00:00.010",
-                ["Functions:MaxRetryDelay"] = "00:00:00.050",
-                ["Functions:MaxInFlightPerPartition"] = "4",
-                ["Connector:AckTimeout"] = "00:01:00",
-            }),
+                Functions =
+                {
+                    InProcessWorkers = 2,
+                    MaxAttempts = Attempts,
+                    RetryDelay = TimeSpan.FromMilliseconds(10),
+                    MaxRetryDelay = TimeSpan.FromMilliseconds(50),
+                    MaxInFlightPerPartition = 4,
+                },
+                Connector = { AckTimeout = TimeSpan.FromMinutes(1) },
+            }.WithoutRateLimits(),
             services =>
             {
                 services.AddSingleton<ScriptedFailures>();

@@ -14,13 +14,13 @@ public sealed class FunctionsHealthTests
     {
         var ct = TestContext.Current.CancellationToken;
         // Two partitions, three workers: one of them owns nothing and stands by.
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Functions:InProcessWorkers"] = "0",
-            ["Kafka:Partitions"] = "2",
+            Functions = { InProcessWorkers = 0 },
+            Kafka = { Partitions = 2 },
         });
         var url = $"http://127.0.0.1:{FreePort()}";
-        await using var worker = FunctionsProcess.Start(host, $"--Functions:HealthUrls={url}", "--Functions:InProcessWorkers=3");
+        await using var worker = FunctionsProcess.Start(host, new HostSettings { Functions = { HealthUrls = url, InProcessWorkers = 3 } });
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
 
         await Wait.UntilAsync(() => StatusOf(http, "/readyz") == HttpStatusCode.OK, ct);
@@ -41,9 +41,9 @@ public sealed class FunctionsHealthTests
     {
         KafkaForTheRun.RequireEmbedded("Kafka goes away with the host only when the host embeds it");
         var ct = TestContext.Current.CancellationToken;
-        var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
+        var host = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
         var url = $"http://127.0.0.1:{FreePort()}";
-        await using var worker = FunctionsProcess.Start(host, $"--Functions:HealthUrls={url}");
+        await using var worker = FunctionsProcess.Start(host, new HostSettings { Functions = { HealthUrls = url } });
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         await Wait.UntilAsync(() => StatusOf(http, "/readyz") == HttpStatusCode.OK, ct);
 

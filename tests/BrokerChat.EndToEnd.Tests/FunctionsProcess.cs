@@ -32,11 +32,11 @@ public sealed class FunctionsProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>Starts a functions process on the Kafka of <paramref name="host"/> with extra configuration arguments.</summary>
-    public static FunctionsProcess Start(BrokerChatHost host, params string[] settings)
+    /// <summary>Starts a functions process on the Kafka of <paramref name="host"/>, with <paramref name="settings"/> on top.</summary>
+    public static FunctionsProcess Start(BrokerChatHost host, HostSettings? settings = null)
     {
         var functions = Path.Combine(AppContext.BaseDirectory, "BrokerChat.Functions.dll");
-        var start = new ProcessStartInfo("dotnet", [functions, .. host.KafkaSettings.Select(s => $"--{s.Key}={s.Value}"), .. settings])
+        var start = new ProcessStartInfo("dotnet", [functions, .. host.JoinSettings.ToArgs(), .. settings?.ToArgs() ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -26,7 +26,7 @@ public sealed class HistoryTests(PipelineFixture fixture)
         Assert.Equal([8, 9, 10], HistoryBefore(joiner, ack!));
 
         // A connector started after the messages were sent reads them back; its maximum of 5 bounds a larger N.
-        await using var other = await PresenceTests.StartOtherAsync(Host, new() { ["Connector:HistoryMaxMessages"] = "5" });
+        await using var other = await PresenceTests.StartOtherAsync(Host, new() { Connector = { HistoryMaxMessages = 5 } });
         await using var late = await other.ConnectAsync(hub, "late", ct);
         var lateAck = await PresenceTests.JoinAsync(late, "room", history: 1000, ct: ct);
         Assert.Equal([6, 7, 8, 9, 10], HistoryBefore(late, lateAck!));

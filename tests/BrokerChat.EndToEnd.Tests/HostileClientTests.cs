@@ -140,7 +140,7 @@ public sealed class HostileClientTests(PipelineFixture fixture)
     public async Task HandshakeDribbledAByteAtATimeIsDroppedAtTheHandshakeTimeout()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Connector:HandshakeTimeout"] = "00:00:01", ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Connector = { HandshakeTimeout = TimeSpan.FromSeconds(1) }, Functions = { InProcessWorkers = 0 } });
         using var metrics = new MetricsRecorder(host.Services);
         using var slowloris = await RawWebSocket.OpenAsync(new Uri($"ws://{host.BaseUri.Authority}/"), ct);
         var head = Encoding.ASCII.GetBytes("GET /client/hubs/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" + string.Concat(Enumerable.Repeat("X-Padding: keep-me-waiting\r\n", 100)));
@@ -176,11 +176,10 @@ public sealed class HostileClientTests(PipelineFixture fixture)
     public async Task ConnectionFloodFromOneAddressIsCappedWhileAnotherAddressConnectsAndChats()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Connector:MaxConnectionsPerAddress"] = "5",
-            ["--urls"] = "http://0.0.0.0:0",
-            ["Functions:InProcessWorkers"] = "1",
+            Connector = { MaxConnectionsPerAddress = 5 },
+            Functions = { InProcessWorkers = 1 },
         });
         var url = host.ClientUrl("flood", "u");
         var flooder = IPAddress.Parse("127.0.0.2");

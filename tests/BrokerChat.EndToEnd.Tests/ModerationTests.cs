@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BrokerChat.Functions.Moderation;
 using BrokerChat.Testing;
 
 namespace BrokerChat.EndToEnd.Tests;
@@ -12,14 +13,26 @@ public sealed class ModerationTests
     public async Task EachRuleAnswersTheSenderWithAnAckErrorNamingItAndEverythingElseIsDelivered()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Functions:Hubs:moderated:MaxPayloadBytes"] = "64",
-            ["Functions:Hubs:moderated:BlockedWords:0"] = "darn",
-            ["Functions:Hubs:moderated:Links"] = "Block",
-            // Five requests per sender and room, refilled so slowly that no test run sees a sixth.
-            ["Functions:Hubs:moderated:MessagesPerSecond"] = "0.001",
-            ["Functions:Hubs:moderated:MessageBurst"] = "5",
+            Functions =
+            {
+                Moderation =
+                {
+                    Hubs =
+                    {
+                        ["moderated"] =
+                        {
+                            MaxPayloadBytes = 64,
+                            BlockedWords = ["darn"],
+                            Links = LinkPolicy.Block,
+                            // Five requests per sender and room, refilled so slowly that no test run sees a sixth.
+                            MessagesPerSecond = 0.001,
+                            MessageBurst = 5,
+                        },
+                    },
+                },
+            },
         });
         await using var alice = await host.ConnectAsync("moderated", "alice", ct);
         await using var bob = await host.ConnectAsync("moderated", "bob", ct);

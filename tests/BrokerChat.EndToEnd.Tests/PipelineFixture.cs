@@ -14,11 +14,10 @@ public sealed class PipelineFixture : IAsyncLifetime
     public BrokerChatHost Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
-        Host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
+        Host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Functions:MaxMessageBytes"] = FunctionMaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Functions:InProcessWorkers"] = "2",
-        }));
+            Functions = { MaxMessageBytes = FunctionMaxMessageBytes, InProcessWorkers = 2 },
+        }.WithoutRateLimits());
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();
 }

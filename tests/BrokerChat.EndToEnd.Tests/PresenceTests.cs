@@ -162,11 +162,11 @@ public sealed class PresenceTests(PipelineFixture fixture)
     }
 
     /// <summary>Starts a second connector on the fixture's Kafka with short presence settings (and <paramref name="settings"/>).</summary>
-    internal static Task<BrokerChatHost> StartOtherAsync(BrokerChatHost first, Dictionary<string, string>? settings = null)
+    internal static Task<BrokerChatHost> StartOtherAsync(BrokerChatHost first, HostSettings? settings = null)
     {
-        settings ??= [];
-        settings["Connector:PresenceBeaconInterval"] = BeaconInterval.ToString();
-        settings["Connector:PresenceExpiry"] = Expiry.ToString();
+        settings ??= new HostSettings();
+        settings.Connector.PresenceBeaconInterval = BeaconInterval;
+        settings.Connector.PresenceExpiry = Expiry;
         return SecondConnector.StartAsync(first, settings);
     }
 

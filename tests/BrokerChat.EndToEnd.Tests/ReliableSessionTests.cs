@@ -108,7 +108,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable5";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:RoomHistoryMessages"] = "3" });
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { Connector = { RoomHistoryMessages = 3 } });
         var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Host.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
         await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await SecondConnector.SendAsync(sender, "room", 1, 2, ct);
@@ -129,7 +129,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         const string hub = "reliable6";
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
-        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { ["Connector:ReliableBufferMessages"] = "5" });
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { Connector = { ReliableBufferMessages = 5 } });
         var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
         await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
         await SecondConnector.SendAsync(sender, "room", 1, 6, ct);

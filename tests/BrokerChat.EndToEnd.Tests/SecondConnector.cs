@@ -7,17 +7,13 @@ namespace BrokerChat.EndToEnd.Tests;
 internal static class SecondConnector
 {
     /// <summary>Starts a connector (no workers) on the Kafka and topics of <paramref name="first"/>; it stops within 2 s.</summary>
-    public static Task<BrokerChatHost> StartAsync(BrokerChatHost first, Dictionary<string, string>? settings = null)
+    public static Task<BrokerChatHost> StartAsync(BrokerChatHost first, HostSettings? settings = null)
     {
-        settings ??= [];
-        foreach (var (key, value) in first.KafkaSettings)
-        {
-            settings[key] = value;
-        }
-
-        settings["Kafka:FetchWaitMaxMs"] = "10";
-        settings["Functions:InProcessWorkers"] = "0";
-        settings["Connector:ShutdownTimeout"] = "00:00:02";
+        settings ??= new HostSettings();
+        settings.Apply(first.JoinSettings);
+        settings.Kafka.FetchWaitMaxMs = 10;
+        settings.Functions.InProcessWorkers = 0;
+        settings.Connector.ShutdownTimeout = TimeSpan.FromSeconds(2);
         return BrokerChatHost.StartAsync(settings);
     }
 

@@ -19,7 +19,7 @@ public sealed class StandaloneHostingTests
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await BrokerChatHost.StartAsync(
-            new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0", ["Connector:AckTimeout"] = "00:00:10" },
+            new HostSettings { Functions = { InProcessWorkers = 0 }, Connector = { AckTimeout = TimeSpan.FromSeconds(10) } },
             services => services.AddSingleton<TimeProvider>(clock));
         await using var alice = await host.ConnectAsync("timeout", "alice", ct);
 
@@ -40,7 +40,7 @@ public sealed class StandaloneHostingTests
     public async Task AllRecordsOfARoomLandOnOnePartitionAndRoomsSpreadOverPartitions()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
         var producer = host.Services.GetRequiredService<KafkaProducerHost>().Producer;
         var topic = host.Services.GetRequiredService<KafkaEndpoint>().Topics.Inbound;
 
@@ -62,7 +62,7 @@ public sealed class StandaloneHostingTests
     public async Task WorkerProcessJoinsTheEmbeddedKafkaOfAConnectorProcessAndDeliversItsMessages()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
         await using var worker = FunctionsProcess.Start(host);
         await worker.Assigned.WaitAsync(TimeSpan.FromSeconds(60), ct);
 

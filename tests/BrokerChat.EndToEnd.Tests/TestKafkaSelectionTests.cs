@@ -70,7 +70,7 @@ public sealed class TestKafkaSelectionTests
         var choice = TestKafka.Current;
         TestContext.Current.TestOutputHelper?.WriteLine(choice.Describe());
         await using var first = await BrokerChatHost.StartAsync();
-        await using var second = await BrokerChatHost.StartAsync(new Dictionary<string, string> { ["Functions:InProcessWorkers"] = "0" });
+        await using var second = await BrokerChatHost.StartAsync(new HostSettings { Functions = { InProcessWorkers = 0 } });
 
         var endpoint = first.Services.GetRequiredService<KafkaEndpoint>();
         Assert.Equal(choice.IsEmbedded, endpoint.Embedded is not null);
@@ -82,8 +82,8 @@ public sealed class TestKafkaSelectionTests
         Assert.NotEqual(first.TopicPrefix, second.TopicPrefix);
         Assert.NotEqual(first.FunctionsGroupId, second.FunctionsGroupId);
         Assert.StartsWith(first.TopicPrefix, endpoint.Topics.Inbound, StringComparison.Ordinal);
-        Assert.Equal(first.TopicPrefix, first.KafkaSettings["Kafka:TopicPrefix"]);
-        Assert.Equal(endpoint.BootstrapServers, first.KafkaSettings["Kafka:BootstrapServers"]);
+        Assert.Equal(first.TopicPrefix, first.JoinSettings.Kafka.TopicPrefix);
+        Assert.Equal(endpoint.BootstrapServers, first.JoinSettings.Kafka.BootstrapServers);
 
         // A second connector joined through those settings shares the first one's rooms.
         await using var joined = await SecondConnector.StartAsync(first);

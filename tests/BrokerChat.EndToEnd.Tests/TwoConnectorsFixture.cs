@@ -5,8 +5,8 @@ namespace BrokerChat.EndToEnd.Tests;
 /// <summary>Two connectors on one Kafka: REST calls go to the first, clients are connected to the second.</summary>
 public sealed class TwoConnectorsFixture : IAsyncLifetime
 {
-    /// <summary>The key both connectors are configured with (see <see cref="BrokerChatHost"/>).</summary>
-    public const string AccessKey = "test-access-key-0123456789abcdef0123456789";
+    /// <summary>The key both connectors are configured with.</summary>
+    public const string AccessKey = BrokerChatHost.AccessKey;
 
     public BrokerChatHost Rest { get; private set; } = null!;
 
@@ -14,11 +14,10 @@ public sealed class TwoConnectorsFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Rest = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        Rest = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Kafka:FetchWaitMaxMs"] = "10",
-            ["Functions:InProcessWorkers"] = "2",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
+            Kafka = { FetchWaitMaxMs = 10 },
+            Functions = { InProcessWorkers = 2, Moderation = { MessagesPerSecond = 0 } },
         });
         Clients = await SecondConnector.StartAsync(Rest);
     }

@@ -185,10 +185,10 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
     public async Task WebSocketOverHttp2ExtendedConnectIsServed()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
             ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
-            ["Functions:InProcessWorkers"] = "0",
+            Functions = { InProcessWorkers = 0 },
         });
         using var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("json.webpubsub.azure.v1");

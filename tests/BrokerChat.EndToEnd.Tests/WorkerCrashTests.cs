@@ -21,13 +21,13 @@ public sealed class WorkerCrashTests
     {
         KafkaForTheRun.RequireEmbedded("its 6 s consumer-group session timeout bounds how long the killed worker's partitions wait");
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits(new Dictionary<string, string>
+        await using var host = await BrokerChatHost.StartAsync(new HostSettings
         {
-            ["Functions:InProcessWorkers"] = "0",
-            ["Connector:AckTimeout"] = "00:01:00",
-        }));
+            Functions = { InProcessWorkers = 0 },
+            Connector = { AckTimeout = TimeSpan.FromMinutes(1) },
+        }.WithoutRateLimits());
         // Each sender streams 50 messages a second into its room: over the functions' default per-sender rate limit.
-        string[] workerSettings = ["--Functions:Moderation:MessagesPerSecond=0"];
+        var workerSettings = new HostSettings { Functions = { Moderation = { MessagesPerSecond = 0 } } };
         using var connectorMetrics = new MetricsRecorder(host.Services);
         var workers = new List<FunctionsProcess>();
         try
