@@ -31,7 +31,7 @@ public static class Program
         if (url is null)
         {
             Console.WriteLine($"Starting BrokerChat in this process (2 function workers). {TestKafka.Current.Describe()}...");
-            host = await BrokerChatHost.StartAsync(BrokerChatHost.WithoutRateLimits());
+            host = await BrokerChatHost.StartAsync(new HostSettings().WithoutRateLimits());
             server = host.BaseUri;
         }
         else

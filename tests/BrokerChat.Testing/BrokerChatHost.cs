@@ -18,6 +18,9 @@ namespace BrokerChat.Testing;
 /// </summary>
 public sealed class BrokerChatHost : IAsyncDisposable
 {
+    /// <summary>The access key every host is configured with (<c>Auth:AccessKeys:0</c>), unless its settings replace it.</summary>
+    public const string AccessKey = "test-access-key-0123456789abcdef0123456789";
+
     private readonly bool _ownsTopics;
 
     private BrokerChatHost(WebApplication app, Uri baseUri, string topicPrefix, string groupId, bool ownsTopics)
@@ -45,60 +48,43 @@ public sealed class BrokerChatHost : IAsyncDisposable
     public string FunctionsGroupId { get; }
 
     /// <summary>The settings that put another connector or a functions process on this host's Kafka, topics and functions group.</summary>
-    public IReadOnlyDictionary<string, string> KafkaSettings => new Dictionary<string, string>
+    public HostSettings JoinSettings => new()
     {
-        ["Kafka:BootstrapServers"] = Services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
-        ["Kafka:TopicPrefix"] = TopicPrefix,
-        ["Functions:GroupId"] = FunctionsGroupId,
+        Kafka = { BootstrapServers = Services.GetRequiredService<KafkaEndpoint>().BootstrapServers, TopicPrefix = TopicPrefix },
+        Functions = { GroupId = FunctionsGroupId },
     };
 
     /// <summary>
-    /// <paramref name="settings"/> plus the settings that lift the connector's per-connection rate limit and the
-    /// functions' per-sender one, for tests and tools that send bursts (the limits have tests of their own).
+    /// Starts a host with <paramref name="settings"/> over the test defaults (loopback on a kernel-chosen port,
+    /// warnings and worse logged, <see cref="AccessKey"/>, negotiate on); without <c>Kafka:TopicPrefix</c> the host
+    /// gets a prefix and functions group of its own, without <c>Functions:InProcessWorkers</c> two workers.
     /// </summary>
-    public static Dictionary<string, string> WithoutRateLimits(IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<BrokerChatHost> StartAsync(HostSettings? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
     {
-        var all = new Dictionary<string, string>
+        var given = settings?.Clone() ?? new HostSettings();
+        if (given.Kafka.BootstrapServers is null && await TestKafka.BootstrapServersAsync().ConfigureAwait(false) is { Length: > 0 } bootstrap)
         {
-            ["Connector:MaxMessagesPerSecond"] = "100000",
-            ["Connector:MessageBurst"] = "100000",
-            ["Functions:Moderation:MessagesPerSecond"] = "0",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            all[key] = value;
+            given.Kafka.BootstrapServers = bootstrap;
         }
 
-        return all;
-    }
-
-    /// <summary>Starts a host; <paramref name="settings"/> are configuration keys such as <c>Functions:InProcessWorkers</c>.</summary>
-    public static async Task<BrokerChatHost> StartAsync(IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
-    {
-        var given = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
-        if (!given.ContainsKey("Kafka:BootstrapServers") && await TestKafka.BootstrapServersAsync().ConfigureAwait(false) is { Length: > 0 } bootstrap)
-        {
-            given["Kafka:BootstrapServers"] = bootstrap;
-        }
-
-        var ownsTopics = !given.TryGetValue("Kafka:TopicPrefix", out var prefix);
+        var ownsTopics = given.Kafka.TopicPrefix is null;
         if (ownsTopics)
         {
-            prefix = $"test-{Guid.NewGuid():N}"[..17] + ".";
-            given["Kafka:TopicPrefix"] = prefix;
+            given.Kafka.TopicPrefix = $"test-{Guid.NewGuid():N}"[..17] + ".";
         }
 
-        given.TryAdd("Functions:GroupId", prefix + "functions");
-        given.TryAdd("Functions:InProcessWorkers", "2"); // the embedded default, on any cluster
+        var prefix = given.Kafka.TopicPrefix!;
+        given.Functions.GroupId ??= prefix + "functions";
+        given.Functions.InProcessWorkers ??= 2; // the embedded default, on any cluster
 
-        var args = new List<string>
+        var defaults = new HostSettings
         {
-            "--urls", "http://127.0.0.1:0",
-            "--Logging:LogLevel:Default", "Warning",
-            "--Auth:AccessKeys:0", "test-access-key-0123456789abcdef0123456789",
-            "--Auth:EnableNegotiate", "true",
+            Urls = "http://127.0.0.1:0",
+            DefaultLogLevel = "Warning",
+            Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
         };
-        foreach (var (key, value) in given)
+        var args = new List<string>();
+        foreach (var (key, value) in defaults.ToConfiguration().Concat(given.ToConfiguration()))
         {
             args.Add($"--{key}");
             args.Add(value);
@@ -112,7 +98,7 @@ public sealed class BrokerChatHost : IAsyncDisposable
         }
 
         var address = ConnectorApp.Addresses(app)[0];
-        return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"), given["Kafka:TopicPrefix"], given["Functions:GroupId"], ownsTopics);
+        return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"), prefix, given.Functions.GroupId!, ownsTopics);
     }
 
     /// <summary>A client access URL minted directly (no HTTP round trip), by default with the roles to join and send anywhere.</summary>

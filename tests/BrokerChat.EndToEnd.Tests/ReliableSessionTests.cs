@@ -1,0 +1,203 @@
+using System.Text.Json.Nodes;
+using BrokerChat.Connector.History;
+using BrokerChat.Contracts.WebPubSub;
+using BrokerChat.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BrokerChat.EndToEnd.Tests;
+
+/// <summary>
+/// <c>json.reliable.webpubsub.azure.v1</c>: sequence ids, <c>sequenceAck</c>, sessions kept across dropped connections,
+/// and sessions resumed on another connector from the reconnection token and the rooms' histories. A second
+/// connector joins the shared fixture's Kafka where a test needs two.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class ReliableSessionTests(PipelineFixture fixture)
+{
+    [Fact(Timeout = 60_000)]
+    public async Task MessagesAreNumberedFromOneAndADroppedConnectionResumesWithEverythingUnacknowledged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable1";
+        var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Host.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        Assert.False(string.IsNullOrEmpty(client.ReconnectionToken));
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 5, ct);
+
+        var first = await client.ReadMessagesAsync(5, ct);
+        Assert.Equal([1, 2, 3, 4, 5], first.Select(m => (int)m.SequenceId));
+        Assert.Equal([1, 2, 3, 4, 5], first.Select(m => m.N));
+        await client.AcknowledgeAsync(2, ct);
+
+        client.Abort();
+        await SecondConnector.SendAsync(sender, "room", 6, 7, ct); // while the client is away
+        var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
+
+        // Everything after the acknowledged 2 comes again, in order and with the same numbers, then what is new.
+        var replay = await resumed.ReadMessagesAsync(5, ct);
+        Assert.Equal([3, 4, 5, 6, 7], replay.Select(m => (int)m.SequenceId));
+        Assert.Equal([3, 4, 5, 6, 7], replay.Select(m => m.N));
+        Assert.Equal(client.ConnectionId, resumed.ConnectionId);
+        await SecondConnector.SendAsync(sender, "room", 8, 8, ct);
+        Assert.Equal((8, 8), (await resumed.ReadMessagesAsync(1, ct)).Select(m => ((int)m.SequenceId, m.N)).Single());
+        await resumed.DisposeAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task RecoveryWithAForgedTokenIsAcceptedThenClosedWith1008()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var url = new Uri(fixture.Host.ClientUrl("reliable2", "rita") + "&awps_connection_id=abc&awps_reconnection_token=forged.token");
+        await using var socket = await RawWebSocket.ConnectAsync(url, ct, WebPubSubSubprotocols.JsonReliable);
+        Assert.Equal(101, socket.Status);
+        var close = await socket.ReadUntilAsync(f => f.Opcode == 8, ct);
+        Assert.Equal(1008, close!.CloseCode);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SessionResumesOnAnotherConnectorAfterItsConnectorDiedWithEveryMissedMessageInOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable3";
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        var other = await SecondConnector.StartAsync(fixture.Host);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await client.JoinAndTakeHistoryAsync("lobby", cancellationToken: ct); // a second room, very likely on another partition
+        await SecondConnector.SendMixedAsync(sender, 1, 10, ct);
+        var seen = await client.ReadMessagesAsync(10, ct);
+        await client.AcknowledgeAsync(seen[3].SequenceId, ct);
+
+        // The client's connector dies without a word (the client only sees its socket go), and messages keep flowing.
+        client.Abort();
+        await other.DisposeAsync();
+        await SecondConnector.SendMixedAsync(sender, 11, 20, ct);
+
+        var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
+        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 20, ct), 20);
+        await resumed.DisposeAsync();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SessionResumesOnAnotherConnectorAfterItsConnectorShutDown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable4";
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        var other = await SecondConnector.StartAsync(fixture.Host);
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await client.JoinAndTakeHistoryAsync("lobby", cancellationToken: ct);
+        await SecondConnector.SendMixedAsync(sender, 1, 6, ct);
+        var seen = await client.ReadMessagesAsync(6, ct);
+
+        var stopping = other.DisposeAsync().AsTask();
+        var close = await client.WaitForCloseAsync(ct);
+        Assert.Equal(1012, (int?)close.Status);
+        await stopping;
+        await SecondConnector.SendMixedAsync(sender, 7, 12, ct);
+
+        var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
+        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 12, ct), 12);
+        await resumed.DisposeAsync();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task GapOlderThanTheRoomHistoryIsRefusedWith1008AndAReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable5";
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { Connector = { RoomHistoryMessages = 3 } });
+        var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Host.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 2, ct);
+        await client.ReadMessagesAsync(2, ct);
+
+        client.Abort();
+        await SecondConnector.SendAsync(sender, "room", 3, 10, ct); // more than the other connector keeps of the room
+
+        var refused = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
+        var disconnected = await refused.WaitForFrameAsync(f => (string?)f["event"] == "disconnected", ct);
+        Assert.Contains("too old", (string?)disconnected["message"], StringComparison.Ordinal);
+        Assert.Equal(1008, (int?)(await refused.WaitForCloseAsync(ct)).Status);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ClientThatDoesNotAcknowledgeLosesItsSessionWith1008WhenItsBufferIsFull()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable6";
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        await using var other = await SecondConnector.StartAsync(fixture.Host, new() { Connector = { ReliableBufferMessages = 5 } });
+        var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rita"), new() { Reliable = true }, ct);
+        await client.JoinAndTakeHistoryAsync("room", cancellationToken: ct);
+        await SecondConnector.SendAsync(sender, "room", 1, 6, ct);
+
+        var disconnected = await client.WaitForFrameAsync(f => (string?)f["event"] == "disconnected", ct);
+        Assert.Contains("acknowledge", (string?)disconnected["message"], StringComparison.Ordinal);
+        Assert.Equal(1008, (int?)(await client.WaitForCloseAsync(ct)).Status);
+        var retry = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
+        Assert.Equal(1008, (int?)(await retry.WaitForCloseAsync(ct)).Status); // the session is gone
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ConnectorComputesEveryRoomsPartitionAsTheProducersPartitionerPlacesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "partitions";
+        var groups = Enumerable.Range(0, 24).Select(i => $"room-{i}").ToList();
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        foreach (var group in groups)
+        {
+            Assert.True((await sender.SendToGroupAsync(group, new JsonObject { ["n"] = 1 }, cancellationToken: ct))!.Success);
+        }
+
+        var outbound = fixture.Host.Services.GetRequiredService<Connector.History.OutboundState>();
+        lock (outbound.Gate)
+        {
+            var placed = groups.Select(g => outbound.History.TryGetPartition(hub, g, out var p) ? p : -1).ToList();
+            Assert.Equal(placed, groups.Select(g => outbound.PartitionOf(hub, g)));
+            Assert.True(placed.Distinct().Count() > 1);
+        }
+    }
+
+    /// <summary>Reads until the messages a client keeps (see <see cref="Kept"/>) number <paramref name="count"/>; returns all it read.</summary>
+    private static async Task<List<SequencedMessage>> ReadAllAsync(WebPubSubTestClient client, List<SequencedMessage> seen, int count, CancellationToken ct)
+    {
+        var all = new List<SequencedMessage>(seen);
+        while (Kept(all).Count < count)
+        {
+            all.AddRange(await client.ReadMessagesAsync(1, ct));
+        }
+
+        return all;
+    }
+
+    /// <summary>What a client keeps: messages whose sequence id is above the highest it saw (the rest are repeats it drops).</summary>
+    private static List<SequencedMessage> Kept(List<SequencedMessage> received)
+    {
+        var kept = new List<SequencedMessage>();
+        ulong highest = 0;
+        foreach (var message in received)
+        {
+            if (message.SequenceId > highest)
+            {
+                highest = message.SequenceId;
+                kept.Add(message);
+            }
+        }
+
+        return kept;
+    }
+
+    private static void AssertExactlyOnceInOrder(List<SequencedMessage> received, int count)
+    {
+        var kept = Kept(received);
+        Assert.Equal(Enumerable.Range(1, kept.Count).Select(i => (ulong)i), kept.Select(m => m.SequenceId));
+        Assert.Equal(Enumerable.Range(1, count), kept.Select(m => m.N).Order());
+        Assert.Equal(kept.Where(m => m.Group == "room").Select(m => m.N).Order(), kept.Where(m => m.Group == "room").Select(m => m.N));
+        Assert.Equal(kept.Where(m => m.Group == "lobby").Select(m => m.N).Order(), kept.Where(m => m.Group == "lobby").Select(m => m.N));
+    }
+}
