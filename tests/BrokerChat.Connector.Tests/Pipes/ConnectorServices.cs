@@ -2,7 +2,6 @@ using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Endpoint;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Hosting;
-using BrokerChat.Kafka;
 using BrokerChat.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,13 +18,11 @@ internal sealed class ConnectorServices : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public ConnectorServices(IDictionary<string, string?>? settings = null)
+    public ConnectorServices(HostSettings? settings = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            // Never contacted: no hosted service starts.
-            [$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.BootstrapServers)}"] = "127.0.0.1:9",
-        }.Concat(settings ?? new Dictionary<string, string?>())).Build();
+        settings = settings?.Clone() ?? new HostSettings();
+        settings.Kafka.BootstrapServers = "127.0.0.1:9"; // never contacted: no hosted service starts
+        var configuration = settings.BuildConfiguration();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)

@@ -1,6 +1,7 @@
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Endpoint;
 using BrokerChat.Contracts.Names;
+using BrokerChat.Testing;
 
 namespace BrokerChat.Connector.Tests.Pipes;
 
@@ -116,11 +117,7 @@ public sealed class RequestDispatcherTests
     [Fact]
     public async Task RequestsBeyondTheRateLimitAreAnsweredTooManyRequestsUntilTheBucketRefills()
     {
-        await using var services = new ConnectorServices(new Dictionary<string, string?>
-        {
-            ["Connector:MaxMessagesPerSecond"] = "1",
-            ["Connector:MessageBurst"] = "1",
-        });
+        await using var services = new ConnectorServices(new HostSettings { Connector = { MaxMessagesPerSecond = 1, MessageBurst = 1 } });
         var (client, run) = Start(services, "c1", "alice", JoinRole);
         await client.ReadTextAsync();
 
