@@ -11,7 +11,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request, handshake_timeout, recovery_refused)</description></item>
 /// <item><term>brokerchat.connector.frames.in / .out</term><description>counters: WebSocket messages received / sent</description></item>
 /// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
-/// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka)</description></item>
+/// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka, not_found for an invocation nothing answers)</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
 /// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>

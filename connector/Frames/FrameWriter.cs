@@ -29,6 +29,9 @@ internal abstract class FrameWriter
 
     public abstract byte[] AckError(ulong ackId, string name, string message);
 
+    /// <summary>The <c>invokeResponse</c> that fails the invocation <paramref name="invocationId"/> with an error.</summary>
+    public abstract byte[] InvokeError(string invocationId, string name, string message);
+
     public byte[] Ack(AckOutcome outcome) => outcome.Success
         ? AckSuccess(outcome.AckId)
         : AckError(outcome.AckId, outcome.ErrorName ?? AckErrorNames.InternalServerError, outcome.ErrorMessage ?? "");

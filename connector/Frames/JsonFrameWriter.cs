@@ -70,6 +70,18 @@ internal sealed class JsonFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
+    public override byte[] InvokeError(string invocationId, string name, string message) => Write(w =>
+    {
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
+        w.WriteString(WebPubSubFields.InvocationIdUtf8, invocationId);
+        w.WriteBoolean(WebPubSubFields.SuccessUtf8, false);
+        w.WriteStartObject(WebPubSubFields.ErrorUtf8);
+        w.WriteString(WebPubSubFields.NameUtf8, name);
+        w.WriteString(WebPubSubFields.MessageUtf8, message);
+        w.WriteEndObject();
+    });
+
+    /// <inheritdoc />
     /// <remarks>JSON data is embedded as JSON, text as a string, binary as base64.</remarks>
     public override byte[] Message(Delivery delivery) => Write(w => WriteMessage(w, delivery, history: false));
 

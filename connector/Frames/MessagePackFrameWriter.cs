@@ -81,6 +81,19 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
+    public override byte[] InvokeError(string invocationId, string name, string message) => Write(4, (ref MessagePackWriter w) =>
+    {
+        Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
+        Pair(ref w, WebPubSubFields.InvocationIdUtf8, invocationId);
+        w.WriteString(WebPubSubFields.SuccessUtf8);
+        w.Write(false);
+        w.WriteString(WebPubSubFields.ErrorUtf8);
+        w.WriteMapHeader(2);
+        Pair(ref w, WebPubSubFields.NameUtf8, name);
+        Pair(ref w, WebPubSubFields.MessageUtf8, message);
+    });
+
+    /// <inheritdoc />
     public override byte[] Message(Delivery delivery) => MessageFrame(delivery, history: false);
 
     /// <inheritdoc />

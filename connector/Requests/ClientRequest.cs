@@ -17,6 +17,12 @@ internal enum ClientRequestType
 
     /// <summary><c>listMembers</c>: who is in a group, across every connector.</summary>
     ListMembers,
+
+    /// <summary><c>invoke</c>: a request with a response, answered with <c>invokeResponse</c>.</summary>
+    Invoke,
+
+    /// <summary><c>cancelInvocation</c>: the caller gave up on an invocation.</summary>
+    CancelInvocation,
 }
 
 /// <summary>One parsed client request.</summary>
@@ -38,6 +44,9 @@ internal sealed class ClientRequest
     /// <summary><c>joinGroup</c>'s <c>presence</c>: whether to be told when members join or leave the group.</summary>
     public bool Presence { get; set; }
 
+    /// <summary><c>invoke</c>'s and <c>cancelInvocation</c>'s <c>invocationId</c>.</summary>
+    public string? InvocationId { get; set; }
+
     /// <summary>Clears every field, so the object can hold the connection's next request.</summary>
     public void Reset()
     {
@@ -52,6 +61,7 @@ internal sealed class ClientRequest
         SequenceId = null;
         History = null;
         Presence = false;
+        InvocationId = null;
     }
 
     /// <summary>What the inbound topic gets of a <c>sendToGroup</c> or <c>event</c>.</summary>

@@ -38,6 +38,8 @@ internal static class JsonRequestParser
         [WebPubSubMessageTypes.Ping.ToLowerInvariant()] = ClientRequestType.Ping,
         [WebPubSubMessageTypes.SequenceAck.ToLowerInvariant()] = ClientRequestType.SequenceAck,
         [WebPubSubMessageTypes.ListMembers.ToLowerInvariant()] = ClientRequestType.ListMembers,
+        [WebPubSubMessageTypes.Invoke.ToLowerInvariant()] = ClientRequestType.Invoke,
+        [WebPubSubMessageTypes.CancelInvocation.ToLowerInvariant()] = ClientRequestType.CancelInvocation,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly int s_longestTypeName = s_typesByLowerName.Dictionary.Keys.Max(name => name.Length);
@@ -91,6 +93,10 @@ internal static class JsonRequestParser
                 else if (reader.ValueTextEquals(WebPubSubFields.EventUtf8))
                 {
                     request.Event = ReadString(ref reader);
+                }
+                else if (reader.ValueTextEquals(WebPubSubFields.InvocationIdUtf8))
+                {
+                    request.InvocationId = ReadString(ref reader);
                 }
                 else if (reader.ValueTextEquals(WebPubSubFields.SequenceIdUtf8))
                 {

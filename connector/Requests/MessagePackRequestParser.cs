@@ -70,6 +70,9 @@ internal static class MessagePackRequestParser
                         case WebPubSubFields.Event:
                             request.Event = ReadString(ref reader);
                             break;
+                        case WebPubSubFields.InvocationId:
+                            request.InvocationId = ReadString(ref reader);
+                            break;
                         case WebPubSubFields.SequenceId:
                             request.SequenceId = ReadUInt64(ref reader, WebPubSubFields.SequenceId);
                             break;

@@ -65,9 +65,14 @@ internal sealed class RequestDispatcher(
                 return FrameOutcome.Closing;
             }
 
+            var slowDown = $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down.";
             if (request.AckId is { } limitedAckId)
             {
-                connection.TryEnqueue(connection.Writer.AckError(limitedAckId, AckErrorNames.TooManyRequests, $"The connection sends more than {_options.MaxMessagesPerSecond} messages per second; slow down."));
+                connection.TryEnqueue(connection.Writer.AckError(limitedAckId, AckErrorNames.TooManyRequests, slowDown));
+            }
+            else if (request is { Type: ClientRequestType.Invoke, InvocationId: { } limitedInvocation })
+            {
+                connection.TryEnqueue(connection.Writer.InvokeError(limitedInvocation, AckErrorNames.TooManyRequests, slowDown));
             }
 
             return FrameOutcome.Answered;
@@ -113,6 +118,11 @@ internal sealed class RequestDispatcher(
             case ClientRequestType.Event:
                 await publisher.PublishAsync(connection, request.ToInbound(InboundKind.Event), connection.Aborted).ConfigureAwait(false);
                 break;
+            case ClientRequestType.Invoke:
+                Invoke(connection, request);
+                break;
+            case ClientRequestType.CancelInvocation:
+                break; // nothing is running for it: every invocation is answered at once
             case ClientRequestType.SequenceAck:
                 if (request.SequenceId is { } sequenceId)
                 {
@@ -129,6 +139,29 @@ internal sealed class RequestDispatcher(
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Answers an <c>invoke</c> at once, so the caller never waits for its timeout: no handler serves invocations on
+    /// this connector, so each fails with <c>NotFound</c>, naming the event. One without an <c>invocationId</c> cannot
+    /// be answered and is refused like any bad request.
+    /// </summary>
+    private void Invoke(ClientConnection connection, ClientRequest request)
+    {
+        if (request.InvocationId is not { Length: > 0 } invocationId)
+        {
+            metrics.RequestRejected("bad_request");
+            if (request.AckId is { } ackId)
+            {
+                connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.BadRequest, "An invoke needs an invocationId."));
+            }
+
+            return;
+        }
+
+        metrics.RequestRejected("not_found");
+        connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.NotFound,
+            $"No handler answers invocations of event '{request.Event}' on hub '{connection.Hub}'."));
     }
 
     /// <summary>A simple client's frame, whatever it holds, is a <c>message</c> event with its bytes as they came.</summary>

@@ -20,4 +20,7 @@ public static class AckErrorNames
 
     /// <summary>The ackId was already processed on this connection.</summary>
     public const string Duplicate = "Duplicate";
+
+    /// <summary>Nothing answers the request: an invocation of an event no handler serves.</summary>
+    public const string NotFound = "NotFound";
 }

@@ -138,4 +138,16 @@ public static class WebPubSubFields
 
     /// <summary><see cref="Members"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> MembersUtf8 => "members"u8;
+
+    /// <summary><c>invocationId</c> of <c>invoke</c>, <c>cancelInvocation</c> and <c>invokeResponse</c>: the caller's id of one invocation.</summary>
+    public const string InvocationId = "invocationId";
+
+    /// <summary><see cref="InvocationId"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> InvocationIdUtf8 => "invocationId"u8;
+
+    /// <summary><c>target</c> of <c>invoke</c>: what is invoked (<c>event</c>, a user event by name).</summary>
+    public const string Target = "target";
+
+    /// <summary><see cref="Target"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> TargetUtf8 => "target"u8;
 }

@@ -37,6 +37,18 @@ public static class WebPubSubMessageTypes
     /// <summary><see cref="Ping"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> PingUtf8 => "ping"u8;
 
+    /// <summary>Client → server <c>invoke</c>: a request with a response (<c>invokeEvent</c> in the JavaScript client), naming its <c>invocationId</c>, <c>target</c> and <c>event</c>; answered with <see cref="InvokeResponse"/>.</summary>
+    public const string Invoke = "invoke";
+
+    /// <summary><see cref="Invoke"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> InvokeUtf8 => "invoke"u8;
+
+    /// <summary>Client → server <c>cancelInvocation</c>: the caller gave up on the invocation <c>invocationId</c>.</summary>
+    public const string CancelInvocation = "cancelInvocation";
+
+    /// <summary><see cref="CancelInvocation"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> CancelInvocationUtf8 => "cancelInvocation"u8;
+
     /// <summary>Client → server <c>sequenceAck</c> (reliable subprotocols): the client has every message up to <c>sequenceId</c>.</summary>
     public const string SequenceAck = "sequenceAck";
 
@@ -72,4 +84,10 @@ public static class WebPubSubMessageTypes
 
     /// <summary><see cref="Pong"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> PongUtf8 => "pong"u8;
+
+    /// <summary>Server → client <c>invokeResponse</c>: the outcome of the invocation <c>invocationId</c>, with <c>success</c> and its data or <c>error</c>.</summary>
+    public const string InvokeResponse = "invokeResponse";
+
+    /// <summary><see cref="InvokeResponse"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> InvokeResponseUtf8 => "invokeResponse"u8;
 }

@@ -151,6 +151,60 @@ public sealed class RequestDispatcherTests
         await EndAsync(client, run);
     }
 
+    [Fact]
+    public async Task AnInvocationNothingAnswersFailsAtOnceWithNotFoundAndTheConnectionCarriesOn()
+    {
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"invoke","invocationId":"1","target":"event","event":"echo","dataType":"text","data":"hi"}""");
+        var response = await client.ReadTextAsync();
+        await client.SendTextAsync("""{"type":"cancelInvocation","invocationId":"1"}""");
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"1","success":false,"error":{"name":"NotFound",""", response, StringComparison.Ordinal);
+        Assert.Contains("echo", response, StringComparison.Ordinal);
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AnInvocationOverTheRateLimitFailsWithTooManyRequests()
+    {
+        await using var services = new ConnectorServices(new HostSettings { Connector = { MaxMessagesPerSecond = 1, MessageBurst = 1 } });
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync();
+
+        await client.SendTextAsync("""{"type":"ping"}""");
+        await client.SendTextAsync("""{"type":"invoke","invocationId":"7","target":"event","event":"echo"}""");
+
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        var response = await client.ReadTextAsync();
+        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"7","success":false,"error":{"name":"TooManyRequests",""", response, StringComparison.Ordinal);
+        await EndAsync(client, run);
+    }
+
+    [Fact]
+    public async Task AnInvocationOverMessagePackIsAnsweredInMessagePack()
+    {
+        await using var services = new ConnectorServices();
+        var client = new InMemoryClient();
+        var admitted = services.Admit("c1", "alice", [], Frames.ClientProtocol.MessagePack);
+        var run = services.Get<ClientConnectionHandler>().RunAsync(admitted, client, client, InMemoryClient.Abort);
+        await client.ReadFrameAsync();
+        var invoke = MessagePack.MessagePackSerializer.Serialize(new Dictionary<string, string> { ["type"] = "invoke", ["invocationId"] = "3", ["target"] = "event", ["event"] = "echo" }, cancellationToken: TestContext.Current.CancellationToken);
+
+        await client.SendAsync(0x82, invoke);
+        var frame = await client.ReadFrameAsync();
+
+        var response = MessagePack.MessagePackSerializer.Deserialize<Dictionary<string, object>>(frame.Payload, MessagePack.MessagePackSerializerOptions.Standard.WithSecurity(MessagePack.MessagePackSecurity.UntrustedData), TestContext.Current.CancellationToken);
+        Assert.Equal(2, frame.Opcode);
+        Assert.Equal(("invokeResponse", "3", false), ((string)response["type"], (string)response["invocationId"], (bool)response["success"]));
+        Assert.Equal("NotFound", ((Dictionary<object, object>)response["error"])["name"]);
+        await EndAsync(client, run);
+    }
+
     private static (InMemoryClient Client, Task Run) Start(ConnectorServices services, string id, string userId, string[] roles)
     {
         var client = new InMemoryClient();
