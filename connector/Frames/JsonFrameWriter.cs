@@ -62,11 +62,7 @@ internal sealed class JsonFrameWriter : FrameWriter
     {
         w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
         w.WriteNumber(WebPubSubFields.AckIdUtf8, ackId);
-        w.WriteBoolean(WebPubSubFields.SuccessUtf8, false);
-        w.WriteStartObject(WebPubSubFields.ErrorUtf8);
-        w.WriteString(WebPubSubFields.NameUtf8, name);
-        w.WriteString(WebPubSubFields.MessageUtf8, message);
-        w.WriteEndObject();
+        WriteFailure(w, name, message);
     });
 
     /// <inheritdoc />
@@ -74,12 +70,18 @@ internal sealed class JsonFrameWriter : FrameWriter
     {
         w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
         w.WriteString(WebPubSubFields.InvocationIdUtf8, invocationId);
+        WriteFailure(w, name, message);
+    });
+
+    /// <summary><c>"success":false</c> and the <c>error</c> object of an ack or an invocation's response.</summary>
+    private static void WriteFailure(Utf8JsonWriter w, string name, string message)
+    {
         w.WriteBoolean(WebPubSubFields.SuccessUtf8, false);
         w.WriteStartObject(WebPubSubFields.ErrorUtf8);
         w.WriteString(WebPubSubFields.NameUtf8, name);
         w.WriteString(WebPubSubFields.MessageUtf8, message);
         w.WriteEndObject();
-    });
+    }
 
     /// <inheritdoc />
     /// <remarks>JSON data is embedded as JSON, text as a string, binary as base64.</remarks>

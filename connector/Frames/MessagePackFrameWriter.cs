@@ -72,12 +72,7 @@ internal sealed class MessagePackFrameWriter : FrameWriter
         Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.AckUtf8);
         w.WriteString(WebPubSubFields.AckIdUtf8);
         w.Write(ackId);
-        w.WriteString(WebPubSubFields.SuccessUtf8);
-        w.Write(false);
-        w.WriteString(WebPubSubFields.ErrorUtf8);
-        w.WriteMapHeader(2);
-        Pair(ref w, WebPubSubFields.NameUtf8, name);
-        Pair(ref w, WebPubSubFields.MessageUtf8, message);
+        WriteFailure(ref w, name, message);
     });
 
     /// <inheritdoc />
@@ -85,12 +80,7 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     {
         Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
         Pair(ref w, WebPubSubFields.InvocationIdUtf8, invocationId);
-        w.WriteString(WebPubSubFields.SuccessUtf8);
-        w.Write(false);
-        w.WriteString(WebPubSubFields.ErrorUtf8);
-        w.WriteMapHeader(2);
-        Pair(ref w, WebPubSubFields.NameUtf8, name);
-        Pair(ref w, WebPubSubFields.MessageUtf8, message);
+        WriteFailure(ref w, name, message);
     });
 
     /// <inheritdoc />
@@ -237,6 +227,17 @@ internal sealed class MessagePackFrameWriter : FrameWriter
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(value[1..], sequenceId);
                 return at + 9;
         }
+    }
+
+    /// <summary><c>success: false</c> and the <c>error</c> map of an ack or an invocation's response.</summary>
+    private static void WriteFailure(ref MessagePackWriter w, string name, string message)
+    {
+        w.WriteString(WebPubSubFields.SuccessUtf8);
+        w.Write(false);
+        w.WriteString(WebPubSubFields.ErrorUtf8);
+        w.WriteMapHeader(2);
+        Pair(ref w, WebPubSubFields.NameUtf8, name);
+        Pair(ref w, WebPubSubFields.MessageUtf8, message);
     }
 
     private static void Pair(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value)
