@@ -64,8 +64,7 @@ internal sealed class ConnectionAdmission(
         refusal = refused ?? default;
         if (refused is { } r)
         {
-            metrics.Rejected(r.Metric);
-            EndpointLog.ConnectionRefused(logger, r.Status, r.Reason);
+            Refused(r);
         }
 
         return admitted;

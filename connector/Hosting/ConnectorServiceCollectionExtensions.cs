@@ -30,7 +30,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddBrokerChatKafka(configuration);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        var embedded = string.IsNullOrWhiteSpace(configuration[$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.BootstrapServers)}"]);
+        var embedded = KafkaOptions.IsEmbeddedIn(configuration);
 
         services.AddOptions<ConnectorOptions>().Bind(configuration.GetSection(ConnectorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

@@ -22,7 +22,7 @@ public static class LocalRunServiceCollectionExtensions
     public static IServiceCollection AddBrokerChatLocalRun(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var embedded = string.IsNullOrWhiteSpace(configuration[$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.BootstrapServers)}"]);
+        var embedded = KafkaOptions.IsEmbeddedIn(configuration);
         if (embedded)
         {
             services.AddBrokerChatEmbeddedKafka();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using BrokerChat.Contracts.Topics;
+using Microsoft.Extensions.Configuration;
 
 namespace BrokerChat.Kafka;
 
@@ -83,6 +84,13 @@ public sealed class KafkaOptions
 
     /// <summary>True when no bootstrap servers are configured and the process hosts the embedded cluster.</summary>
     public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+
+    /// <summary>Whether <paramref name="configuration"/> leaves the bootstrap servers unset (a local run), read before the options are bound.</summary>
+    public static bool IsEmbeddedIn(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return string.IsNullOrWhiteSpace(configuration[$"{SectionName}:{nameof(BootstrapServers)}"]);
+    }
 
     /// <summary>The effective <c>fetch.wait.max.ms</c>.</summary>
     public int EffectiveFetchWaitMaxMs => FetchWaitMaxMs ?? (IsEmbedded ? 10 : 100);
