@@ -34,6 +34,9 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>20</term><description>the reason for <see cref="DeliveryCommand.Close"/>, or nil</description></item>
 /// <item><term>21</term><description>for <see cref="DeliveryCommand.ExistsReply"/>: whether the connector answering holds the target</description></item>
 /// <item><term>22</term><description>for <see cref="DeliveryCommand.ExistsReply"/>: the id of the connector answering</description></item>
+/// <item><term>23</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the invocation answered</description></item>
+/// <item><term>24</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's name (an <see cref="AckErrorNames"/> value), or nil on success</description></item>
+/// <item><term>25</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's message, or nil on success</description></item>
 /// </list>
 /// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
 /// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
@@ -65,4 +68,7 @@ public sealed class Delivery
     [Key(20)] public string? Reason { get; set; }
     [Key(21)] public bool Found { get; set; }
     [Key(22)] public string? ReplyingConnectorId { get; set; }
+    [Key(23)] public string? InvocationId { get; set; }
+    [Key(24)] public string? ErrorName { get; set; }
+    [Key(25)] public string? ErrorMessage { get; set; }
 }

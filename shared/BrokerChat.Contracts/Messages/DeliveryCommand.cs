@@ -24,4 +24,11 @@ public enum DeliveryCommand
 
     /// <summary>A connector's answer to <see cref="ExistsQuery"/>: <see cref="Delivery.Found"/>, from <see cref="Delivery.ReplyingConnectorId"/>.</summary>
     ExistsReply = 5,
+
+    /// <summary>
+    /// The answer to a client's <c>invoke</c>: an <c>invokeResponse</c> for <see cref="Delivery.InvocationId"/> to the
+    /// connection <see cref="Delivery.ConnectionId"/>, with <see cref="Delivery.Payload"/> (may be nil) of
+    /// <see cref="Delivery.DataType"/> on success, or <see cref="Delivery.ErrorName"/> and <see cref="Delivery.ErrorMessage"/>.
+    /// </summary>
+    InvokeResponse = 6,
 }

@@ -28,7 +28,10 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>15</term><description>for REST requests: which connections a command applies to (<see cref="DeliveryTarget"/> as int)</description></item>
 /// <item><term>16</term><description>for REST requests: connection ids excluded, or nil</description></item>
 /// <item><term>17</term><description>for REST requests: an OData filter over <c>connectionId</c>, <c>userId</c> and <c>groups</c>, or nil</description></item>
-/// <item><term>18</term><description>for REST close requests: the reason given to the clients, or nil</description></item>
+/// <item><term>18</term><description>for REST close requests: the reason given to the clients, or nil; for <see cref="InboundKind.Disconnected"/>: why the connection ended</description></item>
+/// <item><term>19</term><description>for <see cref="InboundKind.Invoke"/> and <see cref="InboundKind.CancelInvocation"/>: the client's invocation id</description></item>
+/// <item><term>20</term><description>for <see cref="InboundKind.Connected"/>: the groups the connection joined at connect, or nil</description></item>
+/// <item><term>21</term><description>for <see cref="InboundKind.Connected"/>: the subprotocol the connection speaks, or nil for a simple WebSocket client</description></item>
 /// </list>
 /// For the REST kinds (<see cref="InboundKind.SendToAll"/> and after) items 3 and 5 name the target connection and
 /// user rather than a sender, and item 4 is the connector that accepted the request.
@@ -55,4 +58,7 @@ public sealed class InboundFrame
     [Key(16)] public string[]? ExcludedConnectionIds { get; set; }
     [Key(17)] public string? Filter { get; set; }
     [Key(18)] public string? Reason { get; set; }
+    [Key(19)] public string? InvocationId { get; set; }
+    [Key(20)] public string[]? Groups { get; set; }
+    [Key(21)] public string? Subprotocol { get; set; }
 }

@@ -46,4 +46,27 @@ public enum InboundKind
     /// or all), less <see cref="InboundFrame.ExcludedConnectionIds"/>, with <see cref="InboundFrame.Reason"/>.
     /// </summary>
     CloseConnections = 9,
+
+    /// <summary>
+    /// A connector opened a client connection: the connection, its user, roles and <see cref="InboundFrame.Groups"/>
+    /// (the groups it joined at connect) and <see cref="InboundFrame.Subprotocol"/>. Keyed by the connection, so it
+    /// comes before that connection's events. Not a request: nothing answers it.
+    /// </summary>
+    Connected = 10,
+
+    /// <summary>A client connection ended, for <see cref="InboundFrame.Reason"/>; keyed by the connection, after its events.</summary>
+    Disconnected = 11,
+
+    /// <summary>
+    /// A client's <c>invoke</c>: the event <see cref="InboundFrame.EventName"/> with its payload, answered with an
+    /// <c>invokeResponse</c> to <see cref="InboundFrame.InvocationId"/> (a <see cref="DeliveryCommand.InvokeResponse"/>).
+    /// </summary>
+    Invoke = 12,
+
+    /// <summary>
+    /// A client's <c>cancelInvocation</c> of <see cref="InboundFrame.InvocationId"/>. Produced with the header
+    /// <see cref="Topics.InboundHeaders.Control"/>, so a worker acts on it when it reads it rather than after the
+    /// invocation it cancels.
+    /// </summary>
+    CancelInvocation = 13,
 }

@@ -38,6 +38,20 @@ public static class PartitionKeys
     }
 
     /// <summary>
+    /// The key a function produces a delivery with: a group's key for anything about one group (a message to it, a
+    /// connection or user joining or leaving it), so it keeps its place in that room's order; otherwise
+    /// <paramref name="fallback"/>, the key of the record it was made from.
+    /// </summary>
+    public static byte[] ForDelivery(Messages.Delivery delivery, byte[] fallback)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var aboutGroup = delivery.Group is not null
+            && (delivery.Target == Messages.DeliveryTarget.Group
+                || delivery.Command is Messages.DeliveryCommand.AddToGroup or Messages.DeliveryCommand.RemoveFromGroup);
+        return aboutGroup && delivery.Target != Messages.DeliveryTarget.Presence ? Room(delivery.Hub, delivery.Group!) : fallback;
+    }
+
+    /// <summary>
     /// A key that lands on <paramref name="partition"/> and names no room (it starts with '/', and no hub name is
     /// empty): for a record about several rooms of one partition, which must stay in order with those rooms' records.
     /// </summary>

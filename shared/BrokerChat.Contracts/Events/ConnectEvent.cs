@@ -1,0 +1,25 @@
+namespace BrokerChat.Contracts.Events;
+
+/// <summary>
+/// A client asking to connect, as the connector hands it to the hub's <c>connect</c> handler before it answers the
+/// upgrade: who the access token says the client is, and what its request carried.
+/// </summary>
+/// <param name="Hub">The hub, lower-cased.</param>
+/// <param name="ConnectionId">The id the connection gets if it is accepted.</param>
+/// <param name="UserId">The user id the access token names, or null when anonymous.</param>
+/// <param name="Roles">The roles the access token grants.</param>
+/// <param name="Groups">The groups the access token joins at connect.</param>
+/// <param name="Subprotocols">The subprotocols the client offered, in its order.</param>
+/// <param name="Claims">The access token's claims (name to values).</param>
+/// <param name="Query">The upgrade request's query parameters, less the access token.</param>
+/// <param name="Headers">The upgrade request's headers, less <c>Authorization</c> and <c>Cookie</c>.</param>
+public sealed record ConnectEvent(
+    string Hub,
+    string ConnectionId,
+    string? UserId,
+    IReadOnlyList<string> Roles,
+    IReadOnlyList<string> Groups,
+    IReadOnlyList<string> Subprotocols,
+    IReadOnlyDictionary<string, string[]> Claims,
+    IReadOnlyDictionary<string, string[]> Query,
+    IReadOnlyDictionary<string, string[]> Headers);
