@@ -36,6 +36,7 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton<FrameValidator>();
         services.TryAddSingleton<MessageModeration>();
         services.TryAddSingleton<ChatFunction>();
+        services.TryAddSingleton<Invocations.RunningInvocations>();
         return services;
     }
 }

@@ -18,6 +18,27 @@ public interface IRequestHandler
     ValueTask<IReadOnlyList<Delivery>> HandleAsync(InboundFrame frame, InboundPosition position, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Handles requests read one after another from one partition (each with the same position in
+    /// <paramref name="positions"/>), returning the deliveries of each, in order. A host calls it with the records it
+    /// has queued for one key slot, so a handler that stores events can do so in one round trip; a host that retries a
+    /// batch that threw retries it whole, then falls back to <see cref="HandleAsync"/> per request. The default handles
+    /// them one by one.
+    /// </summary>
+    async ValueTask<IReadOnlyList<IReadOnlyList<Delivery>>> HandleBatchAsync(
+        IReadOnlyList<InboundFrame> frames, IReadOnlyList<InboundPosition> positions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(positions);
+        var results = new IReadOnlyList<Delivery>[frames.Count];
+        for (var i = 0; i < frames.Count; i++)
+        {
+            results[i] = await HandleAsync(frames[i], positions[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    /// <summary>
     /// The delivery that tells the sender of <paramref name="frame"/> its request was refused for
     /// <paramref name="rejection"/> and nothing else was done with it, or null when the sender asked for no ack. A host
     /// calls it instead of <see cref="HandleAsync"/> when it gives up on a request: the Kafka worker, for a request it
