@@ -44,8 +44,50 @@ public static class AckDeliveries
     public static Delivery? Rejected(InboundFrame frame, InboundPosition position, long now, Rejection rejection)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Kind == InboundKind.Invoke)
+        {
+            return frame.InvocationId is null ? null : InvokeFailed(frame, position.MessageId(), now, rejection);
+        }
+
         return frame.AckId is { } ackId
             ? AckOnly(frame, position, now, AckOutcome.Failed(frame.ConnectionId, ackId, rejection.Name, rejection.Message))
             : null;
+    }
+
+    /// <summary>The answer to the invocation <paramref name="frame"/>: its result, of <paramref name="dataType"/> (none when <paramref name="payload"/> is null).</summary>
+    public static Delivery InvokeSucceeded(InboundFrame frame, string messageId, long now, DataType dataType, byte[]? payload)
+    {
+        var delivery = InvokeResponse(frame, messageId, now);
+        delivery.DataType = dataType;
+        delivery.Payload = payload;
+        return delivery;
+    }
+
+    /// <summary>The error answer to the invocation <paramref name="frame"/>.</summary>
+    public static Delivery InvokeFailed(InboundFrame frame, string messageId, long now, Rejection error)
+    {
+        var delivery = InvokeResponse(frame, messageId, now);
+        delivery.ErrorName = error.Name;
+        delivery.ErrorMessage = error.Message;
+        return delivery;
+    }
+
+    private static Delivery InvokeResponse(InboundFrame frame, string messageId, long now)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return new Delivery
+        {
+            Target = DeliveryTarget.Connection,
+            Hub = frame.Hub,
+            ConnectionId = frame.ConnectionId,
+            Command = DeliveryCommand.InvokeResponse,
+            InvocationId = frame.InvocationId,
+            MessageId = messageId,
+            ProducedAt = now,
+            AckConnectorId = frame.ConnectorId,
+            ReceivedAt = frame.ReceivedAt,
+            TraceParent = frame.TraceParent,
+            HasMessage = false,
+        };
     }
 }

@@ -53,12 +53,31 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
                 return null;
 
             case InboundKind.Event:
-                return EventNames.IsValid(frame.EventName) ? null : Bad("Invalid event name: it must match ^[a-z][a-z0-9_.-]{0,127}$.");
+                return EventNames.IsValid(frame.EventName) ? null : Bad(InvalidEventName);
+
+            case InboundKind.Invoke:
+                return !IsInvocationId(frame.InvocationId) ? Bad(InvalidInvocationId)
+                    : EventNames.IsValid(frame.EventName) ? null : Bad(InvalidEventName);
+
+            case InboundKind.CancelInvocation:
+                return IsInvocationId(frame.InvocationId) ? null : Bad(InvalidInvocationId);
+
+            case InboundKind.Connected or InboundKind.Disconnected:
+                return IsId(frame.ConnectionId) && frame.Groups is not { Length: > MaxConnectGroups } && frame.Reason is not { Length: > MaxReasonLength }
+                    ? null : Bad("Malformed connection record.");
 
             default:
                 return Bad($"Unknown request kind {(int)frame.Kind}.");
         }
     }
+
+    /// <summary>Longest invocation id, in characters.</summary>
+    public const int MaxInvocationIdLength = 128;
+
+    private const int MaxConnectGroups = 1000;
+    private const int MaxReasonLength = 1024;
+    private const string InvalidEventName = "Invalid event name: it must match ^[a-z][a-z0-9_.-]{0,127}$.";
+    private const string InvalidInvocationId = "An invocation needs an invocationId of 1 to 128 characters.";
 
     /// <summary>Null when the payload is within the size limit and matches its data type, or why it is not.</summary>
     public string? PayloadProblem(InboundFrame frame)
@@ -83,6 +102,10 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
                 return $"Unknown data type {(int)frame.DataType}.";
         }
     }
+
+    private static bool IsInvocationId(string? id) => id is { Length: > 0 and <= MaxInvocationIdLength };
+
+    private static bool IsId(string? id) => id is { Length: > 0 and <= 256 };
 
     private static Rejection Bad(string message) => new(AckErrorNames.BadRequest, message);
 }

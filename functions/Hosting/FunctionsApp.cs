@@ -20,7 +20,8 @@ namespace BrokerChat.Functions.Hosting;
 /// one) and, when <see cref="FunctionsOptions.HealthUrls"/> is set, a small HTTP listener serving <c>/healthz</c>,
 /// <c>/readyz</c> and the Prometheus scrape endpoint <c>/metrics</c>. <c>/readyz</c> runs the health checks tagged
 /// <see cref="FunctionWorkersHealthCheck.ReadyTag"/>: <c>ready</c> (200) once every worker is in its consumer group,
-/// <c>starting</c> (503) before.
+/// <c>starting</c> (503) before. The same listener serves the hubs' <c>connect</c> handlers to the connectors
+/// (<see cref="EventHandlerEndpoint"/>).
 /// </summary>
 public static class FunctionsApp
 {
@@ -28,7 +29,12 @@ public static class FunctionsApp
     private static readonly TimeSpan ShutdownSlack = TimeSpan.FromSeconds(15);
 
     /// <summary>Builds the process from command-line arguments (and the environment).</summary>
-    public static IHost Build(string[] args)
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configureServices">
+    /// The application's services: its hubs (<c>AddBrokerChatHub</c>) and their dependencies. It runs after the
+    /// defaults, as in every BrokerChat host, so a registration there replaces a default one.
+    /// </param>
+    public static IHost Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var urls = configuration[$"{FunctionsOptions.SectionName}:{nameof(FunctionsOptions.HealthUrls)}"];
@@ -36,6 +42,7 @@ public static class FunctionsApp
         {
             var builder = Host.CreateApplicationBuilder(args);
             AddWorkers(builder.Services, builder.Configuration);
+            configureServices?.Invoke(builder.Services);
             return builder.Build();
         }
 
@@ -49,9 +56,12 @@ public static class FunctionsApp
             .AddMeter(FunctionsMetrics.MeterName, "System.Runtime")
             .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
+        web.Services.AddBrokerChatEventHandler(web.Configuration);
+        configureServices?.Invoke(web.Services);
         var app = web.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapBrokerChatEventHandler();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(FunctionWorkersHealthCheck.ReadyTag),

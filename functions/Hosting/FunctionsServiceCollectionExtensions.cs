@@ -1,4 +1,5 @@
 using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Hubs;
 using BrokerChat.Functions.Hosting.Kafka;
 using BrokerChat.Kafka;
 using Microsoft.Extensions.Configuration;
@@ -22,7 +23,7 @@ public static class FunctionsServiceCollectionExtensions
         ArgumentOutOfRangeException.ThrowIfNegative(workers);
         services.AddBrokerChatKafka(configuration);
         services.AddBrokerChatFunction(configuration);
-        services.TryAddSingleton<IRequestHandler, ChatFunctionHandler>();
+        services.AddBrokerChatHubRuntime(configuration);
         services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
             .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
             .ToArray()));

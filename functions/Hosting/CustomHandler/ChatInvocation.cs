@@ -23,14 +23,18 @@ namespace BrokerChat.Functions.Hosting.CustomHandler;
 /// connectors decode (<see cref="ContractSerializer.DeserializeDelivery"/>). A record that is not a request is
 /// logged and skipped, like the Kafka worker does; an invocation without record positions fails.
 /// </remarks>
-internal sealed class ChatInvocation(ChatFunction function, FunctionsMetrics metrics, ILogger<ChatInvocation> logger)
+internal sealed class ChatInvocation(IRequestHandler handler, FunctionsMetrics metrics, ILogger<ChatInvocation> logger)
 {
     private const string TextValueHint =
         " (the trigger delivers values as text, which cannot carry MessagePack: set \"dataType\": \"binary\" on the kafkaTrigger binding)";
 
-    /// <summary>Handles the invocation <paramref name="body"/>, writing the response to <paramref name="writer"/>.</summary>
+    /// <summary>
+    /// Handles the invocation <paramref name="body"/> with the request handler (the chat function and the
+    /// application's hubs), the records as one batch, writing the response to <paramref name="writer"/>. A handler
+    /// that throws fails the invocation, which the Functions host retries per the function's retry policy.
+    /// </summary>
     /// <exception cref="TriggerPayloadException">The body is not a Kafka trigger invocation this handler can carry out.</exception>
-    public void Invoke(JsonElement body, string? invocationId, Utf8JsonWriter writer)
+    public async Task InvokeAsync(JsonElement body, string? invocationId, Utf8JsonWriter writer, CancellationToken cancellationToken)
     {
         var records = KafkaTriggerPayload.Read(body, CustomHandlerFunctions.TriggerBinding);
         if (records.Any(r => r.Position is null))
@@ -40,10 +44,9 @@ internal sealed class ChatInvocation(ChatFunction function, FunctionsMetrics met
         }
 
         var logs = new List<string>();
-        var deliveries = 0;
-        writer.WriteStartObject();
-        writer.WriteStartObject("Outputs");
-        writer.WriteStartArray(CustomHandlerFunctions.OutputBinding);
+        var frames = new List<InboundFrame>(records.Count);
+        var positions = new List<InboundPosition>(records.Count);
+        var keys = new List<byte[]>(records.Count);
         foreach (var record in records)
         {
             var position = record.Position!.Value;
@@ -55,12 +58,24 @@ internal sealed class ChatInvocation(ChatFunction function, FunctionsMetrics met
                 continue;
             }
 
-            var outputs = function.Handle(frame, position);
+            frames.Add(frame);
+            positions.Add(position);
+            keys.Add(Encoding.UTF8.GetBytes(record.Key ?? KeyOf(frame)));
+        }
+
+        var results = frames.Count == 0 ? [] : await handler.HandleBatchAsync(frames, positions, cancellationToken).ConfigureAwait(false);
+        var deliveries = 0;
+        writer.WriteStartObject();
+        writer.WriteStartObject("Outputs");
+        writer.WriteStartArray(CustomHandlerFunctions.OutputBinding);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var outputs = results[i];
             metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
-            var key = record.Key ?? KeyOf(frame);
             foreach (var delivery in outputs)
             {
-                WriteRecord(writer, key, delivery);
+                // Keyed by its target like the Kafka worker's: a group message made from an event lands on the room's partition.
+                WriteRecord(writer, Encoding.UTF8.GetString(PartitionKeys.ForDelivery(delivery, keys[i])), delivery);
                 deliveries++;
             }
         }

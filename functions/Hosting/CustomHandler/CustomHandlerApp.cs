@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Hubs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,6 +58,8 @@ public static class CustomHandlerApp
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         var configuration = builder.Configuration;
         builder.Services.AddBrokerChatFunction(configuration);
+        builder.Services.AddBrokerChatHubRuntime(configuration);
+        builder.Services.AddBrokerChatEventHandler(configuration);
         builder.Services.AddOptions<CustomHandlerOptions>()
             .Bind(configuration.GetSection(CustomHandlerOptions.SectionName))
             .PostConfigure(options => options.Port ??= PortVariables.Select(name => configuration.GetValue<int?>(name)).FirstOrDefault(port => port is not null))
@@ -77,6 +80,7 @@ public static class CustomHandlerApp
         app.Services.GetRequiredService<ChatInvocation>();
         app.MapGet("/", () => Results.Text("BrokerChat functions: custom handler ready."));
         app.MapPost("/{function}", InvokeAsync);
+        app.MapBrokerChatEventHandler();
         app.Lifetime.ApplicationStarted.Register(() =>
             Log.Started(app.Services.GetRequiredService<ILogger<ChatInvocation>>(), string.Join(", ", Addresses(app)), string.Join(", ", CustomHandlerFunctions.Names)));
         return app;
@@ -116,7 +120,7 @@ public static class CustomHandlerApp
             try
             {
                 await using var writer = new Utf8JsonWriter(buffer);
-                invocation.Invoke(body.RootElement, invocationId, writer);
+                await invocation.InvokeAsync(body.RootElement, invocationId, writer, context.RequestAborted);
             }
             catch (TriggerPayloadException ex)
             {
