@@ -27,6 +27,11 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
             return Bad("Invalid hub name.");
         }
 
+        if (frame.Kind is InboundKind.Connected or InboundKind.Disconnected or InboundKind.CancelInvocation)
+        {
+            return ValidateRecord(frame);
+        }
+
         if (frame.Payload.Length > _maxMessageBytes)
         {
             return Bad($"The message of {frame.Payload.Length} bytes exceeds the limit of {_maxMessageBytes} bytes.");
@@ -59,12 +64,6 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
                 return !IsInvocationId(frame.InvocationId) ? Bad(InvalidInvocationId)
                     : EventNames.IsValid(frame.EventName) ? null : Bad(InvalidEventName);
 
-            case InboundKind.CancelInvocation:
-                return IsInvocationId(frame.InvocationId) ? null : Bad(InvalidInvocationId);
-
-            case InboundKind.Connected or InboundKind.Disconnected:
-                return IsId(frame.ConnectionId) && frame.Groups is not { Length: > MaxConnectGroups } && frame.Reason is not { Length: > MaxReasonLength }
-                    ? null : Bad("Malformed connection record.");
 
             default:
                 return Bad($"Unknown request kind {(int)frame.Kind}.");
@@ -101,6 +100,18 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
             default:
                 return $"Unknown data type {(int)frame.DataType}.";
         }
+    }
+
+    /// <summary>A connector's connection record or a cancel: no payload, only its ids.</summary>
+    private static Rejection? ValidateRecord(InboundFrame frame)
+    {
+        if (frame.Kind == InboundKind.CancelInvocation)
+        {
+            return IsInvocationId(frame.InvocationId) ? null : Bad(InvalidInvocationId);
+        }
+
+        return IsId(frame.ConnectionId) && frame.Groups is not { Length: > MaxConnectGroups } && frame.Reason is not { Length: > MaxReasonLength }
+            ? null : Bad("Malformed connection record.");
     }
 
     private static bool IsInvocationId(string? id) => id is { Length: > 0 and <= MaxInvocationIdLength };

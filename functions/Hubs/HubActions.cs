@@ -80,7 +80,7 @@ public sealed class HubActions
     {
         if (_actions.Count >= _maxActions)
         {
-            throw new InvalidOperationException($"A handler may take at most {_maxActions} actions per request (Hubs:MaxActionsPerRequest).");
+            throw new InvalidOperationException($"A handler may take at most {_maxActions} actions per request (Functions:Handlers:MaxActionsPerRequest).");
         }
 
         _actions.Add(action);

@@ -13,7 +13,7 @@ public sealed class HubAttribute(string name) : Attribute
 /// Marks a hub method that handles the user event <paramref name="name"/> (an <c>event</c> message; a simple
 /// WebSocket client's frames are the event <c>message</c>). Its parameters may be the <see cref="UserEventContext"/>,
 /// a <see cref="CancellationToken"/>, and the data as <see cref="MessageData"/>, <see cref="string"/>,
-/// <c>byte[]</c> or any type read from JSON. With <see cref="Batch"/>, it takes an
+/// <c>byte[]</c> or any type read from JSON. It may be static. With <see cref="Batch"/>, it takes an
 /// <c>IReadOnlyList&lt;UserEventContext&gt;</c> of the events read together.
 /// </summary>
 /// <param name="name">The event's name (compared case-insensitively).</param>

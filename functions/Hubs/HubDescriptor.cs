@@ -59,7 +59,7 @@ internal sealed class HubDescriptor
         }
 
         var descriptor = new HubDescriptor(type, HubNames.Normalize(name));
-        foreach (var method in type.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        foreach (var method in type.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
         {
             if (method.GetCustomAttribute<UserEventAttribute>() is { } userEvent)
             {

@@ -31,9 +31,9 @@ internal sealed class HubMethod
     /// <summary>Binds <paramref name="method"/>; throws when a parameter or the return type cannot be bound.</summary>
     public static HubMethod Bind(MethodInfo method, Type contextType, bool batch)
     {
-        if (method.IsStatic || method.IsGenericMethodDefinition)
+        if (method.IsGenericMethodDefinition)
         {
-            throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} must be an instance method that is not generic.");
+            throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} must not be generic.");
         }
 
         var parameters = method.GetParameters();
@@ -75,7 +75,7 @@ internal sealed class HubMethod
     {
         try
         {
-            return _method.Invoke(hub, BindingFlags.DoNotWrapExceptions, null, values, null);
+            return _method.Invoke(_method.IsStatic ? null : hub, BindingFlags.DoNotWrapExceptions, null, values, null);
         }
         catch (ArgumentException ex)
         {

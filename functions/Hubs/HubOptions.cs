@@ -2,11 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BrokerChat.Functions.Hubs;
 
-/// <summary>Settings of the application's hubs, bound from the <c>Hubs</c> section and validated at startup.</summary>
+/// <summary>Settings of the application's hub handlers, bound from <c>Functions:Handlers</c> and validated at startup.</summary>
 public sealed class HubOptions
 {
     /// <summary>The configuration section.</summary>
-    public const string SectionName = "Hubs";
+    public const string SectionName = "Functions:Handlers";
 
     /// <summary>
     /// How long an invocation handler may run before its token is cancelled and the caller is answered with a
