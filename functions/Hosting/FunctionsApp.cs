@@ -1,3 +1,4 @@
+using BrokerChat.Functions.Hubs;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;

@@ -13,7 +13,4 @@ internal static partial class FunctionsLog
 {
     [LoggerMessage(390, LogLevel.Information, "Functions health endpoints listening on {Addresses}.", EventName = "HealthListening")]
     public static partial void HealthListening(ILogger logger, string addresses);
-
-    [LoggerMessage(391, LogLevel.Error, "The connect handler of hub {Hub} failed; the client is refused.", EventName = "ConnectFailed")]
-    public static partial void ConnectFailed(ILogger logger, string hub, Exception exception);
 }

@@ -6,7 +6,7 @@ namespace BrokerChat.Functions.Hubs;
 /// <summary>
 /// The application's <see cref="BrokerChatHub.OnConnectAsync"/> handlers as the connector's connect seam: called in
 /// the connector's own process when the functions run there, and behind the functions' event-handler endpoint
-/// (<see cref="Hosting.EventHandlerEndpoint"/>) when they run elsewhere. A <see cref="HubException"/> refuses the
+/// (<see cref="EventHandlerEndpoint"/>) when they run elsewhere. A <see cref="HubException"/> refuses the
 /// client (401 for <c>Unauthorized</c>, 403 for <c>Forbidden</c>, 400 otherwise); any other exception is the
 /// connector's to fail closed on.
 /// </summary>

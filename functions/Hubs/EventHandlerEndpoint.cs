@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace BrokerChat.Functions.Hosting;
+namespace BrokerChat.Functions.Hubs;
 
 /// <summary>Who may call the event-handler endpoint: the access keys its requests are signed with (<c>Auth:AccessKeys</c>, the connector's).</summary>
 public sealed class EventHandlerOptions
@@ -95,7 +95,7 @@ public static class EventHandlerEndpoint
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            FunctionsLog.ConnectFailed(loggers.CreateLogger(typeof(EventHandlerEndpoint)), hub, ex);
+            HubsLog.ConnectFailed(loggers.CreateLogger(typeof(EventHandlerEndpoint)), hub, ex);
             return Results.Text("The connect handler failed.", statusCode: StatusCodes.Status500InternalServerError);
         }
 
