@@ -215,6 +215,24 @@ public sealed class CustomHandlerTests(CustomHandlerFixture handler) : IClassFix
         }
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task TheApplicationsHubRunsBehindTheCustomHandlerAndItsGroupActionsAreKeyedByTheRoom()
+    {
+        var frame = ChatFunctionTests.Frame();
+        (frame.Kind, frame.Hub, frame.Group, frame.AckId, frame.Payload) = (InboundKind.Connected, "shop", null, null, []);
+
+        var (outputs, _) = await InvokeAsync(new JsonObject
+        {
+            ["Data"] = new JsonObject { ["request"] = Convert.ToBase64String(ContractSerializer.Serialize(frame)) },
+            ["Metadata"] = StringMetadata(partition: 2, offset: 5, key: "shop/@conn-1"),
+        }, TestContext.Current.CancellationToken);
+
+        var deliveries = outputs.Select(o => (o.Key, Delivery: ContractSerializer.DeserializeDelivery(Encoding.UTF8.GetBytes(o.Value)))).ToList();
+        Assert.Collection(deliveries,
+            join => Assert.Equal(("shop/lobby", DeliveryCommand.AddToGroup, "conn-1", "2-5-1"), (join.Key, join.Delivery.Command, join.Delivery.ConnectionId, join.Delivery.MessageId)),
+            send => Assert.Equal(("shop/lobby", DeliveryTarget.Group, "2-5-2"), (send.Key, send.Delivery.Target, send.Delivery.MessageId)));
+    }
+
     private async Task<(List<(string Key, string Value)> Outputs, List<string> Logs)> InvokeAsync(JsonObject body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/" + CustomHandlerFunctions.Chat, UriKind.Relative))
