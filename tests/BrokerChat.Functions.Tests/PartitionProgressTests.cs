@@ -63,4 +63,18 @@ public sealed class PartitionProgressTests
         Assert.False(progress.Failed(2));
         Assert.Equal(0, progress.Retire());
     }
+
+    [Fact]
+    public void RewindRequestedWithoutAnOutcomeKeepsTheRecordsHeldForTheRetire()
+    {
+        var progress = new PartitionProgress(0);
+        progress.Started(1);
+        progress.Started(2);
+
+        progress.RequestRewind();
+
+        Assert.True(progress.NeedsRewind);
+        Assert.Equal(1, progress.FirstUnfinished);
+        Assert.Equal(2, progress.Retire());
+    }
 }

@@ -42,18 +42,7 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
             return;
         }
 
-        if (commit >= 0 && Consumer is { } consumer)
-        {
-            try
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(topic, progress.Partition, commit));
-            }
-            catch (KafkaException)
-            {
-                // The partition was revoked meanwhile; its new owner processes from the last commit.
-            }
-        }
-
+        Store(progress, commit);
         _inFlight.Release();
     }
 
@@ -76,6 +65,21 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
         if (held > 0)
         {
             _inFlight.Release(held);
+        }
+    }
+
+    private void Store(PartitionProgress progress, long commit)
+    {
+        if (commit >= 0 && Consumer is { } consumer)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(topic, progress.Partition, commit));
+            }
+            catch (KafkaException)
+            {
+                // The partition was revoked meanwhile; its new owner processes from the last commit.
+            }
         }
     }
 
