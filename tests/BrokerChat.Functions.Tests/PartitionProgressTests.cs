@@ -65,6 +65,24 @@ public sealed class PartitionProgressTests
     }
 
     [Fact]
+    public void ControlRecordFinishedAtOnceIsCommittedOnlyOnceTheRecordsBeforeItFinishAndHoldsNoInFlightSlot()
+    {
+        using var offsets = new OffsetStore("inbound", maxInFlight: 1);
+        var progress = new PartitionProgress(0);
+        offsets.Acquire(TestContext.Current.CancellationToken);
+        progress.Started(4);
+
+        offsets.Pass(progress, 5);
+
+        Assert.Equal(-1, progress.CommitOffset);
+        Assert.Equal(1, progress.InFlight);
+        offsets.Finish(progress, 4);
+        Assert.Equal(6, progress.CommitOffset);
+        Assert.Equal(0, progress.InFlight);
+        offsets.Acquire(TestContext.Current.CancellationToken); // the one slot of the bound is free again
+    }
+
+    [Fact]
     public void RewindRequestedWithoutAnOutcomeKeepsTheRecordsHeldForTheRetire()
     {
         var progress = new PartitionProgress(0);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Invocations;
 using BrokerChat.Kafka;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,9 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 /// are worked on in parallel, while each key keeps its order. A slot that finds several records queued hands up to
 /// <see cref="FunctionsOptions.MaxBatchSize"/> of them to the handler in one call. A full lane (or slot) pauses its
 /// partition alone (and rewinds the fetch position to the record that did not fit); it resumes at half. The whole
-/// worker holds at most <see cref="FunctionsOptions.MaxInFlight"/> records.</para>
+/// worker holds at most <see cref="FunctionsOptions.MaxInFlight"/> records. A cancel control record
+/// (<see cref="BrokerChat.Contracts.Topics.InboundHeaders.Control"/>) is acted on by the poll thread as it is read,
+/// ahead of the records of its key.</para>
 /// <para>A handler that throws is tried again with exponential backoff and jitter (Polly), up to
 /// <see cref="FunctionsOptions.MaxAttempts"/> tries; only its own key slot waits meanwhile. A batch that keeps failing
 /// is tried again record by record. A request that keeps failing, and a record that is not a valid request at all,
@@ -36,7 +39,7 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 /// <para>The worker is split by concern: this file is the poll loop; <c>KafkaFunctionWorker.Rebalance.cs</c> takes
 /// partitions on and gives them up; <c>KafkaFunctionWorker.Lanes.cs</c> starts, services and rewinds the lanes and runs
 /// their key slots; <c>KafkaFunctionWorker.Handle.cs</c> handles one record, <c>KafkaFunctionWorker.Batch.cs</c> a
-/// batch. They use the <see cref="RequestRetryPolicy"/>, the
+/// batch, <c>KafkaFunctionWorker.Control.cs</c> a control record. They use the <see cref="RequestRetryPolicy"/>, the
 /// <see cref="DeliveryProducer"/>, the <see cref="DeadLetterWriter"/> and the <see cref="OffsetStore"/>.</para>
 /// </remarks>
 public sealed partial class KafkaFunctionWorker : BackgroundService
@@ -55,6 +58,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
     private readonly RequestRetryPolicy _retry;
     private readonly DeliveryProducer _producer;
     private readonly DeadLetterWriter _deadLetters;
+    private readonly RunningInvocations _invocations;
     private long _processed;
     private volatile bool _inGroup;
 
@@ -67,6 +71,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         KafkaEndpoint endpoint,
         IOptions<FunctionsOptions> options,
         FunctionsMetrics metrics,
+        RunningInvocations invocations,
         TimeProvider timeProvider,
         ILogger<KafkaFunctionWorker> logger)
     {
@@ -78,6 +83,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         _metrics = metrics;
         _time = timeProvider;
         _logger = logger;
+        _invocations = invocations;
         _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight);
         _retry = new RequestRetryPolicy(_options, metrics, timeProvider, logger);
         _producer = new DeliveryProducer(producerHost, _offsets, metrics, timeProvider, logger);
@@ -220,12 +226,22 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         }
     }
 
-    /// <summary>Hands a record to its key slot, or pauses the partition when the lane or the slot is full. Poll thread.</summary>
+    /// <summary>
+    /// Hands a record to its key slot, acts on a control record at once, or pauses the partition when the lane or the
+    /// slot is full. Poll thread.
+    /// </summary>
     private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> result, CancellationToken stoppingToken)
     {
         // Records of a partition we no longer own, or one paused a moment ago, can still come from the prefetch queue.
         if (!_lanes.TryGetValue(result.Partition.Value, out var lane) || lane.Paused)
         {
+            return;
+        }
+
+        if (IsCancel(result))
+        {
+            // Holds nothing, so it needs no room: it is acted on even when the partition is full.
+            Cancel(lane, result);
             return;
         }
 

@@ -62,4 +62,10 @@ internal static partial class KafkaWorkerLog
 
     [LoggerMessage(317, LogLevel.Warning, "A batch of {Count} inbound records from {Partition}@{Offset} kept failing; each is tried alone now: {Reason}", EventName = "BatchFallback")]
     public static partial void BatchFallback(ILogger logger, int partition, long offset, int count, string reason);
+
+    [LoggerMessage(318, LogLevel.Debug, "Cancel record {Partition}@{Offset} for invocation {InvocationId} of connection {ConnectionId}: running here {Running}.", EventName = "CancelRead")]
+    public static partial void CancelRead(ILogger logger, int partition, long offset, string invocationId, string connectionId, bool running);
+
+    [LoggerMessage(319, LogLevel.Warning, "Cancel record {Partition}@{Offset} is not a valid cancel and is skipped: {Reason}", EventName = "InvalidCancel")]
+    public static partial void InvalidCancel(ILogger logger, int partition, long offset, string reason);
 }

@@ -47,6 +47,20 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
     }
 
     /// <summary>
+    /// A record the poll thread finished as it read it (a control record): it holds no slot of the bound, but takes
+    /// its place in the partition's commit order, so the commit passes it only once every record before it finished.
+    /// Poll thread.
+    /// </summary>
+    public void Pass(PartitionProgress progress, long offset)
+    {
+        progress.Started(offset);
+        if (progress.Finished(offset, out var commit))
+        {
+            Store(progress, commit);
+        }
+    }
+
+    /// <summary>
     /// A delivery of the record at <paramref name="offset"/> failed: marks its partition for a rewind and gives the
     /// record's slot back, unless the assignment was retired meanwhile.
     /// </summary>

@@ -5,9 +5,10 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 /// of finished records is committed: a record is committed only after every record before it is done.
 /// </summary>
 /// <remarks>
-/// Records are added by the poll thread in offset order; they finish on the producer's delivery thread, out of
-/// order when the lane's key slots run them at once. One instance lives for one assignment of the partition: after a
-/// revoke or a rewind a new one takes over and late completions reaching the old one are ignored.
+/// Records are added by the poll thread in offset order; they finish on the producer's delivery thread (or at once,
+/// for a control record), out of order when the lane's key slots run them at once. One instance lives for one
+/// assignment of the partition: after a revoke or a rewind a new one takes over and late completions reaching the old
+/// one are ignored.
 /// </remarks>
 internal sealed class PartitionProgress(int partition)
 {
