@@ -40,6 +40,23 @@ public sealed class FunctionsOptions
     [Range(1, 1_000_000)]
     public int MaxInFlightPerPartition { get; set; } = 1_000;
 
+    /// <summary>
+    /// Key slots each partition's records are spread over, by a hash of the record key (the room, or the connection
+    /// for events): records of one key go to one slot and are handled in order, while different slots run at once,
+    /// so a slow room holds up only the rooms that share its slot. 1 handles a partition strictly one record after
+    /// another. The default is 8.
+    /// </summary>
+    [Range(1, 256)]
+    public int KeySlotsPerPartition { get; set; } = 8;
+
+    /// <summary>
+    /// Most records of one key slot handed to the handler in one call (<c>HandleBatchAsync</c>): a slot that finds
+    /// several records queued takes up to this many at once without waiting for more. 1 hands over every record
+    /// alone. A batch never holds more than the partition does (<see cref="MaxInFlightPerPartition"/>). The default is 64.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxBatchSize { get; set; } = 64;
+
     /// <summary>How long a stopping worker waits for in-flight deliveries before leaving the group. The default is 10 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -17,6 +17,8 @@ public sealed class FunctionsOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.MaxRetryDelay);
         Assert.Equal(1_000, options.MaxInFlightPerPartition);
         Assert.Equal(10_000, options.MaxInFlight);
+        Assert.Equal(8, options.KeySlotsPerPartition);
+        Assert.Equal(64, options.MaxBatchSize);
     }
 
     [Theory]
@@ -25,6 +27,9 @@ public sealed class FunctionsOptionsTests
     [InlineData("Functions:MaxRetryDelay", "00:00:00.100")]
     [InlineData("Functions:MaxInFlightPerPartition", "20000")]
     [InlineData("Functions:DrainTimeout", "-00:00:01")]
+    [InlineData("Functions:KeySlotsPerPartition", "0")]
+    [InlineData("Functions:KeySlotsPerPartition", "257")]
+    [InlineData("Functions:MaxBatchSize", "0")]
     public void InvalidSettingIsRefusedWithItsName(string key, string value)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [key] = value }));

@@ -63,4 +63,36 @@ public sealed class PartitionProgressTests
         Assert.False(progress.Failed(2));
         Assert.Equal(0, progress.Retire());
     }
+
+    [Fact]
+    public void ControlRecordFinishedAtOnceIsCommittedOnlyOnceTheRecordsBeforeItFinishAndHoldsNoInFlightSlot()
+    {
+        using var offsets = new OffsetStore("inbound", maxInFlight: 1);
+        var progress = new PartitionProgress(0);
+        offsets.Acquire(TestContext.Current.CancellationToken);
+        progress.Started(4);
+
+        offsets.Pass(progress, 5);
+
+        Assert.Equal(-1, progress.CommitOffset);
+        Assert.Equal(1, progress.InFlight);
+        offsets.Finish(progress, 4);
+        Assert.Equal(6, progress.CommitOffset);
+        Assert.Equal(0, progress.InFlight);
+        offsets.Acquire(TestContext.Current.CancellationToken); // the one slot of the bound is free again
+    }
+
+    [Fact]
+    public void RewindRequestedWithoutAnOutcomeKeepsTheRecordsHeldForTheRetire()
+    {
+        var progress = new PartitionProgress(0);
+        progress.Started(1);
+        progress.Started(2);
+
+        progress.RequestRewind();
+
+        Assert.True(progress.NeedsRewind);
+        Assert.Equal(1, progress.FirstUnfinished);
+        Assert.Equal(2, progress.Retire());
+    }
 }

@@ -50,7 +50,7 @@ internal sealed class DeadLetterWriter(
         if (ack is not null)
         {
             ack.TraceParent = activity?.Id ?? ack.TraceParent;
-            var message = DeliveryProducer.ToMessage(record.Message.Key, ack, activity);
+            var message = DeliveryProducer.ToMessage(PartitionKeys.ForDelivery(ack, record.Message.Key), ack, activity);
             await producer.ProduceAsync(topics.Outbound, message, progress, offset, remaining, token).ConfigureAwait(false);
         }
     }

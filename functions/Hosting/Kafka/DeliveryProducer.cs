@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
+using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Confluent.Kafka;
@@ -35,9 +36,11 @@ internal sealed class DeliveryProducer(
     }
 
     /// <summary>
-    /// Produces the deliveries made from the record at <paramref name="offset"/> to <paramref name="topic"/>, keyed
-    /// like the record, each carrying the context of <paramref name="activity"/>; the record is finished when all were
-    /// stored. It must have made at least one.
+    /// Produces the deliveries made from the record at <paramref name="offset"/> to <paramref name="topic"/>, each
+    /// keyed by what it is about (<see cref="PartitionKeys.ForDelivery"/>: a group's key for anything about one group,
+    /// else <paramref name="key"/>, the record's), so a group message made from a connection's event lands on the
+    /// room's partition and keeps its place in the room's order. Each carries the context of
+    /// <paramref name="activity"/>; the record is finished when all were stored. It must have made at least one.
     /// </summary>
     public async ValueTask ProduceDeliveriesAsync(
         string topic, byte[] key, IReadOnlyList<Delivery> deliveries, Activity? activity, PartitionProgress progress, long offset, CancellationToken token)
@@ -50,7 +53,7 @@ internal sealed class DeliveryProducer(
                 delivery.TraceParent = activity.Id;
             }
 
-            await ProduceAsync(topic, ToMessage(key, delivery, activity), progress, offset, remaining, token).ConfigureAwait(false);
+            await ProduceAsync(topic, ToMessage(PartitionKeys.ForDelivery(delivery, key), delivery, activity), progress, offset, remaining, token).ConfigureAwait(false);
         }
     }
 

@@ -8,58 +8,80 @@ using Log = BrokerChat.Functions.Hosting.Kafka.KafkaWorkerLog;
 
 namespace BrokerChat.Functions.Hosting.Kafka;
 
-// One record on its lane: read as a request, run through the handler with retries, its deliveries produced to the
-// outbound topic; a record that is not a request, or one the handler kept failing on, is set aside on the
-// dead-letter topic instead. Lane task.
+// One record on its key slot: read as a request, run through the handler with retries, its deliveries produced to the
+// outbound topic (each keyed by what it is about); a record that is not a request, or one the handler kept failing
+// on, is set aside on the dead-letter topic instead. Slot task.
 public sealed partial class KafkaFunctionWorker
 {
-    private async ValueTask HandleAsync(PartitionLane lane, ConsumeResult<byte[], byte[]> record, CancellationToken token)
+    private async ValueTask HandleAsync(KeySlot slot, ConsumeResult<byte[], byte[]> record, CancellationToken token)
     {
-        var offset = record.Offset.Value;
-        var position = new InboundPosition(lane.Partition, offset);
-        lane.Current = offset;
-        InboundFrame? frame = null;
-        string? invalid = null;
-        try
+        if (Read(record, out var invalid) is { } frame)
         {
-            frame = ContractSerializer.DeserializeInbound(record.Message.Value);
+            await HandleAsync(slot, record, frame, token).ConfigureAwait(false);
         }
-        catch (ContractException ex)
+        else
         {
-            invalid = ex.Message;
+            await SetAsideInvalidAsync(slot, record, invalid!, token).ConfigureAwait(false);
         }
+    }
 
-        using var activity = FunctionsTelemetry.Source.HasListeners() ? StartProcessActivity(record, frame, lane.Partition) : null;
-        if (frame is null)
-        {
-            Log.PoisonRecord(_logger, lane.Partition, offset, invalid!);
-            _metrics.Poison();
-            await _deadLetters.WriteAsync(lane.Progress, record, null, $"Not a valid request: {invalid}", 1, activity, token).ConfigureAwait(false);
-            return;
-        }
-
+    /// <summary>Runs the handler on one request alone, with its own retries.</summary>
+    private async ValueTask HandleAsync(KeySlot slot, ConsumeResult<byte[], byte[]> record, InboundFrame frame, CancellationToken token)
+    {
+        var progress = slot.Lane.Progress;
+        using var activity = FunctionsTelemetry.Source.HasListeners() ? StartProcessActivity(record, frame, slot.Partition) : null;
         IReadOnlyList<Delivery> outputs;
         try
         {
-            outputs = await _retry.HandleAsync(_handler, lane, frame, position, token).ConfigureAwait(false);
+            outputs = await _retry.HandleAsync(_handler, slot, frame, new InboundPosition(slot.Partition, record.Offset.Value), token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
         {
             _metrics.Failed();
-            await _deadLetters.WriteAsync(lane.Progress, record, frame, $"{ex.GetType().Name}: {ex.Message}", lane.Attempts, activity, token).ConfigureAwait(false);
+            await _deadLetters.WriteAsync(progress, record, frame, $"{ex.GetType().Name}: {ex.Message}", slot.Attempts, activity, token).ConfigureAwait(false);
             return;
         }
 
+        await CompleteAsync(slot, record, outputs, activity, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The request <paramref name="record"/> holds, or null when it is not a valid one (<paramref name="invalid"/> says why).</summary>
+    private static InboundFrame? Read(ConsumeResult<byte[], byte[]> record, out string? invalid)
+    {
+        invalid = null;
+        try
+        {
+            return ContractSerializer.DeserializeInbound(record.Message.Value);
+        }
+        catch (ContractException ex)
+        {
+            invalid = ex.Message;
+            return null;
+        }
+    }
+
+    private async ValueTask SetAsideInvalidAsync(KeySlot slot, ConsumeResult<byte[], byte[]> record, string invalid, CancellationToken token)
+    {
+        using var activity = FunctionsTelemetry.Source.HasListeners() ? StartProcessActivity(record, null, slot.Partition) : null;
+        Log.PoisonRecord(_logger, slot.Partition, record.Offset.Value, invalid);
+        _metrics.Poison();
+        await _deadLetters.WriteAsync(slot.Lane.Progress, record, null, $"Not a valid request: {invalid}", 1, activity, token).ConfigureAwait(false);
+    }
+
+    /// <summary>A handled request: its deliveries produced, each keyed by what it is about, or the record finished when it made none.</summary>
+    private async ValueTask CompleteAsync(KeySlot slot, ConsumeResult<byte[], byte[]> record, IReadOnlyList<Delivery>? outputs, Activity? activity, CancellationToken token)
+    {
+        outputs ??= [];
         Interlocked.Increment(ref _processed);
         _metrics.Processed(outputs.Count > 0 && outputs[0].HasMessage);
-        activity?.SetTag("brokerchat.attempts", lane.Attempts);
+        activity?.SetTag("brokerchat.attempts", slot.Attempts);
         if (outputs.Count == 0)
         {
-            _offsets.Finish(lane.Progress, offset);
+            _offsets.Finish(slot.Lane.Progress, record.Offset.Value);
             return;
         }
 
-        await _producer.ProduceDeliveriesAsync(_factory.Topics.Outbound, record.Message.Key, outputs, activity, lane.Progress, offset, token).ConfigureAwait(false);
+        await _producer.ProduceDeliveriesAsync(_factory.Topics.Outbound, record.Message.Key, outputs, activity, slot.Lane.Progress, record.Offset.Value, token).ConfigureAwait(false);
     }
 
     private Activity? StartProcessActivity(ConsumeResult<byte[], byte[]> record, InboundFrame? frame, int partition)

@@ -3,9 +3,9 @@ using Log = BrokerChat.Functions.Hosting.Kafka.KafkaWorkerLog;
 
 namespace BrokerChat.Functions.Hosting.Kafka;
 
-// The lanes of the worker: one PartitionLane per assigned partition, started here, paused when full and resumed at
-// half, rewound after a failed delivery, and measured for the lag gauge. The poll thread services them between two
-// polls.
+// The lanes of the worker: one PartitionLane per assigned partition, its key slots each running the loop here (a
+// record alone, or what is queued as one batch), paused when full and resumed at half, rewound after a failed
+// delivery, and measured for the lag gauge. The poll thread services them between two polls.
 public sealed partial class KafkaFunctionWorker
 {
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
@@ -14,25 +14,36 @@ public sealed partial class KafkaFunctionWorker
     private long _servicedAt;
     private int _pausedLanes; // as of the last full service, plus pauses since: never fewer than are paused
 
-    private PartitionLane StartLane(int partition)
-    {
-        var lane = new PartitionLane(new TopicPartition(_factory.Topics.Inbound, partition), _options.MaxInFlightPerPartition);
-        lane.Completion = Task.Run(() => RunLaneAsync(lane), CancellationToken.None);
-        return lane;
-    }
+    private PartitionLane StartLane(int partition) => new(
+        new TopicPartition(_factory.Topics.Inbound, partition), _options.KeySlotsPerPartition, _options.MaxInFlightPerPartition, RunSlotAsync);
 
-    private async Task RunLaneAsync(PartitionLane lane)
+    private async Task RunSlotAsync(KeySlot slot)
     {
+        var lane = slot.Lane;
         var token = lane.Token;
+        var batch = new List<ConsumeResult<byte[], byte[]>>();
         try
         {
-            while (await lane.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (await slot.Reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                // Drain what is queued as one batch before waiting again.
-                while (lane.Reader.TryRead(out var record))
+                // Take what is queued, up to a batch, without waiting for more.
+                while (slot.Reader.TryRead(out var first))
                 {
                     token.ThrowIfCancellationRequested();
-                    await HandleAsync(lane, record, token).ConfigureAwait(false);
+                    if (_options.MaxBatchSize == 1 || !slot.Reader.TryPeek(out _))
+                    {
+                        await HandleAsync(slot, first, token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    batch.Clear();
+                    batch.Add(first);
+                    while (batch.Count < _options.MaxBatchSize && slot.Reader.TryRead(out var next))
+                    {
+                        batch.Add(next);
+                    }
+
+                    await HandleBatchAsync(slot, batch, token).ConfigureAwait(false);
                 }
             }
         }
@@ -42,9 +53,9 @@ public sealed partial class KafkaFunctionWorker
         }
         catch (Exception ex)
         {
-            // A bug in the lane itself, not in the handler: read the partition again from its first unfinished record.
+            // A bug in the slot itself, not in the handler: read the partition again from its first unfinished record.
             Log.LaneFailed(_logger, ex, _index, lane.Partition);
-            lane.Progress.Failed(lane.Current);
+            lane.Progress.RequestRewind();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.Invocations;
 using BrokerChat.Kafka;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
@@ -11,27 +12,34 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 
 /// <summary>
 /// Hosts an <see cref="IRequestHandler"/> (the chat function) on a Kafka consumer group: reads the inbound topic,
-/// runs the handler, produces its deliveries to the outbound topic keyed like the request, and stores a request's
-/// offset for commit only once every delivery made from it (and from every request before it in the partition) was
-/// acknowledged by the brokers.
+/// runs the handler, produces its deliveries to the outbound topic keyed by what each is about (the room's key for
+/// anything about a group, else the request's key), and stores a request's offset for commit only once every delivery
+/// made from it (and from every request before it in the partition) was acknowledged by the brokers.
 /// </summary>
 /// <remarks>
 /// <para>One poll thread reads every assigned partition and hands each record to its partition's
-/// <see cref="PartitionLane"/>: a bounded queue with a task of its own, so partitions are worked on in parallel while
-/// each keeps its order. A full lane pauses its partition alone (and rewinds the fetch position to the record that did
-/// not fit); it resumes at half. The whole worker holds at most <see cref="FunctionsOptions.MaxInFlight"/> records.</para>
+/// <see cref="PartitionLane"/>, there to one of <see cref="FunctionsOptions.KeySlotsPerPartition"/> key slots chosen by
+/// a hash of the record key: a bounded queue with a task of its own. So partitions, and the rooms of one partition,
+/// are worked on in parallel, while each key keeps its order. A slot that finds several records queued hands up to
+/// <see cref="FunctionsOptions.MaxBatchSize"/> of them to the handler in one call. A full lane (or slot) pauses its
+/// partition alone (and rewinds the fetch position to the record that did not fit); it resumes at half. The whole
+/// worker holds at most <see cref="FunctionsOptions.MaxInFlight"/> records. A cancel control record
+/// (<see cref="BrokerChat.Contracts.Topics.InboundHeaders.Control"/>) is acted on by the poll thread as it is read,
+/// ahead of the records of its key.</para>
 /// <para>A handler that throws is tried again with exponential backoff and jitter (Polly), up to
-/// <see cref="FunctionsOptions.MaxAttempts"/> tries; only its own partition waits meanwhile. A request that keeps
-/// failing, and a record that is not a valid request at all, goes to the dead-letter topic unchanged with the reason
-/// and the number of tries in headers (<see cref="BrokerChat.Contracts.Topics.DeadLetterHeaders"/>), and its sender
-/// gets an <c>InternalServerError</c> or <c>BadRequest</c> ack error; it is committed only once Kafka stored it there,
-/// so nothing is ever dropped silently.</para>
+/// <see cref="FunctionsOptions.MaxAttempts"/> tries; only its own key slot waits meanwhile. A batch that keeps failing
+/// is tried again record by record. A request that keeps failing, and a record that is not a valid request at all,
+/// goes to the dead-letter topic unchanged with the reason and the number of tries in headers
+/// (<see cref="BrokerChat.Contracts.Topics.DeadLetterHeaders"/>), and its sender gets an <c>InternalServerError</c> or
+/// <c>BadRequest</c> ack error; it is committed only once Kafka stored it there, so nothing is ever dropped
+/// silently.</para>
 /// <para>At-least-once: after a crash, a lost partition or a failed delivery, uncommitted requests are handled again.
 /// Their deliveries carry the same deterministic message ids (from the inbound partition and offset), which
 /// connectors use to drop the repeats.</para>
 /// <para>The worker is split by concern: this file is the poll loop; <c>KafkaFunctionWorker.Rebalance.cs</c> takes
-/// partitions on and gives them up; <c>KafkaFunctionWorker.Lanes.cs</c> starts, services and rewinds the lanes;
-/// <c>KafkaFunctionWorker.Handle.cs</c> handles one record. They use the <see cref="RequestRetryPolicy"/>, the
+/// partitions on and gives them up; <c>KafkaFunctionWorker.Lanes.cs</c> starts, services and rewinds the lanes and runs
+/// their key slots; <c>KafkaFunctionWorker.Handle.cs</c> handles one record, <c>KafkaFunctionWorker.Batch.cs</c> a
+/// batch, <c>KafkaFunctionWorker.Control.cs</c> a control record. They use the <see cref="RequestRetryPolicy"/>, the
 /// <see cref="DeliveryProducer"/>, the <see cref="DeadLetterWriter"/> and the <see cref="OffsetStore"/>.</para>
 /// </remarks>
 public sealed partial class KafkaFunctionWorker : BackgroundService
@@ -50,6 +58,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
     private readonly RequestRetryPolicy _retry;
     private readonly DeliveryProducer _producer;
     private readonly DeadLetterWriter _deadLetters;
+    private readonly RunningInvocations _invocations;
     private long _processed;
     private volatile bool _inGroup;
 
@@ -62,6 +71,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         KafkaEndpoint endpoint,
         IOptions<FunctionsOptions> options,
         FunctionsMetrics metrics,
+        RunningInvocations invocations,
         TimeProvider timeProvider,
         ILogger<KafkaFunctionWorker> logger)
     {
@@ -73,6 +83,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         _metrics = metrics;
         _time = timeProvider;
         _logger = logger;
+        _invocations = invocations;
         _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight);
         _retry = new RequestRetryPolicy(_options, metrics, timeProvider, logger);
         _producer = new DeliveryProducer(producerHost, _offsets, metrics, timeProvider, logger);
@@ -92,6 +103,9 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
 
     /// <summary>The inbound partitions this worker owns right now.</summary>
     public IReadOnlyCollection<int> AssignedPartitions => _lanes.Keys.Order().ToArray();
+
+    /// <summary>Records this worker has read and not finished yet (queued, being handled or awaiting Kafka), over all its partitions.</summary>
+    internal int InFlight => _lanes.Values.Sum(l => l.Progress.InFlight);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -212,7 +226,10 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         }
     }
 
-    /// <summary>Hands a record to its partition's lane, or pauses the partition when the lane is full. Poll thread.</summary>
+    /// <summary>
+    /// Hands a record to its key slot, acts on a control record at once, or pauses the partition when the lane or the
+    /// slot is full. Poll thread.
+    /// </summary>
     private void Dispatch(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> result, CancellationToken stoppingToken)
     {
         // Records of a partition we no longer own, or one paused a moment ago, can still come from the prefetch queue.
@@ -221,7 +238,19 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
             return;
         }
 
-        if (lane.Progress.InFlight >= _options.MaxInFlightPerPartition)
+        if (IsCancel(result))
+        {
+            // Holds nothing, so it needs no room: it is acted on even when the partition is full.
+            Cancel(lane, result);
+            return;
+        }
+
+        if (lane.SlotFor(result.Message.Key) is not { } slot)
+        {
+            return;
+        }
+
+        if (lane.Progress.InFlight >= _options.MaxInFlightPerPartition || slot.IsFull)
         {
             Pause(consumer, lane, result);
             return;
@@ -229,7 +258,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
 
         _offsets.Acquire(stoppingToken);
         lane.Progress.Started(result.Offset.Value);
-        if (!lane.TryEnqueue(result))
+        if (!slot.TryEnqueue(result))
         {
             // The lane was abandoned meanwhile; the record's slot goes back with the retired progress.
             return;

@@ -56,4 +56,16 @@ internal static partial class KafkaWorkerLog
 
     [LoggerMessage(315, LogLevel.Error, "Function worker {Worker} failed handling partition {Partition}; it is read again from its first unfinished record.", EventName = "LaneFailed")]
     public static partial void LaneFailed(ILogger logger, Exception exception, int worker, int partition);
+
+    [LoggerMessage(316, LogLevel.Warning, "A batch of {Count} inbound records from {Partition}@{Offset} failed; try {Attempt} in {Delay}: {Reason}", EventName = "BatchRetrying")]
+    public static partial void BatchRetrying(ILogger logger, int partition, long offset, int count, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(317, LogLevel.Warning, "A batch of {Count} inbound records from {Partition}@{Offset} kept failing; each is tried alone now: {Reason}", EventName = "BatchFallback")]
+    public static partial void BatchFallback(ILogger logger, int partition, long offset, int count, string reason);
+
+    [LoggerMessage(318, LogLevel.Debug, "Cancel record {Partition}@{Offset} for invocation {InvocationId} of connection {ConnectionId}: running here {Running}.", EventName = "CancelRead")]
+    public static partial void CancelRead(ILogger logger, int partition, long offset, string invocationId, string connectionId, bool running);
+
+    [LoggerMessage(319, LogLevel.Warning, "Cancel record {Partition}@{Offset} is not a valid cancel and is skipped: {Reason}", EventName = "InvalidCancel")]
+    public static partial void InvalidCancel(ILogger logger, int partition, long offset, string reason);
 }

@@ -42,19 +42,22 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
             return;
         }
 
-        if (commit >= 0 && Consumer is { } consumer)
-        {
-            try
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(topic, progress.Partition, commit));
-            }
-            catch (KafkaException)
-            {
-                // The partition was revoked meanwhile; its new owner processes from the last commit.
-            }
-        }
-
+        Store(progress, commit);
         _inFlight.Release();
+    }
+
+    /// <summary>
+    /// A record the poll thread finished as it read it (a control record): it holds no slot of the bound, but takes
+    /// its place in the partition's commit order, so the commit passes it only once every record before it finished.
+    /// Poll thread.
+    /// </summary>
+    public void Pass(PartitionProgress progress, long offset)
+    {
+        progress.Started(offset);
+        if (progress.Finished(offset, out var commit))
+        {
+            Store(progress, commit);
+        }
     }
 
     /// <summary>
@@ -76,6 +79,21 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
         if (held > 0)
         {
             _inFlight.Release(held);
+        }
+    }
+
+    private void Store(PartitionProgress progress, long commit)
+    {
+        if (commit >= 0 && Consumer is { } consumer)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(topic, progress.Partition, commit));
+            }
+            catch (KafkaException)
+            {
+                // The partition was revoked meanwhile; its new owner processes from the last commit.
+            }
         }
     }
 

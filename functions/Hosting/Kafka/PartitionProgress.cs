@@ -5,9 +5,10 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 /// of finished records is committed: a record is committed only after every record before it is done.
 /// </summary>
 /// <remarks>
-/// Records are added by the poll thread in offset order; they finish on the producer's delivery thread, possibly
-/// out of order. One instance lives for one assignment of the partition: after a revoke or a rewind a new one
-/// takes over and late completions reaching the old one are ignored.
+/// Records are added by the poll thread in offset order; they finish on the producer's delivery thread (or at once,
+/// for a control record), out of order when the lane's key slots run them at once. One instance lives for one
+/// assignment of the partition: after a revoke or a rewind a new one takes over and late completions reaching the old
+/// one are ignored.
 /// </remarks>
 internal sealed class PartitionProgress(int partition)
 {
@@ -123,6 +124,21 @@ internal sealed class PartitionProgress(int partition)
             _slots--;
             NeedsRewind = true;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Asks for a rewind to the first unfinished record without an outcome for any record (a slot of the lane failed
+    /// outside the handler): the records still held are given back when the rewind retires this assignment.
+    /// </summary>
+    public void RequestRewind()
+    {
+        lock (_gate)
+        {
+            if (IsCurrent)
+            {
+                NeedsRewind = true;
+            }
         }
     }
 

@@ -8,14 +8,15 @@ using Log = BrokerChat.Functions.Hosting.Kafka.KafkaWorkerLog;
 namespace BrokerChat.Functions.Hosting.Kafka;
 
 /// <summary>
-/// Runs the request handler on one record, trying again when it throws: up to <see cref="FunctionsOptions.MaxAttempts"/>
-/// tries, with exponential backoff and jitter from <see cref="FunctionsOptions.RetryDelay"/> up to
-/// <see cref="FunctionsOptions.MaxRetryDelay"/> (Polly). It runs on the record's lane, so only its own partition waits
-/// meanwhile. Cancellation is not retried; what is left after the last try is the caller's to set aside.
+/// Runs the request handler on one record, or on a batch of one key slot's records, trying again when it throws: up
+/// to <see cref="FunctionsOptions.MaxAttempts"/> tries, with exponential backoff and jitter from
+/// <see cref="FunctionsOptions.RetryDelay"/> up to <see cref="FunctionsOptions.MaxRetryDelay"/> (Polly). It runs on
+/// the record's key slot, so only the keys of that slot wait meanwhile. Cancellation is not retried; what is left
+/// after the last try is the caller's to set aside (or, for a batch, to try record by record).
 /// </summary>
 internal sealed class RequestRetryPolicy
 {
-    private static readonly ResiliencePropertyKey<PartitionLane> LaneKey = new("brokerchat.lane");
+    private static readonly ResiliencePropertyKey<KeySlot> SlotKey = new("brokerchat.slot");
     private readonly ResiliencePipeline _pipeline;
 
     /// <summary>Creates the policy of one worker; retries are counted in <paramref name="metrics"/> and logged to <paramref name="logger"/>.</summary>
@@ -36,9 +37,17 @@ internal sealed class RequestRetryPolicy
                 {
                     metrics.Failed();
                     metrics.Retried();
-                    if (args.Context.Properties.TryGetValue(LaneKey, out var lane))
+                    if (args.Context.Properties.TryGetValue(SlotKey, out var slot))
                     {
-                        Log.Retrying(logger, lane.Partition, lane.Current, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message ?? "");
+                        var reason = args.Outcome.Exception?.Message ?? "";
+                        if (slot.Count > 1)
+                        {
+                            Log.BatchRetrying(logger, slot.Partition, slot.Current, slot.Count, args.AttemptNumber + 1, args.RetryDelay, reason);
+                        }
+                        else
+                        {
+                            Log.Retrying(logger, slot.Partition, slot.Current, args.AttemptNumber + 1, args.RetryDelay, reason);
+                        }
                     }
 
                     return ValueTask.CompletedTask;
@@ -51,24 +60,60 @@ internal sealed class RequestRetryPolicy
 
     /// <summary>
     /// The deliveries <paramref name="handler"/> makes of <paramref name="frame"/>, tried until it returns or the tries
-    /// run out (the last exception is thrown then); <see cref="PartitionLane.Attempts"/> counts the tries.
+    /// run out (the last exception is thrown then); <see cref="KeySlot.Attempts"/> counts the tries.
     /// </summary>
-    public async ValueTask<IReadOnlyList<Delivery>> HandleAsync(
-        IRequestHandler handler, PartitionLane lane, InboundFrame frame, InboundPosition position, CancellationToken token)
+    public ValueTask<IReadOnlyList<Delivery>> HandleAsync(
+        IRequestHandler handler, KeySlot slot, InboundFrame frame, InboundPosition position, CancellationToken token)
     {
-        lane.Attempts = 0;
+        slot.Current = position.Offset;
+        slot.Count = 1;
+        return RunAsync(
+            slot,
+            static (state, ct) => state.Handler.HandleAsync(state.Frame, state.Position, ct),
+            (Handler: handler, Frame: frame, Position: position),
+            token);
+    }
+
+    /// <summary>
+    /// The deliveries <paramref name="handler"/> makes of each of <paramref name="frames"/>, read one after another
+    /// into one key slot, in one <see cref="IRequestHandler.HandleBatchAsync"/> call tried as a whole until it returns
+    /// or the tries run out (the last exception is thrown then). A call that answers for another number of requests
+    /// than it was given counts as a failed try.
+    /// </summary>
+    public ValueTask<IReadOnlyList<IReadOnlyList<Delivery>>> HandleBatchAsync(
+        IRequestHandler handler, KeySlot slot, IReadOnlyList<InboundFrame> frames, IReadOnlyList<InboundPosition> positions, CancellationToken token)
+    {
+        slot.Current = positions[0].Offset;
+        slot.Count = frames.Count;
+        return RunAsync(
+            slot,
+            static async (state, ct) =>
+            {
+                var results = await state.Handler.HandleBatchAsync(state.Frames, state.Positions, ct).ConfigureAwait(false);
+                return results?.Count == state.Frames.Count
+                    ? results
+                    : throw new InvalidOperationException($"The handler answered a batch of {state.Frames.Count} requests with {results?.Count ?? 0} results.");
+            },
+            (Handler: handler, Frames: frames, Positions: positions),
+            token);
+    }
+
+    private async ValueTask<TResult> RunAsync<TState, TResult>(
+        KeySlot slot, Func<TState, CancellationToken, ValueTask<TResult>> run, TState state, CancellationToken token)
+    {
+        slot.Attempts = 0;
         var context = ResilienceContextPool.Shared.Get(token);
-        context.Properties.Set(LaneKey, lane);
+        context.Properties.Set(SlotKey, slot);
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) =>
+                static (ctx, s) =>
                 {
-                    state.Lane.Attempts++;
-                    return state.Handler.HandleAsync(state.Frame, state.Position, ctx.CancellationToken);
+                    s.Slot.Attempts++;
+                    return s.Run(s.State, ctx.CancellationToken);
                 },
                 context,
-                (Lane: lane, Handler: handler, Frame: frame, Position: position)).ConfigureAwait(false);
+                (Slot: slot, Run: run, State: state)).ConfigureAwait(false);
         }
         finally
         {
