@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using BrokerChat.Contracts.WebPubSub;
+using BrokerChat.Functions.Hubs;
 using BrokerChat.Testing;
 
 namespace BrokerChat.LatencyProbe;
@@ -15,6 +16,8 @@ namespace BrokerChat.LatencyProbe;
 /// <example>
 /// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --messages 1000 --interval-ms 5</c>
 /// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --url http://127.0.0.1:5000/</c>
+/// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --invoke --messages 1000</c> times invocation
+/// round trips instead (<see cref="InvokeProbe"/>; with <c>--url</c>, the server must run <see cref="ProbeHub"/>).
 /// </example>
 public static class Program
 {
@@ -31,7 +34,7 @@ public static class Program
         if (url is null)
         {
             Console.WriteLine($"Starting BrokerChat in this process (2 function workers). {TestKafka.Current.Describe()}...");
-            host = await BrokerChatHost.StartAsync(new HostSettings().WithoutRateLimits());
+            host = await BrokerChatHost.StartAsync(new HostSettings().WithoutRateLimits(), services => services.AddBrokerChatHub<ProbeHub>());
             server = host.BaseUri;
         }
         else
@@ -41,6 +44,16 @@ public static class Program
 
         try
         {
+            if (args.Contains("--invoke"))
+            {
+                var (invocations, invokeFailures) = await InvokeProbe.RunAsync(server, warmup, messages, intervalMs);
+                Console.WriteLine();
+                Console.WriteLine($"Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}");
+                Console.WriteLine($"Invocations measured: {invocations.Count}; failed: {invokeFailures}");
+                Report("invoke round trip (invoke -> invokeResponse)", invocations);
+                return invokeFailures == 0 && invocations.Count == messages ? 0 : 1;
+            }
+
             var room = "probe-" + Guid.NewGuid().ToString("N")[..8];
             await using var sender = await WebPubSubTestClient.ConnectAsync(server, "latency", "sender");
             await using var receiver = await WebPubSubTestClient.ConnectAsync(server, "latency", "receiver");
