@@ -20,6 +20,8 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
 
         foreach (var (key, value) in new[]
         {
+            (nameof(options.InvokeTimeout), options.InvokeTimeout),
+            (nameof(options.ConnectTimeout), options.ConnectTimeout),
             (nameof(options.KeepAliveInterval), options.KeepAliveInterval),
             (nameof(options.ClientTimeout), options.ClientTimeout),
             (nameof(options.HandshakeTimeout), options.HandshakeTimeout),
@@ -43,6 +45,11 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
         if (options.KeepAliveInterval >= options.ClientTimeout)
         {
             failures.Add("Connector:KeepAliveInterval must be shorter than Connector:ClientTimeout.");
+        }
+
+        if (options.ConnectTimeout >= options.HandshakeTimeout)
+        {
+            failures.Add("Connector:ConnectTimeout must be shorter than Connector:HandshakeTimeout: the connect handler is called within the handshake.");
         }
 
         if (options.SessionRetention < TimeSpan.FromSeconds(30))

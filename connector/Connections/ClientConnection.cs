@@ -66,7 +66,7 @@ internal sealed partial class ClientConnection : IDisposable
     private CancellationTokenSource? _aborted;
     private bool _isAborted;
 
-    private Dictionary<ulong, long>? _pendingAcks;
+    private PendingDeadlines<ulong>? _pendingAcks;
     private AckIdWindow? _succeeded;
     private HashSet<string>? _groups;
 
