@@ -12,6 +12,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.frames.in / .out</term><description>counters: WebSocket messages received / sent</description></item>
 /// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
 /// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, pending_acks, pending_invocations, duplicate, timeout for an ack or an invocation not answered in time, kafka)</description></item>
+/// <item><term>brokerchat.connector.connection_events.skipped</term><description>counter, tag <c>event</c> (connected, disconnected): connection records not produced to the inbound topic because its bound was full or Kafka refused them at once</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
 /// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>
@@ -34,6 +35,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _bytesOut;
     private readonly Counter<long> _requestsRejected;
     private readonly Counter<long> _heartbeatTimeouts;
+    private readonly Counter<long> _connectionEventsSkipped;
     private readonly Counter<long> _resumed;
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _deliveryLatency;
@@ -54,6 +56,7 @@ public sealed class ConnectorMetrics : IDisposable
         _bytesOut = _meter.CreateCounter<long>("brokerchat.connector.bytes.out", "By");
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
+        _connectionEventsSkipped = _meter.CreateCounter<long>("brokerchat.connector.connection_events.skipped", "{record}", "Connected and disconnected records not produced to the inbound topic.");
         _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
         _deliveryLatency = _meter.CreateHistogram(
             "brokerchat.connector.delivery.latency",
@@ -84,6 +87,8 @@ public sealed class ConnectorMetrics : IDisposable
     internal void RequestRejected(string reason) => _requestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
+
+    internal void ConnectionEventSkipped(string @event) => _connectionEventsSkipped.Add(1, new KeyValuePair<string, object?>("event", @event));
 
     internal void DuplicateDropped() => _duplicates.Add(1);
 

@@ -3,6 +3,7 @@ using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.Names;
@@ -45,6 +46,7 @@ internal sealed class ConnectionAdmission(
     AccessTokenService tokens,
     ResumePlanner resumes,
     GroupMembership membership,
+    ConnectionEvents events,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
@@ -160,11 +162,12 @@ internal sealed class ConnectionAdmission(
         Release(admitted.Connection);
     }
 
-    /// <summary>Unregisters an ended connection or session and gives back its slot.</summary>
-    public void End(ClientConnection connection)
+    /// <summary>Unregisters a connection or session that ended for good (for <paramref name="reason"/>), tells the functions, and gives back its slot.</summary>
+    public void End(ClientConnection connection, string reason)
     {
         membership.Unregister(connection);
         connection.ClearPendingAcks();
+        events.Disconnected(connection, reason);
         Release(connection);
     }
 

@@ -91,7 +91,7 @@ internal sealed class ConnectionHeartbeat(
                 if (connection.TryExpire(now, retention))
                 {
                     metrics.Closed("session_expired");
-                    admission.End(connection);
+                    admission.End(connection, "session_expired");
                 }
 
                 continue;

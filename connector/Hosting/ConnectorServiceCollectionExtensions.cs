@@ -59,6 +59,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ExistenceChecks>();
         services.AddSingleton<RestApi>();
         services.AddSingleton<InboundPublisher>();
+        services.AddSingleton<ConnectionEvents>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;

@@ -198,6 +198,10 @@ internal sealed class RequestDispatcher(
         {
             connection.TryEnqueue(connection.Writer.AckError(badAckId, AckErrorNames.BadRequest, error!));
         }
+        else if (request is { Type: ClientRequestType.Invoke, InvocationId: { Length: > 0 } badInvocation })
+        {
+            connection.TryEnqueue(connection.Writer.InvokeError(badInvocation, AckErrorNames.BadRequest, error!));
+        }
 
         // Cleared so that a rate-limit refusal of the same frame cannot answer its ackId a second time.
         request.Reset();

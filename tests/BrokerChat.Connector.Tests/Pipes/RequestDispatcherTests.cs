@@ -171,6 +171,21 @@ public sealed class RequestDispatcherTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AnInvokeWhoseDataDoesNotFitItsDataTypeIsAnsweredBadRequestThroughItsInvocationId()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync().WaitAsync(ct);
+
+        await client.SendTextAsync("""{"type":"invoke","invocationId":"2","target":"event","event":"echo","dataType":"binary","data":42}""");
+
+        var response = await client.ReadTextAsync().WaitAsync(ct);
+        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"2","success":false,"error":{"name":"BadRequest",""", response, StringComparison.Ordinal);
+        await EndAsync(client, run);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task AnInvokeWithoutAnInvocationIdIsRefusedAsABadRequest()
     {
         var ct = TestContext.Current.CancellationToken;
