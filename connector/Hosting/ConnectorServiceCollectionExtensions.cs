@@ -9,6 +9,7 @@ using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
+using BrokerChat.Connector.Upstream;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.Extensions.Configuration;
@@ -78,6 +79,8 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<GroupPermissions>();
         services.AddSingleton<RequestDispatcher>();
+        services.AddBrokerChatUpstream(configuration);
+        services.AddSingleton<ConnectHandlers>();
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ClientConnectionHandler>();
         services.AddSingleton<HttpUpgradeEndpoint>();
