@@ -37,8 +37,8 @@ public sealed class ConnectorOptions
 
     /// <summary>
     /// How long a hub's blocking <c>connect</c> handler may take to decide on a connection before the upgrade is refused
-    /// with 504 (the connector fails closed). Part of the handshake, so shorter than <see cref="HandshakeTimeout"/>.
-    /// The default is 5 s.
+    /// with 504 (the connector fails closed). On the raw transport the call is part of the handshake, which
+    /// <see cref="HandshakeTimeout"/> also bounds: past it the connection is dropped unanswered. The default is 5 s.
     /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -47,11 +47,6 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             failures.Add("Connector:KeepAliveInterval must be shorter than Connector:ClientTimeout.");
         }
 
-        if (options.ConnectTimeout >= options.HandshakeTimeout)
-        {
-            failures.Add("Connector:ConnectTimeout must be shorter than Connector:HandshakeTimeout: the connect handler is called within the handshake.");
-        }
-
         if (options.SessionRetention < TimeSpan.FromSeconds(30))
         {
             failures.Add("Connector:SessionRetention must be at least 30 s: Web PubSub clients try to recover for 30 s.");

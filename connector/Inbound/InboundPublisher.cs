@@ -72,7 +72,7 @@ internal sealed class InboundPublisher(
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
         var headers = request.Kind == InboundKind.CancelInvocation ? new Headers { { InboundHeaders.Control, ControlCancel } } : null;
         var (ackId, invocationId) = (request.AckId, InvocationOf(request));
-        Produce(connection, frame, key, headers, report => OnDelivered(report, connection, ackId, invocationId), () => Fail(connection, ackId, invocationId, "The server could not accept the message now; retry later."));
+        Produce(connection, frame, key, headers, traced: true, report => OnDelivered(report, connection, ackId, invocationId), () => Fail(connection, ackId, invocationId, "The server could not accept the message now; retry later."));
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ internal sealed class InboundPublisher(
         frame.ConnectorId = identity.Id;
         frame.ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var produced = true;
-        Produce(connection, frame, PartitionKeys.Connection(connection.Hub, connection.Id), null, report =>
+        Produce(connection, frame, PartitionKeys.Connection(connection.Hub, connection.Id), null, traced: false, report =>
         {
             capacity.Release();
             if (report.Error.IsError)
@@ -130,10 +130,15 @@ internal sealed class InboundPublisher(
         return true;
     }
 
-    /// <summary>Produces <paramref name="frame"/> in a span of its own; <paramref name="refused"/> runs, with the slot given back, when Kafka refuses it at once.</summary>
-    private void Produce(ClientConnection connection, InboundFrame frame, byte[] key, Headers? headers, Action<DeliveryReport<byte[], byte[]>> delivered, Action refused)
+    /// <summary>
+    /// Produces <paramref name="frame"/>, a client's request in a span of its own when <paramref name="traced"/> (a
+    /// record about the connection itself starts no trace); <paramref name="refused"/> runs, with the slot given back,
+    /// when Kafka refuses it at once.
+    /// </summary>
+    private void Produce(ClientConnection connection, InboundFrame frame, byte[] key, Headers? headers, bool traced, Action<DeliveryReport<byte[], byte[]>> delivered, Action refused)
     {
-        var activity = StartPublishActivity(connection.Hub, frame.Group, frame.Kind, out var previous);
+        Activity? previous = null;
+        var activity = traced ? StartPublishActivity(connection.Hub, frame.Group, frame.Kind, out previous) : null;
         try
         {
             frame.TraceParent = activity?.Id;
