@@ -186,6 +186,21 @@ public sealed class RequestDispatcherTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AConnectionWhoseConnectedRecordKafkaDoesNotTakeStillRunsAndAnnouncesNoEnd()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync().WaitAsync(ct);
+
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync().WaitAsync(ct));
+        Assert.False(services.Get<ConnectionIndex>().All.Single().Announced);
+        await EndAsync(client, run);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task AnInvokeWithoutAnInvocationIdIsRefusedAsABadRequest()
     {
         var ct = TestContext.Current.CancellationToken;
