@@ -8,10 +8,11 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.connections</term><description>gauge: open client connections</description></item>
 /// <item><term>brokerchat.connector.connections.opened</term><description>counter: connections accepted</description></item>
 /// <item><term>brokerchat.connector.connections.closed</term><description>counter, tag <c>reason</c>: connections ended (client_close, abort, timeout, slow_client, rate_limit, message_too_big, invalid_frame (protocol errors included), shutdown, …)</description></item>
-/// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request, handshake_timeout, recovery_refused)</description></item>
+/// <item><term>brokerchat.connector.connections.rejected</term><description>counter, tag <c>reason</c>: upgrades refused (unauthorized, max_connections, max_per_user, max_per_address, bad_request, handshake_timeout, recovery_refused; connect_refused, connect_failed, connect_timeout by a hub's connect handler, client_left while it decided)</description></item>
 /// <item><term>brokerchat.connector.frames.in / .out</term><description>counters: WebSocket messages received / sent</description></item>
 /// <item><term>brokerchat.connector.bytes.in / .out</term><description>counters: payload bytes received / sent</description></item>
-/// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, timeout, kafka, not_found for an invocation nothing answers)</description></item>
+/// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, pending_acks, pending_invocations, duplicate, timeout for an ack or an invocation not answered in time, kafka)</description></item>
+/// <item><term>brokerchat.connector.connection_events.skipped</term><description>counter, tag <c>event</c> (connected, disconnected): connection records not produced to the inbound topic because its bound was full or Kafka refused them at once</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
 /// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>
@@ -34,6 +35,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _bytesOut;
     private readonly Counter<long> _requestsRejected;
     private readonly Counter<long> _heartbeatTimeouts;
+    private readonly Counter<long> _connectionEventsSkipped;
     private readonly Counter<long> _resumed;
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _deliveryLatency;
@@ -54,6 +56,7 @@ public sealed class ConnectorMetrics : IDisposable
         _bytesOut = _meter.CreateCounter<long>("brokerchat.connector.bytes.out", "By");
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
+        _connectionEventsSkipped = _meter.CreateCounter<long>("brokerchat.connector.connection_events.skipped", "{record}", "Connected and disconnected records not produced to the inbound topic.");
         _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
         _deliveryLatency = _meter.CreateHistogram(
             "brokerchat.connector.delivery.latency",
@@ -84,6 +87,8 @@ public sealed class ConnectorMetrics : IDisposable
     internal void RequestRejected(string reason) => _requestsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     internal void HeartbeatTimeout() => _heartbeatTimeouts.Add(1);
+
+    internal void ConnectionEventSkipped(string @event) => _connectionEventsSkipped.Add(1, new KeyValuePair<string, object?>("event", @event));
 
     internal void DuplicateDropped() => _duplicates.Add(1);
 

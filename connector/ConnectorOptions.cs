@@ -21,6 +21,27 @@ public sealed class ConnectorOptions
     /// </summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an <c>invoke</c> waits for the functions' <c>invokeResponse</c> before the connector answers it with
+    /// the error <c>Timeout</c> (a response that comes later is dropped). The default is 60 s.
+    /// </summary>
+    public TimeSpan InvokeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether the connector produces a <c>Connected</c> record to the inbound topic when a client connection opens and
+    /// a <c>Disconnected</c> one when it ends, for the functions' <c>connected</c> and <c>disconnected</c> handlers. They
+    /// never wait for Kafka: when the inbound bound (<see cref="MaxPendingProduces"/>) is full the record is skipped
+    /// and counted. The default is true.
+    /// </summary>
+    public bool ConnectionEvents { get; set; } = true;
+
+    /// <summary>
+    /// How long a hub's blocking <c>connect</c> handler may take to decide on a connection before the upgrade is refused
+    /// with 504 (the connector fails closed). On the raw transport the call is part of the handshake, which
+    /// <see cref="HandshakeTimeout"/> also bounds: past it the connection is dropped unanswered. The default is 5 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Largest client message accepted, in bytes; a larger one closes the connection with 1009. The default is 1 MiB.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 1024 * 1024;

@@ -20,6 +20,8 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
 
         foreach (var (key, value) in new[]
         {
+            (nameof(options.InvokeTimeout), options.InvokeTimeout),
+            (nameof(options.ConnectTimeout), options.ConnectTimeout),
             (nameof(options.KeepAliveInterval), options.KeepAliveInterval),
             (nameof(options.ClientTimeout), options.ClientTimeout),
             (nameof(options.HandshakeTimeout), options.HandshakeTimeout),

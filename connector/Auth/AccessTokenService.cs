@@ -12,7 +12,11 @@ namespace BrokerChat.Connector.Auth;
 /// <param name="UserId">The <c>sub</c> claim, or null for an anonymous client.</param>
 /// <param name="Roles">The <c>role</c> claims.</param>
 /// <param name="Groups">The <c>webpubsub.group</c> claims: groups joined at connect.</param>
-public sealed record ClientIdentity(string? UserId, string[] Roles, string[] Groups);
+public sealed record ClientIdentity(string? UserId, string[] Roles, string[] Groups)
+{
+    /// <summary>Every claim of the token (name to values), when they were asked for; null otherwise.</summary>
+    public IReadOnlyDictionary<string, string[]>? Claims { get; init; }
+}
 
 /// <summary>
 /// Mints and validates Azure Web PubSub client access tokens: compact JWS, HS256 keyed with the UTF-8 bytes of an
@@ -122,8 +126,11 @@ public sealed class AccessTokenService
 
     private const string Malformed = "The access token is malformed.";
 
-    /// <summary>Validates a token for <paramref name="hub"/>; returns null and a reason when it is not acceptable.</summary>
-    public ClientIdentity? Validate(string? token, string hub, out string? failure)
+    /// <summary>
+    /// Validates a token for <paramref name="hub"/>; returns null and a reason when it is not acceptable. With
+    /// <paramref name="withClaims"/> the identity also carries every claim (for a hub's <c>connect</c> handler).
+    /// </summary>
+    public ClientIdentity? Validate(string? token, string hub, out string? failure, bool withClaims = false)
     {
         using var document = VerifiedPayload(token, out failure);
         if (document is null)
@@ -133,7 +140,8 @@ public sealed class AccessTokenService
 
         try
         {
-            return ReadClaims(document.RootElement, hub, out failure);
+            var identity = ReadClaims(document.RootElement, hub, out failure);
+            return identity is not null && withClaims ? identity with { Claims = AllClaims(document.RootElement) } : identity;
         }
         catch (InvalidOperationException)
         {
@@ -295,6 +303,39 @@ public sealed class AccessTokenService
 
         return new ClientIdentity(userId, ReadStrings(root, "role"), groups);
     }
+
+    /// <summary>Most claims handed on; a token is at most 16 KiB, so this only bounds the count.</summary>
+    private const int MaxClaims = 64;
+
+    /// <summary>The token's claims as text: strings as they are, numbers and booleans as their JSON text, arrays item by item; objects are left out.</summary>
+    private static Dictionary<string, string[]> AllClaims(JsonElement root)
+    {
+        var claims = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var claim in root.EnumerateObject())
+        {
+            if (claims.Count == MaxClaims)
+            {
+                break;
+            }
+
+            var values = claim.Value.ValueKind == JsonValueKind.Array
+                ? claim.Value.EnumerateArray().Select(ClaimText).OfType<string>().ToArray()
+                : ClaimText(claim.Value) is { } one ? [one] : [];
+            if (values.Length > 0)
+            {
+                claims[claim.Name] = values;
+            }
+        }
+
+        return claims;
+    }
+
+    private static string? ClaimText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        _ => null,
+    };
 
     private static bool AudienceMatches(string audience, string hub)
     {

@@ -19,9 +19,7 @@ internal sealed partial class ClientConnection
     {
         lock (_gate)
         {
-            _pendingAcks ??= [];
-            tooMany = _pendingAcks.Count >= MaxPendingAcks;
-            return !tooMany && _pendingAcks.TryAdd(ackId, deadlineTimestamp);
+            return (_pendingAcks ??= new PendingDeadlines<ulong>(MaxPendingAcks)).TryAdd(ackId, deadlineTimestamp, out tooMany);
         }
     }
 
@@ -55,40 +53,19 @@ internal sealed partial class ClientConnection
     /// <summary>Removes and returns the acks whose deadline passed.</summary>
     public List<ulong>? ExpireAcks(long nowTimestamp)
     {
-        List<ulong>? expired = null;
         lock (_gate)
         {
-            if (_pendingAcks is not { Count: > 0 })
-            {
-                return null;
-            }
-
-            foreach (var (ackId, deadline) in _pendingAcks)
-            {
-                if (deadline <= nowTimestamp)
-                {
-                    (expired ??= []).Add(ackId);
-                }
-            }
-
-            if (expired is not null)
-            {
-                foreach (var ackId in expired)
-                {
-                    _pendingAcks.Remove(ackId);
-                }
-            }
+            return _pendingAcks?.Expire(nowTimestamp);
         }
-
-        return expired;
     }
 
-    /// <summary>Drops every pending ack (the connection ended).</summary>
+    /// <summary>Drops every pending ack and invocation (the connection ended).</summary>
     public void ClearPendingAcks()
     {
         lock (_gate)
         {
             _pendingAcks = null;
+            _pendingInvocations = null;
         }
     }
 }

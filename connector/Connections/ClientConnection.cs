@@ -66,7 +66,7 @@ internal sealed partial class ClientConnection : IDisposable
     private CancellationTokenSource? _aborted;
     private bool _isAborted;
 
-    private Dictionary<ulong, long>? _pendingAcks;
+    private PendingDeadlines<ulong>? _pendingAcks;
     private AckIdWindow? _succeeded;
     private HashSet<string>? _groups;
 
@@ -85,6 +85,7 @@ internal sealed partial class ClientConnection : IDisposable
     private long _detachedSince;
     private SessionOnClose _sessionOnClose;
     private bool _sessionEnded;
+    private bool _announced;
 
     public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, ClientProtocol? protocol = null, ReliableStream? stream = null)
     {
@@ -146,6 +147,16 @@ internal sealed partial class ClientConnection : IDisposable
     /// the messages after the client's latest token come from (-1: none yet), how many came, and when the token was made.
     /// </summary>
     public (int Partition, int Messages, long IssuedAt) TokenMark { get; set; } = (-1, 0, 0);
+
+    /// <summary>
+    /// Whether the functions were told the connection opened (a <c>Connected</c> record), so its end is announced too;
+    /// a session resumed here from its token inherits its first connector's announcement.
+    /// </summary>
+    public bool Announced
+    {
+        get => Volatile.Read(ref _announced);
+        set => Volatile.Write(ref _announced, value);
+    }
 
     /// <summary>Whether the session lost its transport and waits for the client to resume it.</summary>
     public bool IsDetached => Volatile.Read(ref _detachedSince) != 0;

@@ -82,6 +82,38 @@ internal sealed class ConnectionLimiter(IOptions<ConnectorOptions> options)
         }
     }
 
+    /// <summary>
+    /// Moves a granted slot from <paramref name="from"/> to <paramref name="to"/> (a <c>connect</c> handler gave the
+    /// connection another user id); false, with the slot left where it was, when <paramref name="to"/> is at its bound.
+    /// </summary>
+    public bool TryMoveUser(string? from, string? to)
+    {
+        if (string.Equals(from, to, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            if (to is not null && _perUser.GetValueOrDefault(to) >= _options.MaxConnectionsPerUser)
+            {
+                return false;
+            }
+
+            if (from is not null && --_perUser[from] == 0)
+            {
+                _perUser.Remove(from);
+            }
+
+            if (to is not null)
+            {
+                _perUser[to] = _perUser.GetValueOrDefault(to) + 1;
+            }
+
+            return true;
+        }
+    }
+
     public void Release(string? userId, IPAddress? address)
     {
         lock (_gate)

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Outbound;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Sessions;
@@ -25,6 +26,7 @@ internal sealed class ClientConnectionHandler(
     ConnectionIndex connections,
     ConnectionAdmission admission,
     GroupMembership membership,
+    ConnectionEvents events,
     RequestDispatcher dispatcher,
     ReliableSessions sessions,
     ResumePlanner resumes,
@@ -105,14 +107,15 @@ internal sealed class ClientConnectionHandler(
             receiver.Dispose();
             var closedBy = connection.CloseKind ?? reason;
             metrics.Closed(closedBy);
-            EndpointLog.ConnectionClosed(logger, connection.Id, connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy);
+            var why = connection.CloseReason is { Length: > 0 } serverReason ? serverReason : closedBy;
+            EndpointLog.ConnectionClosed(logger, connection.Id, why);
             if (connection.IsRecoverable && connection.TryDetach())
             {
                 EndpointLog.SessionDetached(logger, connection.Id);
             }
             else
             {
-                admission.End(connection);
+                admission.End(connection, why);
             }
         }
     }
@@ -140,6 +143,7 @@ internal sealed class ClientConnectionHandler(
         {
             case null:
                 membership.Register(connection, admitted.Groups);
+                events.Connected(connection, admitted.Groups); // before the receive loop: ahead of the connection's events
                 break;
             case ResumeKind.Held:
                 metrics.Resumed("local");
@@ -152,6 +156,7 @@ internal sealed class ClientConnectionHandler(
                     : sessions.ResumeFromToken(connection, state);
                 if (failure is null)
                 {
+                    connection.Announced = true; // its first connector told the functions it opened
                     EndpointLog.SessionResumed(logger, connection.Id, "token");
                 }
                 else

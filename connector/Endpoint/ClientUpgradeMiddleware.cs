@@ -67,7 +67,7 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
                         && ClientRoute.TryMatch(request.Path, request.QueryValue(WebPubSubQueryParameters.Hub), out var hub))
                     {
                         input.AdvanceTo(end);
-                        var admitted = Answer(context, request, hub);
+                        var admitted = await AnswerAsync(context, request, hub).ConfigureAwait(false);
                         try
                         {
                             await context.Transport.Output.FlushAsync(context.ConnectionClosed).ConfigureAwait(false);
@@ -106,11 +106,11 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
 
     /// <summary>
     /// Writes the answer to an upgrade read straight off the connection (the caller flushes it): the 101 response and
-    /// the admitted client, or the response saying why it was refused and null.
+    /// the admitted client, or the response saying why it was refused and null. Waits only for a hub's <c>connect</c>
+    /// handler, within the handshake timeout.
     /// </summary>
-    private AdmittedClient? Answer(ConnectionContext context, HttpRequestHead head, string hub)
+    private async ValueTask<AdmittedClient?> AnswerAsync(ConnectionContext context, HttpRequestHead head, string hub)
     {
-        var output = context.Transport.Output;
         var key = head["Sec-WebSocket-Key"];
         AdmittedClient? admitted = null;
         var refusal = Refusal.BadRequest(WebSocketHandshake.CheckUpgradeHeaders(head["Upgrade"], head["Connection"], head["Sec-WebSocket-Version"], key));
@@ -122,11 +122,12 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
         {
             var request = new UpgradeRequest(hub, head.QueryValue(WebPubSubQueryParameters.AccessToken), head["Authorization"],
                 WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
-                head.QueryValue(WebPubSubQueryParameters.ConnectionId), head.QueryValue(WebPubSubQueryParameters.ReconnectionToken));
-            admitted = admission.Admit(request, out var refused);
+                head.QueryValue(WebPubSubQueryParameters.ConnectionId), head.QueryValue(WebPubSubQueryParameters.ReconnectionToken), head);
+            (admitted, var refused) = await admission.AdmitAsync(request, context.ConnectionClosed).ConfigureAwait(false);
             refusal = admitted is null ? refused : null;
         }
 
+        var output = context.Transport.Output;
         if (admitted is not { } client)
         {
             WebSocketHandshake.WriteRefusal(output, refusal!.Value.Status, refusal.Value.Reason);

@@ -3,8 +3,10 @@ using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
+using BrokerChat.Contracts.Events;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
@@ -16,9 +18,11 @@ namespace BrokerChat.Connector.Endpoint;
 /// <summary>What an upgrade request asks for, however it arrived; <paramref name="RecoveryConnectionId"/> is set when it asks to resume a session.</summary>
 /// <remarks>
 /// The recovery fields come from the <see cref="WebPubSubQueryParameters.ConnectionId"/> and
-/// <see cref="WebPubSubQueryParameters.ReconnectionToken"/> query parameters.
+/// <see cref="WebPubSubQueryParameters.ReconnectionToken"/> query parameters. <paramref name="Source"/> is the request
+/// as it arrived (<see cref="HttpRequestHead"/> or <see cref="HttpRequest"/>), whose query and headers are read only
+/// for a hub's <c>connect</c> handler (<see cref="UpgradeParts"/>).
 /// </remarks>
-internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken);
+internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken, object? Source = null);
 
 /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
 internal readonly record struct Refusal(int Status, string Metric, string Reason)
@@ -36,7 +40,8 @@ internal readonly record struct AdmittedClient(ClientConnection Connection, stri
 
 /// <summary>
 /// Decides whether an upgrade is served: it checks the hub, the access token (or, for a recovery, the reconnection
-/// token) and the subprotocol, takes a connection slot and creates the connection. It also gives the slot back,
+/// token) and the subprotocol, takes a connection slot, asks the hub's <c>connect</c> handler when it has one
+/// (<see cref="ConnectHandlers"/>), and creates the connection. It also gives the slot back,
 /// whichever way a connection ends (<see cref="Release"/>, <see cref="End"/>).
 /// </summary>
 internal sealed class ConnectionAdmission(
@@ -44,7 +49,9 @@ internal sealed class ConnectionAdmission(
     ConnectionLimiter limiter,
     AccessTokenService tokens,
     ResumePlanner resumes,
+    ConnectHandlers connectHandlers,
     GroupMembership membership,
+    ConnectionEvents events,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
@@ -54,20 +61,20 @@ internal sealed class ConnectionAdmission(
     private readonly Action<int> _frameSent = metrics.FrameOut;
 
     /// <summary>
-    /// The admitted connection, or null with the <paramref name="refusal"/> (already counted and logged). A recovery
-    /// that cannot be honoured is admitted all the same and closed with 1008 once upgraded, which tells the client to
-    /// connect afresh rather than retry.
+    /// The admitted connection, or null with the refusal (already counted and logged). A recovery that cannot be
+    /// honoured is admitted all the same and closed with 1008 once upgraded, which tells the client to connect afresh
+    /// rather than retry. Completes at once unless the hub has a <c>connect</c> handler, which is awaited;
+    /// <paramref name="aborted"/> says the client left.
     /// </summary>
-    public AdmittedClient? Admit(UpgradeRequest request, out Refusal refusal)
+    public async ValueTask<(AdmittedClient? Admitted, Refusal Refusal)> AdmitAsync(UpgradeRequest request, CancellationToken aborted)
     {
-        var admitted = TryAdmit(request, out var refused);
-        refusal = refused ?? default;
+        var (admitted, refused) = await TryAdmitAsync(request, aborted).ConfigureAwait(false);
         if (refused is { } r)
         {
             Refused(r);
         }
 
-        return admitted;
+        return (admitted, refused ?? default);
     }
 
     /// <summary>Counts and logs a refusal decided before admission (a malformed upgrade).</summary>
@@ -77,76 +84,101 @@ internal sealed class ConnectionAdmission(
         EndpointLog.ConnectionRefused(logger, refusal.Status, refusal.Reason);
     }
 
-    private AdmittedClient? TryAdmit(UpgradeRequest request, out Refusal? refusal)
+    /// <summary>
+    /// Every decision on an upgrade, in order: the hub, the subprotocol, the access token (or, for a recovery, the
+    /// reconnection token), a connection slot, and the hub's <c>connect</c> handler if it has one. The slot is taken
+    /// before the handler is asked, so calls under way are bounded as connections are (in all, per user and per address).
+    /// </summary>
+    private async ValueTask<(AdmittedClient?, Refusal?)> TryAdmitAsync(UpgradeRequest request, CancellationToken aborted)
     {
-        refusal = null;
         if (!HubNames.IsValid(request.Hub))
         {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name.");
-            return null;
+            return (null, new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name."));
         }
 
         var hub = HubNames.Normalize(request.Hub);
         var protocol = ClientProtocol.Choose(request.Protocols, out var unsupported);
         if (protocol is null)
         {
-            refusal = new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer one of {string.Join(", ", ClientProtocol.PubSub.Select(p => p.Name))}, or none for a simple WebSocket client.");
-            return null;
+            return (null, new Refusal(StatusCodes.Status400BadRequest, "bad_request", $"The subprotocol {unsupported} is not supported; offer one of {string.Join(", ", ClientProtocol.PubSub.Select(p => p.Name))}, or none for a simple WebSocket client."));
         }
 
-        // A simple client's first offer is echoed, because browsers fail a handshake whose offer is not answered.
-        var subprotocol = protocol.IsSimple ? request.Protocols.FirstOrDefault() : protocol.Name;
         ResumeRequest? resume = null;
+        IConnectEventHandler? handler = null;
         ClientIdentity client;
         if (request.RecoveryConnectionId is { } resumeId)
         {
             // The access token is not checked (the client appends to its first URL, whose token may have expired):
-            // the reconnection token proves the session.
+            // the reconnection token proves the session, and the connect handler is not asked again.
             resume = resumes.Plan(resumeId, request.ReconnectionToken, hub, protocol, out var existing);
             if (existing is not null)
             {
-                return new AdmittedClient(existing, [], resume);
+                return (new AdmittedClient(existing, [], resume), null);
             }
 
             client = resume.State is { } state ? new ClientIdentity(state.UserId, state.Roles, []) : new ClientIdentity(null, [], []);
         }
         else
         {
-            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure);
+            handler = connectHandlers.For(hub);
+            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure, withClaims: handler is not null);
             if (identity is null)
             {
-                refusal = new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!);
-                return null;
+                return (null, new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!));
             }
 
             client = identity;
         }
 
-        refusal = limiter.TryAcquire(client.UserId, request.Address) switch
+        if (Acquire(client.UserId, request.Address) is { } full)
         {
-            ConnectionLimiter.Refusal.MaxConnections => new Refusal(StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another."),
-            ConnectionLimiter.Refusal.MaxPerUser => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections."),
-            ConnectionLimiter.Refusal.MaxPerAddress => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections."),
-            _ => null,
-        };
-        if (refusal is not null)
-        {
-            return null;
+            return (null, full);
         }
 
-        connections.HandlerStarted();
         var id = resume is { State: not null, Kind: not ResumeKind.Refused } ? resume.State.ConnectionId : ConnectorIdentity.NewConnectionId();
+        if (handler is not null)
+        {
+            var decision = await connectHandlers.DecideAsync(handler, request, hub, id, client, protocol, aborted).ConfigureAwait(false);
+            if (decision.Refusal is { } refused)
+            {
+                limiter.Release(client.UserId, request.Address);
+                return (null, refused);
+            }
+
+            if (!limiter.TryMoveUser(client.UserId, decision.Client!.UserId))
+            {
+                limiter.Release(client.UserId, request.Address);
+                return (null, PerUserRefusal());
+            }
+
+            (client, protocol) = (decision.Client, decision.Protocol!);
+        }
+
+        // A simple client's first offer is echoed, because browsers fail a handshake whose offer is not answered.
+        var subprotocol = protocol.IsSimple ? request.Protocols.FirstOrDefault() : protocol.Name;
+        connections.HandlerStarted();
         var connection = new ClientConnection(id, hub, client.UserId, client.Roles, _options.OutboundQueueMessages, _options.OutboundQueueBytes, timeProvider, request.Address, protocol,
             protocol.IsReliable ? new ReliableStream(_options.ReliableBufferMessages, _options.ReliableBufferBytes) : null)
         {
             FrameSent = _frameSent,
             Subprotocol = subprotocol,
         };
-        return new AdmittedClient(connection, client.Groups, resume);
+        return (new AdmittedClient(connection, client.Groups, resume), null);
     }
 
+    /// <summary>Takes a connection slot for <paramref name="userId"/> from <paramref name="address"/>; the refusal when there is none.</summary>
+    private Refusal? Acquire(string? userId, IPAddress? address) => limiter.TryAcquire(userId, address) switch
+    {
+        ConnectionLimiter.Refusal.MaxConnections => new Refusal(StatusCodes.Status503ServiceUnavailable, "max_connections", $"This server holds its maximum of {_options.MaxConnections} connections; connect to another."),
+        ConnectionLimiter.Refusal.MaxPerUser => PerUserRefusal(),
+        ConnectionLimiter.Refusal.MaxPerAddress => new Refusal(StatusCodes.Status429TooManyRequests, "max_per_address", $"This address already has {_options.MaxConnectionsPerAddress} connections."),
+        _ => null,
+    };
+
+    private Refusal PerUserRefusal() => new(StatusCodes.Status429TooManyRequests, "max_per_user", $"This user already has {_options.MaxConnectionsPerUser} connections.");
+
     /// <summary>
-    /// Gives back what <see cref="Admit"/> took when the upgrade could not be completed (the client left during the
+    /// Gives back what <see cref="AdmitAsync"/> took when the upgrade could not be completed (the client left during the
     /// handshake): a slot, or the claim on a session held here, which is left for the client's next attempt.
     /// </summary>
     public void Abandon(AdmittedClient admitted)
@@ -160,11 +192,12 @@ internal sealed class ConnectionAdmission(
         Release(admitted.Connection);
     }
 
-    /// <summary>Unregisters an ended connection or session and gives back its slot.</summary>
-    public void End(ClientConnection connection)
+    /// <summary>Unregisters a connection or session that ended for good (for <paramref name="reason"/>), tells the functions, and gives back its slot.</summary>
+    public void End(ClientConnection connection, string reason)
     {
         membership.Unregister(connection);
         connection.ClearPendingAcks();
+        events.Disconnected(connection, reason);
         Release(connection);
     }
 

@@ -14,8 +14,9 @@ namespace BrokerChat.Connector.Endpoint;
 /// comparisons per connection: a keep-alive ping to a connection that was sent nothing for
 /// <see cref="ConnectorOptions.KeepAliveInterval"/>, a close for one that sent nothing (not even a pong) for
 /// <see cref="ConnectorOptions.ClientTimeout"/> (this frees half-open sockets), an abort for a close that did not
-/// finish within <see cref="ConnectorOptions.CloseTimeout"/>, and an ack error for each request
-/// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>; and it aborts connections whose
+/// finish within <see cref="ConnectorOptions.CloseTimeout"/>, an ack error for each request
+/// whose outcome did not arrive within <see cref="ConnectorOptions.AckTimeout"/>, and an <c>invokeResponse</c> error for
+/// each invocation not answered within <see cref="ConnectorOptions.InvokeTimeout"/>; and it aborts connections whose
 /// WebSocket request head did not arrive within <see cref="ConnectorOptions.HandshakeTimeout"/>. When the application stops it
 /// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
 /// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>.
@@ -90,7 +91,7 @@ internal sealed class ConnectionHeartbeat(
                 if (connection.TryExpire(now, retention))
                 {
                     metrics.Closed("session_expired");
-                    admission.End(connection);
+                    admission.End(connection, "session_expired");
                 }
 
                 continue;
@@ -138,6 +139,15 @@ internal sealed class ConnectionHeartbeat(
                 {
                     metrics.RequestRejected("timeout");
                     connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
+                }
+            }
+
+            if (connection.ExpireInvocations(now) is { } timedOut && !connection.IsSimple)
+            {
+                foreach (var invocationId in timedOut)
+                {
+                    metrics.RequestRejected("timeout");
+                    connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.Timeout, $"No response arrived within {_options.InvokeTimeout.TotalSeconds:0} s."));
                 }
             }
         }

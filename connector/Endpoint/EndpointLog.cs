@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Endpoint;
 
-/// <summary>Log messages of the client endpoint: connections opened, refused, closed; sessions detached and resumed. Event ids 200, 201, 202, 210, 221, 222, 223 (the connector's are 200–299).</summary>
+/// <summary>Log messages of the client endpoint: connections opened, refused, closed; sessions detached and resumed. Event ids 200, 201, 202, 210, 221, 222, 223, 240, 241 (the connector's are 200–299).</summary>
 internal static partial class EndpointLog
 {
     [LoggerMessage(200, LogLevel.Debug, "Connection {ConnectionId} opened on hub {Hub} for user {UserId}.", EventName = "ConnectionOpened")]
@@ -13,6 +13,12 @@ internal static partial class EndpointLog
 
     [LoggerMessage(202, LogLevel.Information, "Connection refused with {StatusCode}: {Reason}", EventName = "ConnectionRefused")]
     public static partial void ConnectionRefused(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(240, LogLevel.Warning, "The connect handler of hub {Hub} did not decide on connection {ConnectionId} within {Seconds} s; the connection is refused.", EventName = "ConnectHandlerTimedOut")]
+    public static partial void ConnectHandlerTimedOut(ILogger logger, string hub, string connectionId, double seconds);
+
+    [LoggerMessage(241, LogLevel.Warning, "The connect handler of hub {Hub} failed for connection {ConnectionId}; the connection is refused.", EventName = "ConnectHandlerFailed")]
+    public static partial void ConnectHandlerFailed(ILogger logger, string hub, string connectionId, Exception exception);
 
     [LoggerMessage(210, LogLevel.Information, "Closing {Count} client connections for shutdown.", EventName = "ClosingForShutdown")]
     public static partial void ClosingForShutdown(ILogger logger, int count);

@@ -47,8 +47,8 @@ internal sealed class HttpUpgradeEndpoint(ConnectionAdmission admission, ClientC
             var query = context.Request.Query;
             var request = new UpgradeRequest(hub, query[WebPubSubQueryParameters.AccessToken].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
                 WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress,
-                query[WebPubSubQueryParameters.ConnectionId].FirstOrDefault(), query[WebPubSubQueryParameters.ReconnectionToken].FirstOrDefault());
-            admitted = admission.Admit(request, out var refused);
+                query[WebPubSubQueryParameters.ConnectionId].FirstOrDefault(), query[WebPubSubQueryParameters.ReconnectionToken].FirstOrDefault(), context.Request);
+            (admitted, var refused) = await admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             refusal = admitted is null ? refused : null;
         }
 
@@ -62,7 +62,9 @@ internal sealed class HttpUpgradeEndpoint(ConnectionAdmission admission, ClientC
                 context.Response.Headers.SecWebSocketVersion = "13";
             }
 
-            await context.Response.WriteAsync(refused.Reason, context.RequestAborted).ConfigureAwait(false);
+            var body = System.Text.Encoding.UTF8.GetBytes(refused.Reason);
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
             return;
         }
 

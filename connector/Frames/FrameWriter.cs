@@ -32,6 +32,18 @@ internal abstract class FrameWriter
     /// <summary>The <c>invokeResponse</c> that fails the invocation <paramref name="invocationId"/> with an error.</summary>
     public abstract byte[] InvokeError(string invocationId, string name, string message);
 
+    /// <summary>
+    /// The <c>invokeResponse</c> that completes the invocation <paramref name="invocationId"/>: with <c>dataType</c>
+    /// and <c>data</c> encoded as in a message frame, or without both when <paramref name="payload"/> is null. Throws
+    /// when the payload does not fit its data type, as <see cref="Message"/> does.
+    /// </summary>
+    public abstract byte[] InvokeSuccess(string invocationId, DataType dataType, byte[]? payload);
+
+    /// <summary>The <c>invokeResponse</c> a <see cref="DeliveryCommand.InvokeResponse"/> delivery carries: a success when it names no error.</summary>
+    public byte[] InvokeResponse(Delivery delivery) => delivery.ErrorName is null
+        ? InvokeSuccess(delivery.InvocationId!, delivery.DataType, delivery.Payload)
+        : InvokeError(delivery.InvocationId!, delivery.ErrorName, delivery.ErrorMessage ?? "");
+
     public byte[] Ack(AckOutcome outcome) => outcome.Success
         ? AckSuccess(outcome.AckId)
         : AckError(outcome.AckId, outcome.ErrorName ?? AckErrorNames.InternalServerError, outcome.ErrorMessage ?? "");

@@ -73,6 +73,18 @@ internal sealed class JsonFrameWriter : FrameWriter
         WriteFailure(w, name, message);
     });
 
+    /// <inheritdoc />
+    public override byte[] InvokeSuccess(string invocationId, DataType dataType, byte[]? payload) => Write(w =>
+    {
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
+        w.WriteString(WebPubSubFields.InvocationIdUtf8, invocationId);
+        w.WriteBoolean(WebPubSubFields.SuccessUtf8, true);
+        if (payload is not null)
+        {
+            WriteData(w, dataType, payload);
+        }
+    });
+
     /// <summary><c>"success":false</c> and the <c>error</c> object of an ack or an invocation's response.</summary>
     private static void WriteFailure(Utf8JsonWriter w, string name, string message)
     {
@@ -160,8 +172,13 @@ internal sealed class JsonFrameWriter : FrameWriter
             w.WriteBoolean(WebPubSubFields.HistoryUtf8, true);
         }
 
-        var payload = delivery.Payload ?? [];
-        switch (delivery.DataType)
+        WriteData(w, delivery.DataType, delivery.Payload ?? []);
+    }
+
+    /// <summary><c>dataType</c> and <c>data</c>: JSON data embedded as JSON, text as a string, binary as base64.</summary>
+    private static void WriteData(Utf8JsonWriter w, DataType dataType, byte[] payload)
+    {
+        switch (dataType)
         {
             case DataType.Text:
                 w.WriteString(WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.TextUtf8);

@@ -84,6 +84,27 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     });
 
     /// <inheritdoc />
+    public override byte[] InvokeSuccess(string invocationId, DataType dataType, byte[]? payload)
+    {
+        if (payload is not null)
+        {
+            CheckData(dataType, payload);
+        }
+
+        return Write(payload is null ? 3 : 5, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeResponseUtf8);
+            Pair(ref w, WebPubSubFields.InvocationIdUtf8, invocationId);
+            w.WriteString(WebPubSubFields.SuccessUtf8);
+            w.Write(true);
+            if (payload is not null)
+            {
+                WriteData(ref w, dataType, payload);
+            }
+        });
+    }
+
+    /// <inheritdoc />
     public override byte[] Message(Delivery delivery) => MessageFrame(delivery, history: false);
 
     /// <inheritdoc />
@@ -128,19 +149,7 @@ internal sealed class MessagePackFrameWriter : FrameWriter
     private static byte[] MessageFrame(Delivery delivery, bool history)
     {
         var payload = delivery.Payload ?? [];
-        if (delivery.DataType == DataType.Json)
-        {
-            // Validated by the functions; validated again once per delivery so no client is sent data that is not JSON.
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
-            while (reader.Read())
-            {
-            }
-        }
-        else if (delivery.DataType == DataType.Text && !Utf8.IsValid(payload))
-        {
-            throw new ArgumentException("Text data is not valid UTF-8.");
-        }
-
+        CheckData(delivery.DataType, payload);
         var group = delivery.Target == DeliveryTarget.Group;
         var count = 4 + (group ? 1 + (delivery.FromUserId is null ? 0 : 1) : 0) + (history ? 1 : 0);
         return Write(count, (ref MessagePackWriter w) =>
@@ -167,25 +176,47 @@ internal sealed class MessagePackFrameWriter : FrameWriter
                 w.Write(true);
             }
 
-            switch (delivery.DataType)
-            {
-                case DataType.Binary:
-                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.BinaryUtf8);
-                    w.WriteString(WebPubSubFields.DataUtf8);
-                    w.Write(payload);
-                    break;
-                case DataType.Text:
-                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.TextUtf8);
-                    w.WriteString(WebPubSubFields.DataUtf8);
-                    w.WriteString(payload);
-                    break;
-                default:
-                    Pair(ref w, WebPubSubFields.DataTypeUtf8, WebPubSubDataTypes.JsonUtf8);
-                    w.WriteString(WebPubSubFields.DataUtf8);
-                    w.WriteString(payload);
-                    break;
-            }
+            WriteData(ref w, delivery.DataType, payload);
         });
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="payload"/> does not fit <paramref name="dataType"/>. Validated by the functions;
+    /// validated again once per delivery so no client is sent data that is not JSON or text that is not UTF-8.
+    /// </summary>
+    private static void CheckData(DataType dataType, byte[] payload)
+    {
+        if (dataType == DataType.Json)
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 64 });
+            while (reader.Read())
+            {
+            }
+        }
+        else if (dataType == DataType.Text && !Utf8.IsValid(payload))
+        {
+            throw new ArgumentException("Text data is not valid UTF-8.");
+        }
+    }
+
+    /// <summary><c>dataType</c> and <c>data</c> (two map entries): a bin for binary data, a str for text and for JSON text.</summary>
+    private static void WriteData(ref MessagePackWriter w, DataType dataType, byte[] payload)
+    {
+        Pair(ref w, WebPubSubFields.DataTypeUtf8, dataType switch
+        {
+            DataType.Binary => WebPubSubDataTypes.BinaryUtf8,
+            DataType.Text => WebPubSubDataTypes.TextUtf8,
+            _ => WebPubSubDataTypes.JsonUtf8,
+        });
+        w.WriteString(WebPubSubFields.DataUtf8);
+        if (dataType == DataType.Binary)
+        {
+            w.Write(payload);
+        }
+        else
+        {
+            w.WriteString(payload);
+        }
     }
 
     /// <inheritdoc />

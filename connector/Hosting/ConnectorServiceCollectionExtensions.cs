@@ -9,6 +9,7 @@ using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
+using BrokerChat.Connector.Upstream;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.Extensions.Configuration;
@@ -59,6 +60,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ExistenceChecks>();
         services.AddSingleton<RestApi>();
         services.AddSingleton<InboundPublisher>();
+        services.AddSingleton<ConnectionEvents>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
@@ -77,6 +79,8 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<GroupPermissions>();
         services.AddSingleton<RequestDispatcher>();
+        services.AddBrokerChatUpstream(configuration);
+        services.AddSingleton<ConnectHandlers>();
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<ClientConnectionHandler>();
         services.AddSingleton<HttpUpgradeEndpoint>();

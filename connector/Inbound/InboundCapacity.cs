@@ -21,13 +21,16 @@ internal sealed class InboundCapacity(IOptions<ConnectorOptions> options, TimePr
     /// <summary>Takes a slot, waiting up to the backpressure timeout; false when none became free in time.</summary>
     public ValueTask<bool> TryAcquireAsync(CancellationToken cancellationToken)
     {
-        if (_slots.Wait(0, CancellationToken.None))
+        if (TryAcquire())
         {
             return ValueTask.FromResult(true);
         }
 
         return new ValueTask<bool>(WaitAsync(cancellationToken));
     }
+
+    /// <summary>Takes a slot if one is free now, without waiting.</summary>
+    public bool TryAcquire() => _slots.Wait(0, CancellationToken.None);
 
     /// <summary>Gives a slot back once Kafka confirmed or refused the request.</summary>
     public void Release() => _slots.Release();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
@@ -13,10 +14,10 @@ namespace BrokerChat.Connector.Inbound;
 
 /// <summary>
 /// Hands client requests to the functions: produces an <see cref="InboundFrame"/> to the inbound topic keyed by
-/// room, after registering the request's ackId so the outcome that comes back through the outbound topic (or the
-/// ack timeout) answers it. A request Kafka refuses is answered with an ack error at once. Requests whose delivery
-/// the brokers have not confirmed are bounded by <see cref="InboundCapacity"/>: at the bound the caller (the
-/// connection's receive loop) waits, so the client's socket is not read.
+/// room, after registering the request's ackId (or an invocation's id) so the outcome that comes back through the
+/// outbound topic (or the ack or invoke timeout) answers it. A request Kafka refuses is answered with an error at
+/// once. Requests whose delivery the brokers have not confirmed are bounded by <see cref="InboundCapacity"/>: at the
+/// bound the caller (the connection's receive loop) waits, so the client's socket is not read.
 /// </summary>
 internal sealed class InboundPublisher(
     KafkaProducerHost producerHost,
@@ -28,34 +29,27 @@ internal sealed class InboundPublisher(
     TimeProvider timeProvider,
     ILogger<InboundPublisher> logger)
 {
+    private static readonly byte[] ControlCancel = Encoding.UTF8.GetBytes(InboundHeaders.ControlCancel);
     private readonly TimeSpan _ackTimeout = options.Value.AckTimeout;
+    private readonly TimeSpan _invokeTimeout = options.Value.InvokeTimeout;
 
-    /// <summary>Produces one client request to the inbound topic, keyed by its room (or, for an event, its connection).</summary>
+    /// <summary>
+    /// Produces one client request to the inbound topic, keyed by its room (or, for an event or an invocation, its
+    /// connection). A <c>cancelInvocation</c> carries the <see cref="InboundHeaders.Control"/> header.
+    /// </summary>
     public async ValueTask PublishAsync(ClientConnection connection, InboundRequest request, CancellationToken cancellationToken)
     {
         if (!await capacity.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
         {
             metrics.RequestRejected("busy");
-            if (request.AckId is { } busyAckId)
-            {
-                connection.TryEnqueue(connection.Writer.AckError(busyAckId, AckErrorNames.InternalServerError, "The server is busy; retry later."));
-            }
-
+            Answer(connection, request.AckId, InvocationOf(request), AckErrorNames.InternalServerError, "The server is busy; retry later.");
             return;
         }
 
-        if (request.AckId is { } ackId)
+        if (!Track(connection, request))
         {
-            var deadline = timeProvider.GetTimestamp() + (long)(_ackTimeout.TotalSeconds * timeProvider.TimestampFrequency);
-            if (!connection.TryAddPendingAck(ackId, deadline, out var tooMany))
-            {
-                capacity.Release();
-                metrics.RequestRejected("pending_acks");
-                connection.TryEnqueue(tooMany
-                    ? connection.Writer.AckError(ackId, AckErrorNames.TooManyRequests, "Too many requests are awaiting acknowledgement on this connection.")
-                    : connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
-                return;
-            }
+            capacity.Release();
+            return;
         }
 
         var frame = new InboundFrame
@@ -73,18 +67,86 @@ internal sealed class InboundPublisher(
             ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
             NoEcho = request.NoEcho,
             EventName = request.EventName,
+            InvocationId = request.InvocationId,
         };
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
-        var activity = StartPublishActivity(connection.Hub, request.Group, request.Kind, out var previous);
+        var headers = request.Kind == InboundKind.CancelInvocation ? new Headers { { InboundHeaders.Control, ControlCancel } } : null;
+        var (ackId, invocationId) = (request.AckId, InvocationOf(request));
+        Produce(connection, frame, key, headers, traced: true, report => OnDelivered(report, connection, ackId, invocationId), () => Fail(connection, ackId, invocationId, "The server could not accept the message now; retry later."));
+    }
+
+    /// <summary>
+    /// Produces a record about a connection rather than one of its requests (it opened or ended), keyed by the
+    /// connection so it keeps its place among the connection's events. It never waits: false when the inbound bound
+    /// is full or Kafka refused it at once, and the record is dropped.
+    /// </summary>
+    public bool TryPublish(ClientConnection connection, InboundFrame frame)
+    {
+        if (!capacity.TryAcquire())
+        {
+            return false;
+        }
+
+        frame.ConnectorId = identity.Id;
+        frame.ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var produced = true;
+        Produce(connection, frame, PartitionKeys.Connection(connection.Hub, connection.Id), null, traced: false, report =>
+        {
+            capacity.Release();
+            if (report.Error.IsError)
+            {
+                InboundLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
+            }
+        }, () => produced = false);
+        return produced;
+    }
+
+    /// <summary>
+    /// Registers what will answer the request (its ackId, or an invocation's id); false, with the client answered,
+    /// when it cannot wait for that answer.
+    /// </summary>
+    private bool Track(ClientConnection connection, InboundRequest request)
+    {
+        if (request.AckId is { } ackId)
+        {
+            if (!connection.TryAddPendingAck(ackId, Deadline(_ackTimeout), out var tooMany))
+            {
+                metrics.RequestRejected("pending_acks");
+                connection.TryEnqueue(tooMany
+                    ? connection.Writer.AckError(ackId, AckErrorNames.TooManyRequests, "Too many requests are awaiting acknowledgement on this connection.")
+                    : connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
+                return false;
+            }
+        }
+        else if (InvocationOf(request) is { } invocationId && !connection.TryAddPendingInvocation(invocationId, Deadline(_invokeTimeout), out var tooMany))
+        {
+            metrics.RequestRejected("pending_invocations");
+            connection.TryEnqueue(tooMany
+                ? connection.Writer.InvokeError(invocationId, AckErrorNames.TooManyRequests, "Too many invocations are awaiting a response on this connection.")
+                : connection.Writer.InvokeError(invocationId, AckErrorNames.Duplicate, $"An invocation with id {invocationId} is already being processed."));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Produces <paramref name="frame"/>, a client's request in a span of its own when <paramref name="traced"/> (a
+    /// record about the connection itself starts no trace); <paramref name="refused"/> runs, with the slot given back,
+    /// when Kafka refuses it at once.
+    /// </summary>
+    private void Produce(ClientConnection connection, InboundFrame frame, byte[] key, Headers? headers, bool traced, Action<DeliveryReport<byte[], byte[]>> delivered, Action refused)
+    {
+        Activity? previous = null;
+        var activity = traced ? StartPublishActivity(connection.Hub, frame.Group, frame.Kind, out previous) : null;
         try
         {
             frame.TraceParent = activity?.Id;
-            var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) };
+            var message = new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame), Headers = headers };
             KafkaTraceContext.Inject(message, activity);
-            var ackIdForReport = request.AckId;
             try
             {
-                producerHost.Producer.Produce(factory.Topics.Inbound, message, report => OnDelivered(report, connection, ackIdForReport));
+                producerHost.Producer.Produce(factory.Topics.Inbound, message, delivered);
             }
             catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
             {
@@ -92,7 +154,7 @@ internal sealed class InboundPublisher(
                 var reason = ex is KafkaException kafka ? kafka.Error.Reason : ex.Message;
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
                 InboundLog.ProduceRejected(logger, connection.Id, reason);
-                Fail(connection, request.AckId, "The server could not accept the message now; retry later.");
+                refused();
             }
         }
         finally
@@ -135,22 +197,44 @@ internal sealed class InboundPublisher(
         return activity;
     }
 
-    private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong? ackId)
+    private void OnDelivered(DeliveryReport<byte[], byte[]> report, ClientConnection connection, ulong? ackId, string? invocationId)
     {
         capacity.Release();
         if (report.Error.IsError)
         {
             InboundLog.ProduceRejected(logger, connection.Id, report.Error.Reason);
-            Fail(connection, ackId, "The message could not be handed to the functions; retry later.");
+            Fail(connection, ackId, invocationId, "The message could not be handed to the functions; retry later.");
         }
     }
 
-    private void Fail(ClientConnection connection, ulong? ackId, string message)
+    private void Fail(ClientConnection connection, ulong? ackId, string? invocationId, string message)
     {
         metrics.RequestRejected("kafka");
         if (ackId is { } id && connection.TryCompleteAck(id))
         {
             connection.TryEnqueue(connection.Writer.AckError(id, AckErrorNames.InternalServerError, message));
         }
+        else if (invocationId is not null && connection.TryCompleteInvocation(invocationId))
+        {
+            connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.InternalServerError, message));
+        }
     }
+
+    /// <summary>Answers a request that will not be carried out with an error, through its ackId or its invocation id.</summary>
+    private static void Answer(ClientConnection connection, ulong? ackId, string? invocationId, string name, string message)
+    {
+        if (ackId is { } id)
+        {
+            connection.TryEnqueue(connection.Writer.AckError(id, name, message));
+        }
+        else if (invocationId is not null)
+        {
+            connection.TryEnqueue(connection.Writer.InvokeError(invocationId, name, message));
+        }
+    }
+
+    /// <summary>The invocation a request waits for a response to: an <c>invoke</c>'s id, and nothing for anything else.</summary>
+    private static string? InvocationOf(InboundRequest request) => request.Kind == InboundKind.Invoke ? request.InvocationId : null;
+
+    private long Deadline(TimeSpan timeout) => timeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * timeProvider.TimestampFrequency);
 }

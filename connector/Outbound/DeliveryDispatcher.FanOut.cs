@@ -13,7 +13,7 @@ namespace BrokerChat.Connector.Outbound;
 /// The fan-out of one outbound record, under the outbound gate: a message is encoded once per protocol and the same
 /// bytes are queued for every local recipient (reliable ones through <see cref="ReliableSessions"/>, which numbers
 /// them); presence records, existence checks and REST commands go to their owners; the position advances and acks
-/// addressed to connections held here are answered.
+/// and invocation responses addressed to connections held here are answered.
 /// </summary>
 internal sealed partial class DeliveryDispatcher
 {
@@ -49,7 +49,7 @@ internal sealed partial class DeliveryDispatcher
             {
                 existence.OnDelivery(delivery);
             }
-            else if (delivery.Command != DeliveryCommand.None)
+            else if (delivery.Command is not (DeliveryCommand.None or DeliveryCommand.InvokeResponse))
             {
                 commands.Apply(delivery, partition, offset);
             }
@@ -73,7 +73,12 @@ internal sealed partial class DeliveryDispatcher
             }
         }
 
-        if (delivery.Ack is { } ack && (delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id)
+        if (delivery.Command == DeliveryCommand.InvokeResponse)
+        {
+            Respond(delivery, partition, offset);
+        }
+
+        if (delivery.Ack is { } ack && IsForThisConnector(delivery)
             && connections.TryGet(ack.ConnectionId, out var sender) && sender.TryCompleteAck(ack.AckId))
         {
             if (ack.Success)
@@ -87,6 +92,33 @@ internal sealed partial class DeliveryDispatcher
             }
         }
     }
+
+    /// <summary>
+    /// Answers an invocation of a connection held here with its <c>invokeResponse</c>, if the invocation still waits
+    /// (not timed out, cancelled or answered already); otherwise the response is dropped.
+    /// </summary>
+    private void Respond(Delivery delivery, int partition, long offset)
+    {
+        if (!IsForThisConnector(delivery) || delivery is not { ConnectionId: { } connectionId, InvocationId: { } invocationId }
+            || !connections.TryGet(connectionId, out var caller) || caller.IsSimple || !caller.TryCompleteInvocation(invocationId))
+        {
+            return;
+        }
+
+        try
+        {
+            caller.TryEnqueue(caller.Writer.InvokeResponse(delivery));
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // A response whose data does not fit its data type: the caller is told it failed rather than left waiting.
+            OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
+            caller.TryEnqueue(caller.Writer.InvokeError(invocationId, AckErrorNames.InternalServerError, "The response could not be encoded."));
+        }
+    }
+
+    /// <summary>Whether a delivery's ack or response is for connections of this connector (or of any connector, when it names none).</summary>
+    private bool IsForThisConnector(Delivery delivery) => delivery.AckConnectorId is null || delivery.AckConnectorId == identity.Id;
 
     private Activity? StartDeliverActivity(Delivery delivery, int partition, long offset, Headers? headers)
     {

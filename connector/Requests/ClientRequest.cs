@@ -64,6 +64,6 @@ internal sealed class ClientRequest
         InvocationId = null;
     }
 
-    /// <summary>What the inbound topic gets of a <c>sendToGroup</c> or <c>event</c>.</summary>
-    public InboundRequest ToInbound(InboundKind kind) => new(kind, Group, Event, DataType, Data ?? [], NoEcho, AckId);
+    /// <summary>What the inbound topic gets of a <c>sendToGroup</c>, an <c>event</c>, an <c>invoke</c> or a <c>cancelInvocation</c>.</summary>
+    public InboundRequest ToInbound(InboundKind kind) => new(kind, Group, Event, DataType, Data ?? [], NoEcho, AckId, InvocationId);
 }

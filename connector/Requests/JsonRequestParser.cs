@@ -155,7 +155,8 @@ internal static class JsonRequestParser
             return ParseStatus.Invalid;
         }
 
-        if (request.Type is ClientRequestType.SendToGroup or ClientRequestType.Event)
+        // An invoke's data is optional; when it has some, it is read as an event's is.
+        if (request.Type is ClientRequestType.SendToGroup or ClientRequestType.Event || (request.Type == ClientRequestType.Invoke && dataStart >= 0))
         {
             return ReadData(json, request, dataTypeName, dataStart, dataEnd, dataString, out error);
         }

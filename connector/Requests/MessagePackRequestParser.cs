@@ -124,7 +124,8 @@ internal static class MessagePackRequestParser
             return ParseStatus.Invalid;
         }
 
-        if (request.Type is not (ClientRequestType.SendToGroup or ClientRequestType.Event))
+        // An invoke's data is optional; when it has some, it is read as an event's is.
+        if (request.Type is not (ClientRequestType.SendToGroup or ClientRequestType.Event) && !(request.Type == ClientRequestType.Invoke && data is not null))
         {
             return ParseStatus.Ok;
         }

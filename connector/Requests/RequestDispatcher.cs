@@ -119,10 +119,17 @@ internal sealed class RequestDispatcher(
                 await publisher.PublishAsync(connection, request.ToInbound(InboundKind.Event), connection.Aborted).ConfigureAwait(false);
                 break;
             case ClientRequestType.Invoke:
-                Invoke(connection, request);
+                await InvokeAsync(connection, request).ConfigureAwait(false);
                 break;
             case ClientRequestType.CancelInvocation:
-                break; // nothing is running for it: every invocation is answered at once
+                // Only an invocation still waiting here is cancelled: its response, should one come, is dropped, and
+                // the functions are told to stop it. Unknown ids (answered, timed out, never sent) are ignored.
+                if (request.InvocationId is { Length: > 0 } cancelled && connection.TryCompleteInvocation(cancelled))
+                {
+                    await publisher.PublishAsync(connection, request.ToInbound(InboundKind.CancelInvocation) with { AckId = null }, connection.Aborted).ConfigureAwait(false);
+                }
+
+                break;
             case ClientRequestType.SequenceAck:
                 if (request.SequenceId is { } sequenceId)
                 {
@@ -142,13 +149,12 @@ internal sealed class RequestDispatcher(
     }
 
     /// <summary>
-    /// Answers an <c>invoke</c> at once, so the caller never waits for its timeout: no handler serves invocations on
-    /// this connector, so each fails with <c>NotFound</c>, naming the event. One without an <c>invocationId</c> cannot
-    /// be answered and is refused like any bad request.
+    /// Hands an <c>invoke</c> to the functions, whose <c>invokeResponse</c> (or the invoke timeout) answers it. One
+    /// without an <c>invocationId</c> cannot be answered and is refused like any bad request.
     /// </summary>
-    private void Invoke(ClientConnection connection, ClientRequest request)
+    private ValueTask InvokeAsync(ClientConnection connection, ClientRequest request)
     {
-        if (request.InvocationId is not { Length: > 0 } invocationId)
+        if (request.InvocationId is not { Length: > 0 })
         {
             metrics.RequestRejected("bad_request");
             if (request.AckId is { } ackId)
@@ -156,12 +162,11 @@ internal sealed class RequestDispatcher(
                 connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.BadRequest, "An invoke needs an invocationId."));
             }
 
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        metrics.RequestRejected("not_found");
-        connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.NotFound,
-            $"No handler answers invocations of event '{request.Event}' on hub '{connection.Hub}'."));
+        // The invocationId is what answers an invoke; an ackId on it is not tracked.
+        return publisher.PublishAsync(connection, request.ToInbound(InboundKind.Invoke) with { AckId = null }, connection.Aborted);
     }
 
     /// <summary>A simple client's frame, whatever it holds, is a <c>message</c> event with its bytes as they came.</summary>
@@ -192,6 +197,10 @@ internal sealed class RequestDispatcher(
         if (request.AckId is { } badAckId)
         {
             connection.TryEnqueue(connection.Writer.AckError(badAckId, AckErrorNames.BadRequest, error!));
+        }
+        else if (request is { Type: ClientRequestType.Invoke, InvocationId: { Length: > 0 } badInvocation })
+        {
+            connection.TryEnqueue(connection.Writer.InvokeError(badInvocation, AckErrorNames.BadRequest, error!));
         }
 
         // Cleared so that a rate-limit refusal of the same frame cannot answer its ackId a second time.

@@ -54,6 +54,9 @@ internal sealed class HttpRequestHead
         }
     }
 
+    /// <summary>Every header, name and value, in the order they came.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+
     /// <summary>The query string's values, parsed on first use.</summary>
     public Dictionary<string, StringValues> QueryValues => _queryValues ??= QueryHelpers.ParseQuery(Query);
 

@@ -32,4 +32,23 @@ public sealed class ConnectionLimiterTests
         Assert.Equal(0, limiter.Total);
         Assert.Equal(0, limiter.TrackedKeys);
     }
+
+    [Fact(Timeout = 10_000)]
+    public void ASlotMovedToAnotherUserCountsAgainstThatUserAndIsReleasedUnderIt()
+    {
+        var limiter = new ConnectionLimiter(Microsoft.Extensions.Options.Options.Create(new BrokerChat.Connector.ConnectorOptions { MaxConnectionsPerUser = 1 }));
+        Assert.Equal(ConnectionLimiter.Refusal.None, limiter.TryAcquire("token-user", null));
+        Assert.Equal(ConnectionLimiter.Refusal.None, limiter.TryAcquire("busy-user", null));
+
+        Assert.False(limiter.TryMoveUser("token-user", "busy-user"));
+        Assert.True(limiter.TryMoveUser("token-user", "handler-user"));
+
+        Assert.Equal(ConnectionLimiter.Refusal.None, limiter.TryAcquire("token-user", null));
+        Assert.Equal(ConnectionLimiter.Refusal.MaxPerUser, limiter.TryAcquire("handler-user", null));
+        limiter.Release("handler-user", null);
+        limiter.Release("token-user", null);
+        limiter.Release("busy-user", null);
+        Assert.Equal((0, 0), (limiter.Total, limiter.TrackedKeys));
+        TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
+    }
 }

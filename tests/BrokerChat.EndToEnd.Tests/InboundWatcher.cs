@@ -28,7 +28,11 @@ internal sealed class InboundWatcher : IDisposable
     }
 
     /// <summary>The next inbound frame that matches; fails after <see cref="WebPubSubTestClient.DefaultTimeout"/>.</summary>
-    public Task<InboundFrame> NextAsync(Func<InboundFrame, bool> predicate, CancellationToken cancellationToken)
+    public async Task<InboundFrame> NextAsync(Func<InboundFrame, bool> predicate, CancellationToken cancellationToken) =>
+        (await NextRecordAsync(predicate, cancellationToken).ConfigureAwait(false)).Frame;
+
+    /// <summary>The next inbound record whose frame matches, with its key and headers; fails after <see cref="WebPubSubTestClient.DefaultTimeout"/>.</summary>
+    public Task<InboundRecord> NextRecordAsync(Func<InboundFrame, bool> predicate, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(WebPubSubTestClient.DefaultTimeout);
@@ -37,10 +41,11 @@ internal sealed class InboundWatcher : IDisposable
         {
             while (true)
             {
-                var frame = ContractSerializer.DeserializeInbound(_consumer.Consume(token).Message.Value);
+                var message = _consumer.Consume(token).Message;
+                var frame = ContractSerializer.DeserializeInbound(message.Value);
                 if (predicate(frame))
                 {
-                    return frame;
+                    return new InboundRecord(message.Key, message.Headers ?? [], frame);
                 }
             }
         }, token).WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken);
@@ -52,3 +57,6 @@ internal sealed class InboundWatcher : IDisposable
         _consumer.Dispose();
     }
 }
+
+/// <summary>One record of the inbound topic: its key, its headers and the frame it holds.</summary>
+internal sealed record InboundRecord(byte[] Key, Headers Headers, InboundFrame Frame);

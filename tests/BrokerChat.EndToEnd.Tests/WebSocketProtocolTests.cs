@@ -162,16 +162,7 @@ public sealed class WebSocketProtocolTests(PipelineFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var url = fixture.Host.ClientUrl("keptalive", "u");
-        using var socket = await RawWebSocket.OpenAsync(url, ct);
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"), ct);
-        var response = new StringBuilder();
-        var buffer = new byte[1024];
-        while (!response.ToString().EndsWith("\r\n\r\nok", StringComparison.Ordinal))
-        {
-            var read = await socket.ReceiveAsync(buffer, ct).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
-            Assert.NotEqual(0, read);
-            response.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
+        using var socket = await RawWebSocket.OpenAfterHttpRequestAsync(url, ct);
 
         await using var client = await RawWebSocket.UpgradeAsync(socket, url, ct);
 

@@ -17,6 +17,37 @@ public sealed class ConnectorSettings : HostSettingsSection
         set => Set(nameof(ConnectorOptions.AckTimeout), value);
     }
 
+    /// <summary>How long an invocation may wait for its response before the connector answers with a timeout.</summary>
+    public TimeSpan? InvokeTimeout
+    {
+        get => Get<TimeSpan>(nameof(ConnectorOptions.InvokeTimeout));
+        set => Set(nameof(ConnectorOptions.InvokeTimeout), value);
+    }
+
+    /// <summary>Whether connections opening and ending are produced to the inbound topic.</summary>
+    public bool? ConnectionEvents
+    {
+        get => Get<bool>(nameof(ConnectorOptions.ConnectionEvents));
+        set => Set(nameof(ConnectorOptions.ConnectionEvents), value);
+    }
+
+    /// <summary>How long a hub's connect handler may take to decide.</summary>
+    public TimeSpan? ConnectTimeout
+    {
+        get => Get<TimeSpan>(nameof(ConnectorOptions.ConnectTimeout));
+        set => Set(nameof(ConnectorOptions.ConnectTimeout), value);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="hub"/>'s events to the event handler at <paramref name="url"/> (<c>Connector:EventHandlers:{hub}</c>),
+    /// for the system events named (such as <c>connect</c>).
+    /// </summary>
+    public void SetEventHandler(string hub, string url, params string[] systemEvents)
+    {
+        SetText($"EventHandlers:{hub}:Url", url);
+        SetList($"EventHandlers:{hub}:SystemEvents", systemEvents);
+    }
+
     /// <summary>How long a connection may take to finish its HTTP upgrade.</summary>
     public TimeSpan? HandshakeTimeout
     {

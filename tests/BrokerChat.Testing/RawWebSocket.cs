@@ -67,6 +67,30 @@ public sealed class RawWebSocket : IAsyncDisposable
         return socket;
     }
 
+    /// <summary>
+    /// Opens a TCP connection and has it carry one plain HTTP request (<c>GET /healthz</c>) first, so that an upgrade
+    /// sent on it next reaches the connector through the HTTP pipeline rather than straight off the transport.
+    /// </summary>
+    public static async Task<Socket> OpenAfterHttpRequestAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var socket = await OpenAsync(url, cancellationToken).ConfigureAwait(false);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"), cancellationToken).ConfigureAwait(false);
+        var response = new StringBuilder();
+        var buffer = new byte[1024];
+        while (!response.ToString().EndsWith("\r\n\r\nok", StringComparison.Ordinal))
+        {
+            var read = await socket.ReceiveAsync(buffer, cancellationToken).AsTask().WaitAsync(WebPubSubTestClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new IOException("The server closed the connection after the HTTP request: " + response);
+            }
+
+            response.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        return socket;
+    }
+
     /// <summary>Performs the handshake on a connection that is already open (it may have carried other requests).</summary>
     public static async Task<RawWebSocket> UpgradeAsync(Socket socket, Uri url, CancellationToken cancellationToken, string? subprotocol = WebPubSubSubprotocols.Json, string? version = "13", string? extraHeaders = null)
     {
@@ -185,6 +209,15 @@ public sealed class RawWebSocket : IAsyncDisposable
         return await ReadExactlyAsync(payload, cancellationToken).ConfigureAwait(false)
             ? new RawFrame((header[0] & 0x80) != 0, header[0] & 0x0F, payload)
             : null;
+    }
+
+    /// <summary>The body of a refused handshake (its <c>Content-Length</c> bytes after the head), as text.</summary>
+    public async Task<string> ReadRefusalBodyAsync(CancellationToken cancellationToken)
+    {
+        var line = ResponseHead.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = line is null ? 0 : int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var body = new byte[length];
+        return await ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false) ? Encoding.UTF8.GetString(body) : "";
     }
 
     /// <summary>Reads frames until one matches; null when the connection ended first.</summary>

@@ -5,6 +5,7 @@ using BrokerChat.Connector.Hosting;
 using BrokerChat.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,7 +19,7 @@ internal sealed class ConnectorServices : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public ConnectorServices(HostSettings? settings = null)
+    public ConnectorServices(HostSettings? settings = null, Action<IServiceCollection>? configure = null)
     {
         settings = settings?.Clone() ?? new HostSettings();
         settings.Kafka.BootstrapServers = "127.0.0.1:9"; // never contacted: no hosted service starts
@@ -28,6 +29,8 @@ internal sealed class ConnectorServices : IAsyncDisposable
             .AddSingleton<IConfiguration>(configuration)
             .AddBrokerChatConnector(configuration);
         services.AddSingleton<TimeProvider>(Clock);
+        services.AddSingleton<IHostApplicationLifetime, Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>();
+        configure?.Invoke(services);
         _provider = services.BuildServiceProvider();
     }
 

@@ -13,7 +13,7 @@ namespace BrokerChat.Connector.Tests.Pipes;
 /// The fan-out of outbound records to connections held here, over in-memory pipes and with no Kafka: the record is
 /// handed to the dispatcher as its consumer loop would, and each client reads what it was sent.
 /// </summary>
-public sealed class FanOutTests
+public sealed partial class FanOutTests
 {
     private const int Partitions = 4;
 

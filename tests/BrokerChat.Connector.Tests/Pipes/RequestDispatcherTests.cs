@@ -151,21 +151,67 @@ public sealed class RequestDispatcherTests
         await EndAsync(client, run);
     }
 
-    [Fact]
-    public async Task AnInvocationNothingAnswersFailsAtOnceWithNotFoundAndTheConnectionCarriesOn()
+    [Fact(Timeout = 30_000)]
+    public async Task AnInvocationKafkaDoesNotTakeFailsAtOnceWithInternalServerErrorAndTheConnectionCarriesOn()
     {
+        var ct = TestContext.Current.CancellationToken;
         await using var services = new ConnectorServices();
         var (client, run) = Start(services, "c1", "alice", []);
-        await client.ReadTextAsync();
+        await client.ReadTextAsync().WaitAsync(ct);
 
         await client.SendTextAsync("""{"type":"invoke","invocationId":"1","target":"event","event":"echo","dataType":"text","data":"hi"}""");
-        var response = await client.ReadTextAsync();
+        var response = await client.ReadTextAsync().WaitAsync(ct);
         await client.SendTextAsync("""{"type":"cancelInvocation","invocationId":"1"}""");
         await client.SendTextAsync("""{"type":"ping"}""");
 
-        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"1","success":false,"error":{"name":"NotFound",""", response, StringComparison.Ordinal);
-        Assert.Contains("echo", response, StringComparison.Ordinal);
-        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync());
+        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"1","success":false,"error":{"name":"InternalServerError",""", response, StringComparison.Ordinal);
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync().WaitAsync(ct));
+        Assert.Equal(0, services.Get<ConnectionIndex>().All.Single().PendingInvocationCount);
+        await EndAsync(client, run);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AnInvokeWhoseDataDoesNotFitItsDataTypeIsAnsweredBadRequestThroughItsInvocationId()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync().WaitAsync(ct);
+
+        await client.SendTextAsync("""{"type":"invoke","invocationId":"2","target":"event","event":"echo","dataType":"binary","data":42}""");
+
+        var response = await client.ReadTextAsync().WaitAsync(ct);
+        Assert.StartsWith("""{"type":"invokeResponse","invocationId":"2","success":false,"error":{"name":"BadRequest",""", response, StringComparison.Ordinal);
+        await EndAsync(client, run);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AConnectionWhoseConnectedRecordKafkaDoesNotTakeStillRunsAndAnnouncesNoEnd()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync().WaitAsync(ct);
+
+        await client.SendTextAsync("""{"type":"ping"}""");
+
+        Assert.Equal("""{"type":"pong"}""", await client.ReadTextAsync().WaitAsync(ct));
+        Assert.False(services.Get<ConnectionIndex>().All.Single().Announced);
+        await EndAsync(client, run);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task AnInvokeWithoutAnInvocationIdIsRefusedAsABadRequest()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = new ConnectorServices();
+        var (client, run) = Start(services, "c1", "alice", []);
+        await client.ReadTextAsync().WaitAsync(ct);
+
+        await client.SendTextAsync("""{"type":"invoke","ackId":3,"target":"event","event":"echo"}""");
+
+        var ack = await client.ReadTextAsync().WaitAsync(ct);
+        Assert.StartsWith("""{"type":"ack","ackId":3,"success":false,"error":{"name":"BadRequest",""", ack, StringComparison.Ordinal);
         await EndAsync(client, run);
     }
 
@@ -201,7 +247,7 @@ public sealed class RequestDispatcherTests
         var response = MessagePack.MessagePackSerializer.Deserialize<Dictionary<string, object>>(frame.Payload, MessagePack.MessagePackSerializerOptions.Standard.WithSecurity(MessagePack.MessagePackSecurity.UntrustedData), TestContext.Current.CancellationToken);
         Assert.Equal(2, frame.Opcode);
         Assert.Equal(("invokeResponse", "3", false), ((string)response["type"], (string)response["invocationId"], (bool)response["success"]));
-        Assert.Equal("NotFound", ((Dictionary<object, object>)response["error"])["name"]);
+        Assert.Equal("InternalServerError", ((Dictionary<object, object>)response["error"])["name"]);
         await EndAsync(client, run);
     }
 
