@@ -80,11 +80,7 @@ internal sealed class UpstreamConnectHandler : IConnectEventHandler
         .Replace("{event}", Uri.EscapeDataString(eventName), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The <c>ce-signature</c> value: <c>sha256={hex}</c> of the HMAC-SHA256 of <paramref name="connectionId"/> under each key, comma-separated.</summary>
-    internal static string Signature(IEnumerable<byte[]> keys, string connectionId)
-    {
-        var message = Encoding.UTF8.GetBytes(connectionId);
-        return string.Join(',', keys.Select(key => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, message))));
-    }
+    internal static string Signature(IEnumerable<byte[]> keys, string connectionId) => WebPubSubSignature.Create(connectionId, keys);
 
     private void AddCloudEventHeaders(HttpRequestHeaders headers, ConnectEvent connect)
     {

@@ -20,6 +20,15 @@ public static class WebPubSubSignature
         return string.Join(",", accessKeys.Select(key => Prefix + Convert.ToHexStringLower(Hmac(key, connectionId))));
     }
 
+    /// <summary>The header value for <paramref name="connectionId"/> signed with each of <paramref name="keys"/> (access keys as UTF-8).</summary>
+    public static string Create(string connectionId, IEnumerable<byte[]> keys)
+    {
+        ArgumentNullException.ThrowIfNull(connectionId);
+        ArgumentNullException.ThrowIfNull(keys);
+        var message = Encoding.UTF8.GetBytes(connectionId);
+        return string.Join(",", keys.Select(key => Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(key, message))));
+    }
+
     /// <summary>Whether <paramref name="header"/> holds a signature of <paramref name="connectionId"/> by one of <paramref name="accessKeys"/>.</summary>
     public static bool IsValid(string? header, string connectionId, IEnumerable<string> accessKeys)
     {
