@@ -84,6 +84,7 @@ public sealed partial class BrokerChatClient
             }
 
             FailAllPending("The client stopped before the ack arrived.");
+            _invocations.FailAll("The client stopped before the invocation's response arrived.");
             await RaiseDisconnectedAsync().ConfigureAwait(false);
             lock (_gate)
             {

@@ -77,6 +77,8 @@ public sealed partial class BrokerChatClient
                 }
             }
 
+            // After IsClosed: no invocation is written to this socket any more, and none written to it is answered.
+            _invocations.FailWrittenTo(transport, "The connection was lost before the invocation's response arrived.");
             transport.Shutdown();
         }
     }
@@ -142,6 +144,10 @@ public sealed partial class BrokerChatClient
                     pending.Complete(frame);
                 }
 
+                break;
+            case ServerFrameKind.InvokeResponse:
+                // Unknown and late ids, and answers on another socket than the invocation's, are ignored.
+                _invocations.TakeAnswered(frame.InvocationId!, transport)?.Complete(frame);
                 break;
             case ServerFrameKind.Message:
                 await HandleMessageAsync(transport, frame).ConfigureAwait(false);

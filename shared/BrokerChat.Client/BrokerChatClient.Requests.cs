@@ -55,7 +55,16 @@ public sealed partial class BrokerChatClient
     }
 
     /// <summary>Writes a request to the current socket, waiting for one while the client recovers or reconnects.</summary>
-    private async Task WriteRequestAsync(PendingRequest pending, CancellationToken cancellationToken)
+    private Task WriteRequestAsync(PendingRequest pending, CancellationToken cancellationToken) =>
+        WriteOnCurrentAsync(pending.Frame, _ => pending.Written = true, cancellationToken);
+
+    /// <summary>
+    /// Writes a frame to the current, open socket, waiting for one while the client recovers or reconnects.
+    /// <paramref name="choosing"/> runs under the client's lock once a socket is chosen, before the write: the socket's
+    /// closing is marked under the same lock, so a socket that drops has either been seen by it or is not chosen.
+    /// A write that fails because the socket is dropping is not an error here; the socket's loss is handled as such.
+    /// </summary>
+    private async Task WriteOnCurrentAsync(ReadOnlyMemory<byte> frame, Action<ClientTransport> choosing, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -63,19 +72,23 @@ public sealed partial class BrokerChatClient
             await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (!IsCurrent(transport))
+                lock (_gate)
                 {
-                    continue;
+                    if (!ReferenceEquals(transport, _transport) || transport.IsClosed)
+                    {
+                        continue;
+                    }
+
+                    choosing(transport);
                 }
 
-                pending.Written = true;
                 try
                 {
-                    await transport.Socket.SendAsync(pending.Frame, _codec.MessageType, endOfMessage: true, transport.Token).ConfigureAwait(false);
+                    await transport.Socket.SendAsync(frame, _codec.MessageType, endOfMessage: true, transport.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
                 {
-                    // The socket is dropping; the request goes out again on the next one.
+                    // The socket is dropping; a request goes out again on the next one, an invocation fails.
                 }
 
                 return;

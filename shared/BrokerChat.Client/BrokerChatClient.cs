@@ -8,7 +8,9 @@ namespace BrokerChat.Client;
 /// A client of BrokerChat (or any Azure Web PubSub compatible server) over one WebSocket at a time. It behaves like
 /// the Azure Web PubSub JavaScript client: requests with an ackId wait for their ack; on the reliable protocols a
 /// dropped socket is resumed (<c>awps_connection_id</c>) and unacknowledged requests are sent again with the same
-/// ackId; a connection that cannot be resumed is replaced by a fresh one and its groups are joined again.
+/// ackId; a connection that cannot be resumed is replaced by a fresh one and its groups are joined again. Invocations
+/// (<see cref="InvokeAsync(string, ReadOnlyMemory{byte}, WebPubSubDataType, CancellationToken)"/>) wait for their
+/// responses and fail when their socket is lost.
 /// </summary>
 /// <remarks>
 /// Received messages are read from <see cref="Messages"/>, a bounded buffer (see
@@ -29,9 +31,11 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly HashSet<string> _presenceGroups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, BrokerChatMemberList> _memberLists = new();
+    private readonly PendingInvocations _invocations;
     private readonly Channel<BrokerChatMessage> _messages;
 
     private long _nextAckId;
+    private long _nextInvocationId;
     private BrokerChatClientState _state = BrokerChatClientState.Stopped;
     private TaskCompletionSource<ClientTransport?> _connectedSignal = CompletedSignal();
     private ClientTransport? _transport;
@@ -75,6 +79,7 @@ public sealed partial class BrokerChatClient : IAsyncDisposable
         _codec = FrameCodec.For(_options.Protocol);
         _subprotocol = FrameCodec.SubprotocolOf(_options.Protocol);
         _reliable = FrameCodec.IsReliable(_options.Protocol);
+        _invocations = new PendingInvocations(_options.MaxPendingInvocations);
         _messages = Channel.CreateBounded<BrokerChatMessage>(new BoundedChannelOptions(_options.MessageBufferCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,

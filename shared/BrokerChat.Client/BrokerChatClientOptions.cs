@@ -18,9 +18,11 @@ public sealed class BrokerChatClientOptions
     private TimeSpan _maxReconnectDelay = TimeSpan.FromSeconds(30);
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(30);
     private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan _invokeTimeout = TimeSpan.FromSeconds(60);
     private int _maxResendAttempts = 3;
     private int _messageBufferCapacity = 1000;
     private int _maxMessageBytes = 4 * 1024 * 1024;
+    private int _maxPendingInvocations = 1000;
     private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>The subprotocol to offer. The default is <see cref="BrokerChatProtocol.JsonReliable"/>.</summary>
@@ -117,6 +119,27 @@ public sealed class BrokerChatClientOptions
     }
 
     /// <summary>
+    /// How long <see cref="BrokerChatClient.InvokeAsync(string, ReadOnlyMemory{byte}, WebPubSubDataType, CancellationToken)"/>
+    /// waits for the response before it sends <c>cancelInvocation</c> and throws <see cref="TimeoutException"/>
+    /// (the overload with a timeout overrides it). The default is 60 s.
+    /// </summary>
+    public TimeSpan InvokeTimeout
+    {
+        get => _invokeTimeout;
+        set => _invokeTimeout = Positive(value);
+    }
+
+    /// <summary>
+    /// How many invocations may wait for their responses at once; one more is refused with
+    /// <see cref="InvalidOperationException"/> until one of them ends. The default is 1,000.
+    /// </summary>
+    public int MaxPendingInvocations
+    {
+        get => _maxPendingInvocations;
+        set => _maxPendingInvocations = value is >= 1 and <= 100_000 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be between 1 and 100,000.");
+    }
+
+    /// <summary>
     /// How many times a request that was sent but not acknowledged when its connection dropped is sent again (with
     /// the same ackId) on the next connection; after that it fails with <see cref="SendMessageFailedException"/>.
     /// Zero disables resending. The default is 3.
@@ -171,6 +194,7 @@ public sealed class BrokerChatClientOptions
 
     internal BrokerChatClientOptions Clone() => (BrokerChatClientOptions)MemberwiseClone();
 
-    private static TimeSpan Positive(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
+    /// <summary>Checks a duration option (or argument): positive and at most one day.</summary>
+    internal static TimeSpan Positive(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
         value > TimeSpan.Zero && value <= MaxDuration ? value : throw new ArgumentOutOfRangeException(name, value, "Must be positive and at most one day.");
 }

@@ -18,6 +18,8 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(1), options.ReconnectDelay);
         Assert.Equal(TimeSpan.FromSeconds(30), options.MaxReconnectDelay);
         Assert.Equal(3, options.MaxResendAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.InvokeTimeout);
+        Assert.Equal(1000, options.MaxPendingInvocations);
         Assert.Same(TimeProvider.System, options.TimeProvider);
     }
 
@@ -30,6 +32,9 @@ public sealed class OptionsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => options.RecoveryTimeout = TimeSpan.FromSeconds(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxResendAttempts = -1);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MessageBufferCapacity = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.InvokeTimeout = TimeSpan.Zero);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.InvokeTimeout = TimeSpan.FromDays(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxPendingInvocations = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.Protocol = (BrokerChatProtocol)42);
         Assert.Throws<ArgumentNullException>(() => options.TimeProvider = null!);
         Assert.Throws<ArgumentException>(() => new BrokerChatClient(new Uri("ws://h/client/hubs/c"), new BrokerChatClientOptions { KeepAliveTimeout = TimeSpan.FromSeconds(10) }));
@@ -43,6 +48,9 @@ public sealed class OptionsTests
         await Assert.ThrowsAsync<ArgumentException>(() => client.SendToGroupAsync("g", "{not json"u8.ToArray(), WebPubSubDataType.Json, cancellationToken: TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<ArgumentException>(() => client.SendToGroupAsync("g", new byte[] { 0xFF }, WebPubSubDataType.Text, cancellationToken: TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<ArgumentException>(() => client.JoinGroupAsync(" ", cancellationToken: TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.InvokeAsync("e", "{not json"u8.ToArray(), WebPubSubDataType.Json, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.InvokeAsync("", "x"u8.ToArray(), WebPubSubDataType.Text, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.InvokeAsync("e", "x"u8.ToArray(), WebPubSubDataType.Text, TimeSpan.Zero, TestContext.Current.CancellationToken));
     }
 
     [Fact]

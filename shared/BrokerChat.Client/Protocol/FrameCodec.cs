@@ -50,6 +50,15 @@ internal abstract class FrameCodec
 
     public abstract byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId);
 
+    /// <summary>
+    /// <c>invoke</c> of the user event <paramref name="eventName"/> (<c>target</c> <c>event</c>), which the server
+    /// answers with an <c>invokeResponse</c> of the same <paramref name="invocationId"/>.
+    /// </summary>
+    public abstract byte[] Invoke(string invocationId, string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data);
+
+    /// <summary><c>cancelInvocation</c>: the caller no longer waits for the response to <paramref name="invocationId"/>.</summary>
+    public abstract byte[] CancelInvocation(string invocationId);
+
     public abstract byte[] SequenceAck(ulong sequenceId);
 
     /// <summary>

@@ -42,38 +42,36 @@ internal sealed class JsonFrameCodec : FrameCodec
         }
     });
 
-    public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId)
-    {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
-        using (var w = new Utf8JsonWriter(buffer))
+    public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId) =>
+        WriteWithData(dataType, data, w =>
         {
-            w.WriteStartObject();
             w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SendToGroupUtf8);
             w.WriteString(WebPubSubFields.GroupUtf8, group);
             WriteAckId(w, ackId);
-            WriteData(w, dataType, data);
-            w.WriteBoolean(WebPubSubFields.NoEchoUtf8, noEcho);
-            w.WriteEndObject();
-        }
+        }, w => w.WriteBoolean(WebPubSubFields.NoEchoUtf8, noEcho));
 
-        return ToArray(buffer);
-    }
-
-    public override byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId)
-    {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
-        using (var w = new Utf8JsonWriter(buffer))
+    public override byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId) =>
+        WriteWithData(dataType, data, w =>
         {
-            w.WriteStartObject();
             w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.EventUtf8);
             w.WriteString(WebPubSubFields.EventUtf8, eventName);
             WriteAckId(w, ackId);
-            WriteData(w, dataType, data);
-            w.WriteEndObject();
-        }
+        });
 
-        return ToArray(buffer);
-    }
+    public override byte[] Invoke(string invocationId, string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data) =>
+        WriteWithData(dataType, data, w =>
+        {
+            w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.InvokeUtf8);
+            w.WriteString(WebPubSubFields.InvocationIdUtf8, invocationId);
+            w.WriteString(WebPubSubFields.TargetUtf8, WebPubSubInvokeTargets.EventUtf8);
+            w.WriteString(WebPubSubFields.EventUtf8, eventName);
+        });
+
+    public override byte[] CancelInvocation(string invocationId) => Write(w =>
+    {
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.CancelInvocationUtf8);
+        w.WriteString(WebPubSubFields.InvocationIdUtf8, invocationId);
+    });
 
     public override byte[] SequenceAck(ulong sequenceId) => Write(w =>
     {
@@ -103,26 +101,20 @@ internal sealed class JsonFrameCodec : FrameCodec
             {
                 case ServerFrameKind.Ack:
                     frame.AckId = GetUInt64(root, WebPubSubFields.AckId);
-                    frame.Success = root.TryGetProperty(WebPubSubFields.Success, out var success) && success.ValueKind == JsonValueKind.True;
-                    if (root.TryGetProperty(WebPubSubFields.Error, out var error) && error.ValueKind == JsonValueKind.Object)
-                    {
-                        frame.ErrorName = GetString(error, WebPubSubFields.Name);
-                        frame.ErrorMessage = GetString(error, WebPubSubFields.Message);
-                    }
-
+                    ReadOutcome(root, frame);
                     return frame.AckId is not null;
+                case ServerFrameKind.InvokeResponse:
+                    frame.InvocationId = GetString(root, WebPubSubFields.InvocationId);
+                    ReadOutcome(root, frame);
+                    ReadPayload(root, frame);
+                    return frame.InvocationId is not null;
                 case ServerFrameKind.Message:
                     frame.From = GetString(root, WebPubSubFields.From);
                     frame.Group = GetString(root, WebPubSubFields.Group);
                     frame.FromUserId = GetString(root, WebPubSubFields.FromUserId);
                     frame.SequenceId = GetUInt64(root, WebPubSubFields.SequenceId);
                     frame.History = root.TryGetProperty(WebPubSubFields.History, out var history) && history.ValueKind == JsonValueKind.True;
-                    frame.DataType = ServerFrame.ParseDataType(GetString(root, WebPubSubFields.DataType));
-                    if (frame.DataType is { } dataType && root.TryGetProperty(WebPubSubFields.Data, out var data))
-                    {
-                        frame.Data = ReadData(dataType, data);
-                    }
-
+                    ReadPayload(root, frame);
                     return true;
                 case ServerFrameKind.Connected:
                     frame.ConnectionId = GetString(root, WebPubSubFields.ConnectionId);
@@ -165,12 +157,49 @@ internal sealed class JsonFrameCodec : FrameCodec
         }
     }
 
+    /// <summary>An ack's or invokeResponse's <c>success</c> and, when it failed, its <c>error</c>'s name and message.</summary>
+    private static void ReadOutcome(JsonElement root, ServerFrame frame)
+    {
+        frame.Success = root.TryGetProperty(WebPubSubFields.Success, out var success) && success.ValueKind == JsonValueKind.True;
+        if (root.TryGetProperty(WebPubSubFields.Error, out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            frame.ErrorName = GetString(error, WebPubSubFields.Name);
+            frame.ErrorMessage = GetString(error, WebPubSubFields.Message);
+        }
+    }
+
+    /// <summary><c>dataType</c> and <c>data</c>; data of a missing or unknown type is not read.</summary>
+    private static void ReadPayload(JsonElement root, ServerFrame frame)
+    {
+        frame.DataType = ServerFrame.ParseDataType(GetString(root, WebPubSubFields.DataType));
+        if (frame.DataType is { } dataType && root.TryGetProperty(WebPubSubFields.Data, out var data))
+        {
+            frame.Data = ReadData(dataType, data);
+        }
+    }
+
     private static ReadOnlyMemory<byte> ReadData(WebPubSubDataType dataType, JsonElement data) => dataType switch
     {
         WebPubSubDataType.Json => JsonMarshal.GetRawUtf8Value(data).ToArray(),
         WebPubSubDataType.Text => Encoding.UTF8.GetBytes(data.GetString() ?? ""),
         _ => data.GetBytesFromBase64(),
     };
+
+    /// <summary>A request with a payload: the fields of <paramref name="head"/>, <c>dataType</c> and <c>data</c>, then those of <paramref name="tail"/>.</summary>
+    private static byte[] WriteWithData(WebPubSubDataType dataType, ReadOnlySpan<byte> data, Action<Utf8JsonWriter> head, Action<Utf8JsonWriter>? tail = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            head(w);
+            WriteData(w, dataType, data);
+            tail?.Invoke(w);
+            w.WriteEndObject();
+        }
+
+        return ToArray(buffer);
+    }
 
     private static void WriteData(Utf8JsonWriter w, WebPubSubDataType dataType, ReadOnlySpan<byte> data)
     {

@@ -10,11 +10,13 @@ namespace BrokerChat.Client.Protocol;
 /// messages, one per binary WebSocket message, each a MessagePack <b>map with str keys</b> named exactly as the JSON
 /// fields (<c>type</c>, <c>ackId</c>, <c>group</c>, <c>dataType</c>, <c>data</c>, <c>noEcho</c>, <c>event</c>,
 /// <c>sequenceId</c>, <c>success</c>, <c>error</c> = map of <c>name</c>/<c>message</c>, <c>from</c>,
-/// <c>fromUserId</c>, <c>connectionId</c>, <c>userId</c>, <c>reconnectionToken</c>, <c>message</c>).
+/// <c>fromUserId</c>, <c>connectionId</c>, <c>userId</c>, <c>reconnectionToken</c>, <c>message</c>,
+/// <c>invocationId</c>, <c>target</c>).
 /// <list type="bullet">
 /// <item><c>ackId</c> and <c>sequenceId</c> are MessagePack integers (unsigned 64-bit values, written in the
 /// smallest encoding); <c>noEcho</c> and <c>success</c> are booleans; every other scalar is a str (or nil where
-/// the JSON form allows null).</item>
+/// the JSON form allows null). <c>invocationId</c> is a str, as in JSON, on <c>invoke</c>, <c>cancelInvocation</c>
+/// and <c>invokeResponse</c>.</item>
 /// <item><c>data</c> is a bin for <c>binary</c> and <c>protobuf</c>, a str for <c>text</c>, and a str holding the
 /// JSON text for <c>json</c>. A reader also accepts a bin for text and JSON.</item>
 /// <item>Readers ignore keys they do not know and do not depend on key order; frames whose <c>type</c> they do
@@ -59,33 +61,41 @@ internal sealed class MessagePackFrameCodec : FrameCodec
             }
         });
 
-    public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId)
-    {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
-        var w = new MessagePackWriter(buffer);
-        w.WriteMapHeader(ackId is null ? 5 : 6);
-        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.SendToGroup);
-        WriteString(ref w, WebPubSubFields.Group, group);
-        WriteAckId(ref w, ackId);
-        WriteData(ref w, dataType, data);
-        w.Write(WebPubSubFields.NoEcho);
-        w.Write(noEcho);
-        w.Flush();
-        return ToArray(buffer);
-    }
+    public override byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId) =>
+        WriteWithData(ackId is null ? 5 : 6, dataType, data, (ref MessagePackWriter w) =>
+        {
+            WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.SendToGroup);
+            WriteString(ref w, WebPubSubFields.Group, group);
+            WriteAckId(ref w, ackId);
+        }, (ref MessagePackWriter w) =>
+        {
+            w.Write(WebPubSubFields.NoEcho);
+            w.Write(noEcho);
+        });
 
-    public override byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId)
+    public override byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId) =>
+        WriteWithData(ackId is null ? 4 : 5, dataType, data, (ref MessagePackWriter w) =>
+        {
+            WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.Event);
+            WriteString(ref w, WebPubSubFields.Event, eventName);
+            WriteAckId(ref w, ackId);
+        });
+
+    /// <summary>Azure has no MessagePack <c>invoke</c>; this is the JSON one as a map, <c>invocationId</c>, <c>target</c> and <c>event</c> being strs.</summary>
+    public override byte[] Invoke(string invocationId, string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data) =>
+        WriteWithData(6, dataType, data, (ref MessagePackWriter w) =>
+        {
+            WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.Invoke);
+            WriteString(ref w, WebPubSubFields.InvocationId, invocationId);
+            WriteString(ref w, WebPubSubFields.Target, WebPubSubInvokeTargets.Event);
+            WriteString(ref w, WebPubSubFields.Event, eventName);
+        });
+
+    public override byte[] CancelInvocation(string invocationId) => Write(2, (ref MessagePackWriter w) =>
     {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 96);
-        var w = new MessagePackWriter(buffer);
-        w.WriteMapHeader(ackId is null ? 4 : 5);
-        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.Event);
-        WriteString(ref w, WebPubSubFields.Event, eventName);
-        WriteAckId(ref w, ackId);
-        WriteData(ref w, dataType, data);
-        w.Flush();
-        return ToArray(buffer);
-    }
+        WriteString(ref w, WebPubSubFields.Type, WebPubSubMessageTypes.CancelInvocation);
+        WriteString(ref w, WebPubSubFields.InvocationId, invocationId);
+    });
 
     public override byte[] SequenceAck(ulong sequenceId) => Write(2, (ref MessagePackWriter w) =>
     {
@@ -128,6 +138,7 @@ internal sealed class MessagePackFrameCodec : FrameCodec
                     case WebPubSubFields.Type: type = ReadString(ref reader); break;
                     case WebPubSubFields.Event: systemEvent = ReadString(ref reader); break;
                     case WebPubSubFields.AckId: frame.AckId = ReadUInt64(ref reader); break;
+                    case WebPubSubFields.InvocationId: frame.InvocationId = ReadString(ref reader); break;
                     case WebPubSubFields.Success: frame.Success = !reader.TryReadNil() && reader.ReadBoolean(); break;
                     case WebPubSubFields.Error: ReadError(ref reader, frame); break;
                     case WebPubSubFields.From: frame.From = ReadString(ref reader); break;
@@ -155,6 +166,7 @@ internal sealed class MessagePackFrameCodec : FrameCodec
             return frame.Kind switch
             {
                 ServerFrameKind.Ack => frame.AckId is not null,
+                ServerFrameKind.InvokeResponse => frame.InvocationId is not null,
                 ServerFrameKind.Connected => frame.ConnectionId is not null,
                 _ => frame.IsWellFormedSystem,
             };
@@ -349,6 +361,19 @@ internal sealed class MessagePackFrameCodec : FrameCodec
     {
         w.Write(key);
         w.Write(value);
+    }
+
+    /// <summary>A request with a payload: the <paramref name="fields"/> pairs of <paramref name="head"/>, <c>dataType</c> and <c>data</c>, then <paramref name="tail"/>.</summary>
+    private static byte[] WriteWithData(int fields, WebPubSubDataType dataType, ReadOnlySpan<byte> data, Body head, Body? tail = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 128);
+        var w = new MessagePackWriter(buffer);
+        w.WriteMapHeader(fields);
+        head(ref w);
+        WriteData(ref w, dataType, data);
+        tail?.Invoke(ref w);
+        w.Flush();
+        return ToArray(buffer);
     }
 
     private static byte[] Write(int fields, Body body)

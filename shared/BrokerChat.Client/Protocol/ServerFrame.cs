@@ -17,17 +17,24 @@ internal enum ServerFrameKind
 
     /// <summary>A <c>members</c> system message: the answer to <c>listMembers</c>.</summary>
     Members,
+
+    /// <summary>An <c>invokeResponse</c>: the outcome of the invocation <see cref="ServerFrame.InvocationId"/>.</summary>
+    InvokeResponse,
 }
 
 /// <summary>
 /// One server → client frame, decoded from either wire format. Only the fields of its kind are set; a data message
-/// whose <c>dataType</c> is missing or unknown has <see cref="DataType"/> null and is not delivered.
+/// whose <c>dataType</c> is missing or unknown has <see cref="DataType"/> null and is not delivered (an invokeResponse
+/// without a known <c>dataType</c> carries no data).
 /// </summary>
 internal sealed class ServerFrame
 {
     public ServerFrameKind Kind { get; set; }
 
     public ulong? AckId { get; set; }
+
+    /// <summary>An invokeResponse's <c>invocationId</c>.</summary>
+    public string? InvocationId { get; set; }
 
     public bool Success { get; set; }
 
@@ -82,6 +89,7 @@ internal sealed class ServerFrame
         WebPubSubMessageTypes.Ack => ServerFrameKind.Ack,
         WebPubSubMessageTypes.Message => ServerFrameKind.Message,
         WebPubSubMessageTypes.Pong => ServerFrameKind.Pong,
+        WebPubSubMessageTypes.InvokeResponse => ServerFrameKind.InvokeResponse,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Connected => ServerFrameKind.Connected,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Disconnected => ServerFrameKind.Disconnected,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Presence => ServerFrameKind.Presence,

@@ -94,8 +94,18 @@ public sealed class FakeConnection
     public Task SendJsonAsync(string json, CancellationToken cancellationToken) =>
         SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, cancellationToken);
 
+    /// <summary>One MessagePack map in a binary message (see <see cref="MsgPack.WriteMap"/>).</summary>
+    public Task SendMapAsync(CancellationToken cancellationToken, params (string Key, object? Value)[] fields) =>
+        SendAsync(MsgPack.WriteMap(fields), WebSocketMessageType.Binary, cancellationToken);
+
+    /// <summary>The <c>connected</c> system message, as a JSON object or, on a MessagePack subprotocol, as a map.</summary>
     public Task SendConnectedAsync(string connectionId, string? userId, string? reconnectionToken, CancellationToken cancellationToken)
     {
+        if (Subprotocol?.StartsWith("msgpack.", StringComparison.Ordinal) == true)
+        {
+            return SendMapAsync(cancellationToken, ("type", "system"), ("event", "connected"), ("connectionId", connectionId), ("userId", userId), ("reconnectionToken", reconnectionToken));
+        }
+
         var frame = new JsonObject { ["type"] = "system", ["event"] = "connected", ["connectionId"] = connectionId, ["userId"] = userId };
         if (reconnectionToken is not null)
         {

@@ -17,11 +17,41 @@ public static class MsgPack
         return map;
     }
 
+    /// <summary>Asserts that <paramref name="map"/> has exactly the <paramref name="expected"/> keys, with those values.</summary>
+    public static void AssertMap(IReadOnlyDictionary<string, object?> map, params (string Key, object? Value)[] expected)
+    {
+        Assert.Equal(expected.Select(e => e.Key).Order(StringComparer.Ordinal), map.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, value) in expected)
+        {
+            Assert.Equal(value, map[key]);
+        }
+    }
+
     public static byte[] WriteMap(params (string Key, object? Value)[] fields)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
         WriteMap(ref writer, fields);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary><c>{"type":type,"x":{"x":{…}}}</c> with <paramref name="depth"/> nested maps, deeper than a reader should follow.</summary>
+    public static byte[] Nested(string type, int depth)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(2);
+        writer.Write("type");
+        writer.Write(type);
+        for (var i = 0; i < depth; i++)
+        {
+            writer.Write("x");
+            writer.WriteMapHeader(1);
+        }
+
+        writer.Write("x");
+        writer.WriteNil();
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
