@@ -76,8 +76,8 @@ public sealed class ChatBotPipelineTests(ChatBotPipelineFixture fixture) : IClas
             }, cancellationToken: ct);
         }
 
-        var seenByBob = await LobbyAsync(bob, tag, 2 * rounds, ct);
-        var seenByCarol = await LobbyAsync(carol, tag, 2 * rounds, ct);
+        var seenByBob = await LobbyAsync(bob, tag, rounds, ct);
+        var seenByCarol = await LobbyAsync(carol, tag, rounds, ct);
         Assert.Equal(seenByBob, seenByCarol);
         Assert.Equal(Enumerable.Range(0, rounds).Select(i => $"{tag} SHOUT {i}"), seenByBob.Where(m => m.Contains("SHOUT", StringComparison.Ordinal)));
         Assert.Equal(Enumerable.Range(0, rounds).Select(i => $"{tag} said {i}"), seenByBob.Where(m => m.Contains("said", StringComparison.Ordinal)));
@@ -116,7 +116,7 @@ public sealed class ChatBotPipelineTests(ChatBotPipelineFixture fixture) : IClas
         {
             [WebPubSubFields.Type] = WebPubSubMessageTypes.Invoke,
             [WebPubSubFields.InvocationId] = id,
-            [WebPubSubFields.Target] = WebPubSubMessageTypes.Event,
+            [WebPubSubFields.Target] = WebPubSubInvokeTargets.Event,
             [WebPubSubFields.Event] = eventName,
             [WebPubSubFields.DataType] = dataType,
             [WebPubSubFields.Data] = data,
@@ -124,17 +124,18 @@ public sealed class ChatBotPipelineTests(ChatBotPipelineFixture fixture) : IClas
         return await answer;
     }
 
-    private static async Task<List<string>> LobbyAsync(WebPubSubTestClient client, string tag, int count, CancellationToken ct)
+    /// <summary>The lobby messages of this test a member got, in order, once the last of each sender's has arrived.</summary>
+    private static async Task<List<string>> LobbyAsync(WebPubSubTestClient client, string tag, int rounds, CancellationToken ct)
     {
-        var seen = new List<string>();
-        while (seen.Count < count)
-        {
-            var frame = await client.WaitForFrameAsync(f => (string?)f[WebPubSubFields.Group] == BotHub.Lobby && ((string?)f[WebPubSubFields.Data])?.StartsWith(tag, StringComparison.Ordinal) == true, ct);
-            seen.Add((string)frame[WebPubSubFields.Data]!);
-        }
-
-        return seen;
+        await client.WaitForFrameAsync(f => Text(f) == $"{tag} said {rounds - 1}", ct);
+        await client.WaitForFrameAsync(f => Text(f) == $"{tag} SHOUT {rounds - 1}", ct);
+        return client.Frames.ToArray()
+            .Where(f => (string?)f[WebPubSubFields.Group] == BotHub.Lobby && Text(f)?.StartsWith(tag, StringComparison.Ordinal) == true)
+            .Select(f => Text(f)!)
+            .ToList();
     }
+
+    private static string? Text(JsonObject frame) => frame[WebPubSubFields.Data] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 
     /// <summary>The outbound partition of the first delivery carrying each text.</summary>
     private async Task<int[]> OutboundPartitionsOfAsync(string first, string second, CancellationToken ct)

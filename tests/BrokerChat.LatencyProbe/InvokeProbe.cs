@@ -39,7 +39,7 @@ internal static class InvokeProbe
             {
                 [WebPubSubFields.Type] = WebPubSubMessageTypes.Invoke,
                 [WebPubSubFields.InvocationId] = id,
-                [WebPubSubFields.Target] = WebPubSubMessageTypes.Event,
+                [WebPubSubFields.Target] = WebPubSubInvokeTargets.Event,
                 [WebPubSubFields.Event] = "echo",
                 [WebPubSubFields.DataType] = WebPubSubDataTypes.Text,
                 [WebPubSubFields.Data] = "ping " + id,
