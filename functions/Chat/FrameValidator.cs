@@ -37,7 +37,8 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
             return Bad($"The message of {frame.Payload.Length} bytes exceeds the limit of {_maxMessageBytes} bytes.");
         }
 
-        if (PayloadError(frame) is { } payloadError)
+        // An invocation may carry no data at all.
+        if (!(frame.Kind == InboundKind.Invoke && frame.Payload.Length == 0) && PayloadError(frame) is { } payloadError)
         {
             return Bad(payloadError);
         }

@@ -36,7 +36,7 @@ public sealed class HostSettingsTests
         {
             foreach (var setting in Settable(section))
             {
-                var sample = Sample(Nullable.GetUnderlyingType(setting.PropertyType) ?? setting.PropertyType, setting.Name);
+                var sample = Sample(Nullable.GetUnderlyingType(setting.PropertyType) ?? setting.PropertyType, setting.Name, options.GetProperty(setting.Name)?.GetValue(Activator.CreateInstance(options)));
                 setting.SetValue(section, sample);
                 samples.Add((section, options, setting, sample));
             }
@@ -141,13 +141,13 @@ public sealed class HostSettingsTests
     private static IEnumerable<PropertyInfo> Settable(HostSettingsSection section) =>
         section.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0);
 
-    /// <summary>A value of <paramref name="type"/> that no options class has as its default.</summary>
-    private static object Sample(Type type, string name) => type switch
+    /// <summary>A value of <paramref name="type"/> that no options class has as its default (for a switch, the opposite of <paramref name="defaultValue"/>).</summary>
+    private static object Sample(Type type, string name, object? defaultValue) => type switch
     {
         _ when type == typeof(int) => 4242,
         _ when type == typeof(double) => 42.5,
         _ when type == typeof(TimeSpan) => TimeSpan.FromMilliseconds(42_500),
-        _ when type == typeof(bool) => true,
+        _ when type == typeof(bool) => defaultValue is not true,
         _ when type == typeof(string) => $"sample-{name}",
         _ when type == typeof(LinkPolicy) => LinkPolicy.AllowListed,
         _ when type == typeof(IReadOnlyList<string>) => new[] { $"first-{name}", $"second-{name}" },
