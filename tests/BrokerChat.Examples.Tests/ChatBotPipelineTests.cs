@@ -96,7 +96,8 @@ public sealed class ChatBotPipelineTests(ChatBotPipelineFixture fixture) : IClas
         var response = await InvokeAsync(client, FlakyHub.Name, "explode", WebPubSubDataTypes.Text, JsonValue.Create("go")!, ct);
         Assert.False((bool?)response[WebPubSubFields.Success]);
         Assert.Equal(AckErrorNames.InternalServerError, (string?)response[WebPubSubFields.Error]![WebPubSubFields.Name]);
-        Assert.Equal(ChatBotPipelineFixture.MaxAttempts, FlakyHub.Tries - before);
+        // Its tries, plus one when it was read in a batch with the connection's earlier records (the batch is tried once).
+        Assert.InRange(FlakyHub.Tries - before, ChatBotPipelineFixture.MaxAttempts, ChatBotPipelineFixture.MaxAttempts + 1);
     }
 
     [Fact(Timeout = Timeout)]

@@ -45,7 +45,7 @@ public sealed partial class KafkaFunctionWorker
         IReadOnlyList<IReadOnlyList<Delivery>> outputs;
         try
         {
-            outputs = await _retry.HandleBatchAsync(_handler, slot, frames, positions, token).ConfigureAwait(false);
+            outputs = await RequestRetryPolicy.HandleBatchAsync(_handler, slot, frames, positions, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
         {

@@ -76,26 +76,21 @@ internal sealed class RequestRetryPolicy
 
     /// <summary>
     /// The deliveries <paramref name="handler"/> makes of each of <paramref name="frames"/>, read one after another
-    /// into one key slot, in one <see cref="IRequestHandler.HandleBatchAsync"/> call tried as a whole until it returns
-    /// or the tries run out (the last exception is thrown then). A call that answers for another number of requests
-    /// than it was given counts as a failed try.
+    /// into one key slot, in one <see cref="IRequestHandler.HandleBatchAsync"/> call tried once: a batch that throws is
+    /// not tried again as a whole, its requests are then tried one by one with the retries, so only a failing one is
+    /// retried and set aside (and it is tried at most once more than <see cref="FunctionsOptions.MaxAttempts"/>). A call
+    /// that answers for another number of requests than it was given counts as a failure.
     /// </summary>
-    public ValueTask<IReadOnlyList<IReadOnlyList<Delivery>>> HandleBatchAsync(
+    public static async ValueTask<IReadOnlyList<IReadOnlyList<Delivery>>> HandleBatchAsync(
         IRequestHandler handler, KeySlot slot, IReadOnlyList<InboundFrame> frames, IReadOnlyList<InboundPosition> positions, CancellationToken token)
     {
         slot.Current = positions[0].Offset;
         slot.Count = frames.Count;
-        return RunAsync(
-            slot,
-            static async (state, ct) =>
-            {
-                var results = await state.Handler.HandleBatchAsync(state.Frames, state.Positions, ct).ConfigureAwait(false);
-                return results?.Count == state.Frames.Count
-                    ? results
-                    : throw new InvalidOperationException($"The handler answered a batch of {state.Frames.Count} requests with {results?.Count ?? 0} results.");
-            },
-            (Handler: handler, Frames: frames, Positions: positions),
-            token);
+        slot.Attempts = 1;
+        var results = await handler.HandleBatchAsync(frames, positions, token).ConfigureAwait(false);
+        return results?.Count == frames.Count
+            ? results
+            : throw new InvalidOperationException($"The handler answered a batch of {frames.Count} requests with {results?.Count ?? 0} results.");
     }
 
     private async ValueTask<TResult> RunAsync<TState, TResult>(
