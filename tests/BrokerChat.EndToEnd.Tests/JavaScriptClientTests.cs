@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Testing;
@@ -8,28 +6,29 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BrokerChat.EndToEnd.Tests;
 
 /// <summary>
-/// The Azure Web PubSub JavaScript client (<c>@azure/web-pubsub-client</c> 1.0.4 from npm, on Node) against
-/// BrokerChat: an application written for Azure runs unchanged. The npm packages are installed from the lock file
-/// in <c>tests/js</c> on first use.
+/// The Azure Web PubSub JavaScript client from npm, on Node, against BrokerChat: an application written for Azure runs
+/// unchanged, with the newest release (<c>@azure/web-pubsub-client</c> 1.1.0) and with 1.0.4 (under the npm alias
+/// <c>web-pubsub-client-1.0.4</c>). Every run checks the version the script loaded. The npm packages are installed
+/// from the lock file in <c>tests/js</c> on first use.
 /// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class JavaScriptClientTests(PipelineFixture fixture)
 {
-    internal static readonly string ScriptDirectory = Path.Combine(
-        typeof(JavaScriptClientTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!, "tests", "js");
+    internal static readonly NodeScripts Scripts = NodeScripts.InRepository(typeof(JavaScriptClientTests).Assembly);
 
-    private static readonly SemaphoreSlim InstallGate = new(1, 1);
-
-    [Fact(Timeout = 240_000)]
-    public async Task JsonProtocolClientConnectsJoinsSendsReceivesAndSeesDuplicates()
+    [Theory(Timeout = 240_000)]
+    [InlineData(NodeScripts.NewestClient, "1.1.0")]
+    [InlineData(NodeScripts.Client104, "1.0.4")]
+    public async Task JsonProtocolClientConnectsJoinsSendsReceivesAndSeesDuplicates(string package, string version)
     {
         var ct = TestContext.Current.CancellationToken;
         await EnsureInstalledAsync(ct);
 
-        var (exitCode, output, errors) = await RunAsync("node", ["web-pubsub-client.mjs", fixture.Host.BaseUri.ToString(), "jsclient"], TimeSpan.FromSeconds(60), ct);
+        var (exitCode, output, errors) = await RunAsync("node", ["web-pubsub-client.mjs", fixture.Host.BaseUri.ToString(), HubFor("jsclient", version), package], TimeSpan.FromSeconds(60), ct);
 
         Assert.True(exitCode == 0, $"node exited with {exitCode}: {errors}");
         var result = JsonNode.Parse(output)!.AsObject();
+        AssertLoaded(package, version, result);
         Assert.False(string.IsNullOrEmpty((string?)result["connectionId"]));
         Assert.Equal("alice", (string?)result["userId"]);
         Assert.Equal([true, true, true, true], result["acked"]!.AsArray().Select(a => (bool)a!));
@@ -43,13 +42,16 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         Assert.Equal(("text", "once"), ((string?)received[3]!["dataType"], (string?)received[3]!["data"]));
     }
 
-    [Fact(Timeout = 240_000)]
-    public async Task ReliableClientRecoversAConnectionTheServerDroppedWithNothingLostOrRepeated()
+    [Theory(Timeout = 240_000)]
+    [InlineData(NodeScripts.NewestClient, "1.1.0")]
+    [InlineData(NodeScripts.Client104, "1.0.4")]
+    public async Task ReliableClientRecoversAConnectionTheServerDroppedWithNothingLostOrRepeated(string package, string version)
     {
         var ct = TestContext.Current.CancellationToken;
         await EnsureInstalledAsync(ct);
         const int count = 8;
-        using var node = Start("node", ["web-pubsub-recovery.mjs", fixture.Host.BaseUri.ToString(), "jsrecovery", count.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var hub = HubFor("jsrecovery", version);
+        using var node = Scripts.Start("node", ["web-pubsub-recovery.mjs", fixture.Host.BaseUri.ToString(), hub, count.ToString(System.Globalization.CultureInfo.InvariantCulture), package]);
         var errors = node.StandardError.ReadToEndAsync(ct);
         var ready = await node.StandardOutput.ReadLineAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(60), ct);
         Assert.True(ready?.StartsWith("ready ", StringComparison.Ordinal) == true, $"node said '{ready}': {(node.HasExited ? await errors : "")}");
@@ -57,7 +59,7 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         var connections = fixture.Host.Services.GetRequiredService<ConnectionIndex>();
         Assert.True(connections.TryGet(connectionId, out var session));
 
-        await using var sender = await fixture.Host.ConnectAsync("jsrecovery", "dave", ct);
+        await using var sender = await fixture.Host.ConnectAsync(hub, "dave", ct);
         for (var n = 1; n <= count; n++)
         {
             Assert.True((await sender.SendToGroupAsync("room", new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
@@ -74,6 +76,7 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         await node.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
         Assert.True(node.ExitCode == 0, $"node exited with {node.ExitCode}: {await errors}");
         var result = JsonNode.Parse(line!)!.AsObject();
+        AssertLoaded(package, version, result);
         Assert.Equal([connectionId], result["connected"]!.AsArray().Select(c => (string?)c)); // recovered, not reconnected afresh
         Assert.Equal(0, (int)result["disconnected"]!);
         var received = result["received"]!.AsArray();
@@ -83,68 +86,22 @@ public sealed class JavaScriptClientTests(PipelineFixture fixture)
         Assert.Equal(1, sequenceIds[0]);
     }
 
-    private static Process Start(string file, string[] args)
+    /// <summary>The script ran the package asked for, at the version expected, which is the one installed.</summary>
+    internal static void AssertLoaded(string package, string version, JsonObject result)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = ScriptDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"node loaded {result["packageName"]} {result["version"]}");
+        Assert.Equal((package, version), ((string?)result["packageName"], (string?)result["version"]));
+        Assert.Equal(version, Scripts.InstalledVersion(package));
     }
 
-    internal static async Task EnsureInstalledAsync(CancellationToken ct)
-    {
-        await InstallGate.WaitAsync(ct);
-        try
-        {
-            if (!Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@azure", "web-pubsub-client"))
-                || !Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "@azure", "web-pubsub")))
-            {
-                var (exitCode, _, errors) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(3), ct);
-                Assert.True(exitCode == 0, $"npm ci failed in {ScriptDirectory}: {errors}");
-            }
-        }
-        finally
-        {
-            InstallGate.Release();
-        }
-    }
+    /// <summary>A hub of each client version's own ("jsclient110"), so one version's connections never meet the other's.</summary>
+    private static string HubFor(string name, string version) => name + version.Replace(".", "", StringComparison.Ordinal);
+
+    internal static Task EnsureInstalledAsync(CancellationToken ct) => Scripts.InstallAsync(ct);
 
     internal static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string[] args, TimeSpan timeout, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = ScriptDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct).WaitAsync(timeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output, await errors);
+        var run = await Scripts.RunAsync(file, args, timeout, ct);
+        return (run.ExitCode, run.Output, run.Errors);
     }
 }

@@ -1,8 +1,9 @@
 // Runs the Azure Web PubSub JavaScript client against a BrokerChat connector and prints what it saw as JSON.
-// Usage: node web-pubsub-client.mjs <connector base URL ending in /> <hub>
-import { WebPubSubClient, WebPubSubJsonProtocol } from "@azure/web-pubsub-client";
+// Usage: node web-pubsub-client.mjs <connector base URL ending in /> <hub> [client package, see client-package.mjs]
+import { loadClientPackage } from "./client-package.mjs";
 
-const [baseUrl, hub] = process.argv.slice(2);
+const [baseUrl, hub, packageArgument] = process.argv.slice(2);
+const { WebPubSubClient, WebPubSubJsonProtocol, packageName, version } = await loadClientPackage(packageArgument);
 const giveUp = setTimeout(() => { console.error("timed out"); process.exit(2); }, 30_000);
 
 async function accessUrl(userId) {
@@ -42,6 +43,8 @@ while (received.length < 4) await new Promise(resolve => setTimeout(resolve, 20)
 await new Promise(resolve => setTimeout(resolve, 200)); // a second "once" would have arrived by now
 
 console.log(JSON.stringify({
+  packageName,
+  version,
   connectionId: connected.alice?.connectionId ?? null,
   userId: connected.alice?.userId ?? null,
   acked: acks.map(a => a !== undefined && a.isDuplicated === false),

@@ -1,10 +1,12 @@
 // Runs the Azure Web PubSub JavaScript client, with its default reliable protocol, through a connection the server
-// drops. Usage: node web-pubsub-recovery.mjs <connector base URL ending in /> <hub> <count>
+// drops. Usage: node web-pubsub-recovery.mjs <connector base URL ending in /> <hub> <count> [client package, see
+// client-package.mjs]
 // Prints "ready <connectionId>" once it is in the group "room"; the test then drops the connection on the server and
 // sends messages {"n": 1..count} to the room. Once it holds count messages the script prints what it saw as JSON.
-import { WebPubSubClient } from "@azure/web-pubsub-client";
+import { loadClientPackage } from "./client-package.mjs";
 
-const [baseUrl, hub, countText] = process.argv.slice(2);
+const [baseUrl, hub, countText, packageArgument] = process.argv.slice(2);
+const { WebPubSubClient, packageName, version } = await loadClientPackage(packageArgument);
 const count = Number(countText);
 const giveUp = setTimeout(() => { console.error("timed out"); process.exit(2); }, 60_000);
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
@@ -31,7 +33,7 @@ console.log(`ready ${connected[0]}`);
 while (received.length < count) await sleep(20);
 await sleep(300); // a message delivered twice would have arrived by now
 
-console.log(JSON.stringify({ connected, disconnected, received }));
+console.log(JSON.stringify({ packageName, version, connected, disconnected, received }));
 await client.stop();
 process.exit(0); // the reliable protocol's timers would keep Node alive a while longer
 
