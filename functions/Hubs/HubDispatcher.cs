@@ -26,7 +26,7 @@ internal sealed class HubDispatcher(IServiceScopeFactory scopes)
             {
                 T? result = default;
                 HubHandlerDelegate pipeline = async _ => result = await call(instance).ConfigureAwait(false);
-                var middleware = services.GetServices<IHubMiddleware>() as IHubMiddleware[] ?? services.GetServices<IHubMiddleware>().ToArray();
+                var middleware = services.GetServices<IHubMiddleware>().ToArray();
                 for (var i = middleware.Length - 1; i >= 0; i--)
                 {
                     var next = pipeline;

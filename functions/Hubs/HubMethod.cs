@@ -13,6 +13,7 @@ internal sealed class HubMethod
     private readonly MethodInfo _method;
     private readonly Func<HubEventContext, object?>[] _arguments;
     private readonly Func<object?, ValueTask<MessageData?>> _result;
+    private readonly bool[] _batchTakesToken;
 
     private HubMethod(MethodInfo method, Func<HubEventContext, object?>[] arguments, Func<object?, ValueTask<MessageData?>> result, bool batch)
     {
@@ -20,6 +21,7 @@ internal sealed class HubMethod
         _arguments = arguments;
         _result = result;
         IsBatch = batch;
+        _batchTakesToken = [.. method.GetParameters().Select(p => p.ParameterType == typeof(CancellationToken))];
     }
 
     /// <summary>The method's name, for logs.</summary>
@@ -61,11 +63,10 @@ internal sealed class HubMethod
     /// <summary>Runs a batch method for <paramref name="events"/>.</summary>
     public async ValueTask InvokeBatchAsync(BrokerChatHub hub, IReadOnlyList<UserEventContext> events)
     {
-        var parameters = _method.GetParameters();
-        var values = new object?[parameters.Length];
+        var values = new object?[_batchTakesToken.Length];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = parameters[i].ParameterType == typeof(CancellationToken) ? events[0].CancellationToken : events;
+            values[i] = _batchTakesToken[i] ? events[0].CancellationToken : events;
         }
 
         await _result(Call(hub, values)).ConfigureAwait(false);
