@@ -39,6 +39,15 @@ public static class WebPubSubCloudEvents
     /// <summary><c>ce-userId</c>, absent when anonymous.</summary>
     public const string UserId = "ce-userId";
 
+    /// <summary><c>ce-subprotocol</c>: the subprotocol the connection speaks, absent for a simple WebSocket client.</summary>
+    public const string Subprotocol = "ce-subprotocol";
+
+    /// <summary>
+    /// <c>ce-connectionState</c>: the connection's state, opaque to the service (handlers written with the Web PubSub
+    /// SDKs put base64 JSON there). A handler's answer sets it; every later event of the connection carries it.
+    /// </summary>
+    public const string ConnectionState = "ce-connectionState";
+
     /// <summary><c>ce-signature</c>: <c>sha256={hex}</c> HMACs of the connection id, one per access key.</summary>
     public const string Signature = "ce-signature";
 

@@ -37,6 +37,7 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>23</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the invocation answered</description></item>
 /// <item><term>24</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's name (an <see cref="AckErrorNames"/> value), or nil on success</description></item>
 /// <item><term>25</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's message, or nil on success</description></item>
+/// <item><term>26</term><description>for <see cref="DeliveryCommand.SetConnectionState"/>: the connection's new state, or nil to clear it</description></item>
 /// </list>
 /// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
 /// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
@@ -71,4 +72,5 @@ public sealed class Delivery
     [Key(23)] public string? InvocationId { get; set; }
     [Key(24)] public string? ErrorName { get; set; }
     [Key(25)] public string? ErrorMessage { get; set; }
+    [Key(26)] public string? ConnectionState { get; set; }
 }

@@ -31,4 +31,11 @@ public enum DeliveryCommand
     /// <see cref="Delivery.DataType"/> on success, or <see cref="Delivery.ErrorName"/> and <see cref="Delivery.ErrorMessage"/>.
     /// </summary>
     InvokeResponse = 6,
+
+    /// <summary>
+    /// An event handler set the state of the connection <see cref="Delivery.ConnectionId"/> (its
+    /// <c>ce-connectionState</c> answer): the connector holding it keeps <see cref="Delivery.ConnectionState"/> and
+    /// puts it on the connection's later records (<see cref="InboundFrame.ConnectionState"/>).
+    /// </summary>
+    SetConnectionState = 7,
 }
