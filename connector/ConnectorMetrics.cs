@@ -97,6 +97,9 @@ public sealed class ConnectorMetrics : IDisposable
 
     internal void Expired(string stage, int count = 1) => _expired.Add(count, new KeyValuePair<string, object?>("stage", stage));
 
+    /// <summary>Messages that expired in a client's outbound queue (<see cref="Connections.ClientConnection.MessageExpired"/>).</summary>
+    internal void ExpiredInQueue(int count) => Expired("queue", count);
+
     internal void Delivered(TimeSpan latency) => _deliveryLatency.Record(Math.Max(0, latency.TotalSeconds));
 
     internal void Resumed(string from) => _resumed.Add(1, new KeyValuePair<string, object?>("from", from));

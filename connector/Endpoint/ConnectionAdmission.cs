@@ -59,7 +59,7 @@ internal sealed class ConnectionAdmission(
 {
     private readonly ConnectorOptions _options = options.Value;
     private readonly Action<int> _frameSent = metrics.FrameOut;
-    private readonly Action<int> _messageExpired = count => metrics.Expired("queue", count);
+    private readonly Action<int> _messageExpired = metrics.ExpiredInQueue;
 
     /// <summary>
     /// The admitted connection, or null with the refusal (already counted and logged). A recovery that cannot be
