@@ -135,8 +135,9 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "PayloadTooLarge"), (tooLarge.Status, tooLarge.Code));
         var badTtl = await Call(HttpMethod.Post, "api/hubs/errors/:send?messageTtlSeconds=301", new StringContent("x"));
         Assert.Equal(HttpStatusCode.BadRequest, badTtl.Status);
-        var permission = await Call(HttpMethod.Put, "api/hubs/errors/permissions/sendToGroup/connections/c1");
-        Assert.Equal(HttpStatusCode.NotImplemented, permission.Status);
+        var permission = await Call(HttpMethod.Put, "api/hubs/errors/permissions/sendToGroups/connections/c1");
+        Assert.Equal((HttpStatusCode.BadRequest, "BadRequest"), (permission.Status, permission.Code));
+        Assert.Contains("joinLeaveGroup", permission.Body, StringComparison.Ordinal);
         var unknown = await Call(HttpMethod.Post, "api/hubs/errors/:frobnicate");
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
         var badHub = await Call(HttpMethod.Post, "api/hubs/1bad/:send", new StringContent("x"));
@@ -226,14 +227,8 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         _ => (string)m!["data"]!,
     }).ToList();
 
-    private async Task<HttpStatusCode> CallAsync(HttpMethod method, string path, CancellationToken ct, string? body = null, string mediaType = "text/plain")
-    {
-        var url = new Uri(fixture.Rest.BaseUri, path);
-        using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : new StringContent(body, Encoding.UTF8, mediaType) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(TwoConnectorsFixture.AccessKey, url.ToString()));
-        using var response = await Http.SendAsync(request, ct);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> CallAsync(HttpMethod method, string path, CancellationToken ct, string? body = null, string mediaType = "text/plain") =>
+        RestCalls.CallAsync(fixture.Rest.BaseUri, method, path, ct, body, mediaType);
 
     private Task<HttpStatusCode> PostAsync(string path, string text, CancellationToken ct) => CallAsync(HttpMethod.Post, path, ct, text);
 
