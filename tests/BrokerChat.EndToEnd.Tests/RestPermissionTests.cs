@@ -1,8 +1,12 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using BrokerChat.Connector;
+using BrokerChat.Connector.History;
+using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEnd.Tests;
 
@@ -103,6 +107,17 @@ public sealed class RestPermissionTests(TwoConnectorsFixture fixture) : IClassFi
         var client = await WebPubSubTestClient.ConnectUrlAsync(other.ClientUrl(hub, "rosa", [Permissions.SendToGroup]), new() { Reliable = true }, ct);
         await client.Connected;
         var id = client.ConnectionId;
+        // The connector taking the calls asks only the connectors it knows alive: the new one once its beacon is read.
+        var otherId = other.Services.GetRequiredService<ConnectorIdentity>().Id;
+        var presence = fixture.Rest.Services.GetRequiredService<PresenceFeed>();
+        var outbound = fixture.Rest.Services.GetRequiredService<OutboundState>();
+        await Wait.UntilAsync(() =>
+        {
+            lock (outbound.Gate)
+            {
+                return presence.Table.LiveConnectors.Contains(otherId);
+            }
+        }, ct);
         Assert.Equal(HttpStatusCode.OK, await Call(HttpMethod.Put, $"joinLeaveGroup/connections/{id}?targetName=room"));
         Assert.Equal(HttpStatusCode.NoContent, await Call(HttpMethod.Delete, $"sendToGroup/connections/{id}?targetName=muted"));
         // Sent after the changes' reconnection token, so once it is here the client holds a token that states them.
