@@ -15,6 +15,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.connection_events.skipped</term><description>counter, tag <c>event</c> (connected, disconnected): connection records not produced to the inbound topic because its bound was full or Kafka refused them at once</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
+/// <item><term>brokerchat.connector.messages.expired</term><description>counter, tag <c>stage</c>: messages a REST send gave a <c>messageTtlSeconds</c> and that were dropped undelivered once it passed: fanout (read from Kafka after it expired; counted once for all its recipients here), queue (it expired while waiting in a client's outbound queue; per client), history (not sent from a room's history on join or on a session's resume; per client)</description></item>
 /// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>
 /// <item><term>brokerchat.connector.outbound.queued_bytes</term><description>gauge: bytes waiting in all outbound queues</description></item>
 /// <item><term>brokerchat.connector.producer.pending</term><description>gauge: requests handed to Kafka whose delivery is not confirmed yet</description></item>
@@ -38,6 +39,7 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _connectionEventsSkipped;
     private readonly Counter<long> _resumed;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _expired;
     private readonly Histogram<double> _deliveryLatency;
 
     /// <summary>Creates the instruments; the gauges read the connection store and the inbound capacity through the given functions.</summary>
@@ -58,6 +60,7 @@ public sealed class ConnectorMetrics : IDisposable
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
         _connectionEventsSkipped = _meter.CreateCounter<long>("brokerchat.connector.connection_events.skipped", "{record}", "Connected and disconnected records not produced to the inbound topic.");
         _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
+        _expired = _meter.CreateCounter<long>("brokerchat.connector.messages.expired", "{message}", "Messages dropped undelivered because their time to live passed.");
         _deliveryLatency = _meter.CreateHistogram(
             "brokerchat.connector.delivery.latency",
             "s",
@@ -91,6 +94,11 @@ public sealed class ConnectorMetrics : IDisposable
     internal void ConnectionEventSkipped(string @event) => _connectionEventsSkipped.Add(1, new KeyValuePair<string, object?>("event", @event));
 
     internal void DuplicateDropped() => _duplicates.Add(1);
+
+    internal void Expired(string stage, int count = 1) => _expired.Add(count, new KeyValuePair<string, object?>("stage", stage));
+
+    /// <summary>Messages that expired in a client's outbound queue (<see cref="Connections.ClientConnection.MessageExpired"/>).</summary>
+    internal void ExpiredInQueue(int count) => Expired("queue", count);
 
     internal void Delivered(TimeSpan latency) => _deliveryLatency.Record(Math.Max(0, latency.TotalSeconds));
 

@@ -36,7 +36,8 @@ internal sealed partial class ClientConnection
             {
                 var unflushed = 0;
                 var sent = 0;
-                while (TryDequeue(out var frame, out var sequenceId))
+                var expired = 0;
+                while (TryDequeue(out var frame, out var sequenceId, ref expired))
                 {
                     unflushed += sequenceId == 0 ? Write(output, frame.Opcode, frame.Payload.Span) : WriteSequenced(output, Writer, sequenceId, frame.Payload.Span);
                     if (frame.Opcode is WebSocketOpcode.Text or WebSocketOpcode.Binary)
@@ -50,6 +51,11 @@ internal sealed partial class ClientConnection
                         await FlushAsync(output).ConfigureAwait(false);
                         unflushed = 0;
                     }
+                }
+
+                if (expired > 0)
+                {
+                    MessageExpired?.Invoke(expired);
                 }
 
                 if (sent > 0)
@@ -114,30 +120,53 @@ internal sealed partial class ClientConnection
     private bool StreamPending => _stream is { HasUnsent: true } && !_discardQueued && !_closeWritten
         && (_closing == 0 || _sessionOnClose == SessionOnClose.Flush);
 
-    /// <summary>The next frame to write: queued control frames first, then the reliable stream in order.</summary>
-    private bool TryDequeue(out OutboundFrame frame, out ulong sequenceId)
+    /// <summary>
+    /// The next frame to write: queued control frames first, then the reliable stream in order. Messages whose time
+    /// to live passed while they waited are skipped, and counted in <paramref name="expired"/>.
+    /// </summary>
+    private bool TryDequeue(out OutboundFrame frame, out ulong sequenceId, ref int expired)
     {
         lock (_gate)
         {
             sequenceId = 0;
-            if (_count == 0 || _discardQueued)
+            long now = 0; // read from the clock only when a message has a time to live
+            while (true)
             {
-                if (StreamPending && _stream!.TryTakeUnsent(out sequenceId, out var payload))
+                if (_count == 0 || _discardQueued)
                 {
-                    frame = new OutboundFrame(payload, _frameOpcode);
-                    return true;
+                    if (StreamPending)
+                    {
+                        var stream = _stream!;
+                        for (long at; (at = stream.NextUnsentExpiresAt) != 0 && at <= (now = now != 0 ? now : _clock.GetUtcNow().ToUnixTimeMilliseconds());)
+                        {
+                            stream.ExpireNextUnsent();
+                            expired++;
+                        }
+
+                        if (stream.TryTakeUnsent(out sequenceId, out var payload))
+                        {
+                            frame = new OutboundFrame(payload, _frameOpcode);
+                            return true;
+                        }
+                    }
+
+                    frame = default;
+                    return false;
                 }
 
-                frame = default;
-                return false;
-            }
+                frame = _ring![_head];
+                _ring[_head] = default;
+                _head = (_head + 1) % _ring.Length;
+                _count--;
+                _queuedBytes -= frame.Payload.Length;
+                if (frame.ExpiresAt != 0 && frame.ExpiresAt <= (now = now != 0 ? now : _clock.GetUtcNow().ToUnixTimeMilliseconds()))
+                {
+                    expired++;
+                    continue;
+                }
 
-            frame = _ring![_head];
-            _ring[_head] = default;
-            _head = (_head + 1) % _ring.Length;
-            _count--;
-            _queuedBytes -= frame.Payload.Length;
-            return true;
+                return true;
+            }
         }
     }
 

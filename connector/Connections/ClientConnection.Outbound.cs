@@ -15,13 +15,21 @@ internal sealed partial class ClientConnection
     public bool TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new OutboundFrame(frame, _frameOpcode));
 
     /// <summary>
+    /// Queues a text message that is dropped unwritten (and counted by <see cref="MessageExpired"/>) if it is still
+    /// waiting at <paramref name="expiresAt"/> (Unix ms of the connection's clock; 0 = never).
+    /// </summary>
+    public bool TryEnqueue(ReadOnlyMemory<byte> frame, long expiresAt) => TryEnqueue(new OutboundFrame(frame, _frameOpcode, expiresAt));
+
+    /// <summary>
     /// Queues a data message (a shared <see cref="FrameWriter.Message"/> frame). On a reliable connection it is given the
     /// next sequence id and kept until acknowledged, even while the session waits for its client to come back;
     /// <paramref name="tokenBefore"/>, when set, is a token refresh written just before it. When the unacknowledged
     /// messages would exceed their bound the session ends (close 1008): the client cannot be given a complete stream.
+    /// A message not written by <paramref name="expiresAt"/> (Unix ms; 0 = never) is not written at all, nor replayed;
+    /// on a reliable connection it keeps its sequence id, which the client then never sees.
     /// </summary>
-    public bool TryEnqueueMessage(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore = default) =>
-        _stream is null ? TryEnqueue(frame) : TryAppend(frame, tokenBefore, once: false);
+    public bool TryEnqueueMessage(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore = default, long expiresAt = 0) =>
+        _stream is null ? TryEnqueue(new OutboundFrame(frame, _frameOpcode, expiresAt)) : TryAppend(frame, tokenBefore, once: false, expiresAt);
 
     /// <summary>
     /// Queues a frame to be written once, in order with the data messages, without a sequence id (history on join,
@@ -29,9 +37,9 @@ internal sealed partial class ClientConnection
     /// towards the stream's bound until then; elsewhere it is queued like any frame.
     /// </summary>
     public bool TryEnqueueOnce(ReadOnlyMemory<byte> frame) =>
-        _stream is null ? TryEnqueue(frame) : TryAppend(frame, default, once: true);
+        _stream is null ? TryEnqueue(frame) : TryAppend(frame, default, once: true, expiresAt: 0);
 
-    private bool TryAppend(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore, bool once)
+    private bool TryAppend(ReadOnlyMemory<byte> frame, ReadOnlyMemory<byte> tokenBefore, bool once, long expiresAt)
     {
         var stream = _stream!;
 
@@ -69,7 +77,7 @@ internal sealed partial class ClientConnection
                 }
                 else
                 {
-                    stream.AppendMessage(frame);
+                    stream.AppendMessage(frame, expiresAt);
                 }
 
                 start = StartDrainIfNeeded();
@@ -147,9 +155,9 @@ internal sealed partial class ClientConnection
         }
     }
 
-    /// <summary>Queues a message for a simple client: the payload as it is, in a binary or a text frame.</summary>
-    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary) =>
-        TryEnqueue(new OutboundFrame(payload, binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text));
+    /// <summary>Queues a message for a simple client: the payload as it is, in a binary or a text frame (dropped unwritten at <paramref name="expiresAt"/>, if not 0).</summary>
+    public bool TryEnqueueRaw(ReadOnlyMemory<byte> payload, bool binary, long expiresAt = 0) =>
+        TryEnqueue(new OutboundFrame(payload, binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text, expiresAt));
 
     /// <summary>Queues a keep-alive ping; the client's pong counts as a sign of life.</summary>
     public bool TrySendPing() => TryEnqueue(new OutboundFrame(NoPayload, WebSocketOpcode.Ping));
@@ -249,6 +257,6 @@ internal sealed partial class ClientConnection
         _queuedBytes = 0;
     }
 
-    /// <summary>A frame waiting in the outbound queue.</summary>
-    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketOpcode Opcode);
+    /// <summary>A frame waiting in the outbound queue, and when it expires unwritten (Unix ms; 0 = never).</summary>
+    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketOpcode Opcode, long ExpiresAt = 0);
 }

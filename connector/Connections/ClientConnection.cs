@@ -86,6 +86,7 @@ internal sealed partial class ClientConnection : IDisposable
     private SessionOnClose _sessionOnClose;
     private bool _sessionEnded;
     private bool _announced;
+    private ConnectionPermissions _permissions;
 
     public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, ClientProtocol? protocol = null, ReliableStream? stream = null)
     {
@@ -102,7 +103,7 @@ internal sealed partial class ClientConnection : IDisposable
         Id = id;
         Hub = hub;
         UserId = userId;
-        Roles = roles;
+        _permissions = ConnectionPermissions.FromRoles(roles);
         Address = address;
         _maxQueuedMessages = maxQueuedMessages;
         _maxQueuedBytes = maxQueuedBytes;
@@ -115,7 +116,18 @@ internal sealed partial class ClientConnection : IDisposable
 
     public string? UserId { get; }
 
-    public string[] Roles { get; }
+    /// <summary>The roles its requests carry: its token's, with the REST API's grants and revocations applied.</summary>
+    public string[] Roles => Permissions.Roles;
+
+    /// <summary>
+    /// What it may do with groups: its token's roles, changed by the REST API's grants and revocations. Any thread
+    /// reads it; it is replaced only under the outbound gate (so a reconnection token states it exactly).
+    /// </summary>
+    public ConnectionPermissions Permissions
+    {
+        get => Volatile.Read(ref _permissions);
+        set => Volatile.Write(ref _permissions, value);
+    }
 
     /// <summary>The subprotocol spoken on this connection.</summary>
     public ClientProtocol Protocol { get; }
@@ -236,6 +248,9 @@ internal sealed partial class ClientConnection : IDisposable
 
     /// <summary>Reports what the loops wrote; set by the connection handler.</summary>
     public Action<int>? FrameSent { get; set; }
+
+    /// <summary>Reports how many messages expired unwritten in the outbound queue; set by the connection handler.</summary>
+    public Action<int>? MessageExpired { get; set; }
 
     public void MarkReceived(long now) => Volatile.Write(ref _lastReceived, now);
 

@@ -51,11 +51,14 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
     /// <summary>Whether one more message of <paramref name="length"/> bytes fits.</summary>
     public bool Fits(int length) => Messages < MaxMessages && Bytes + length <= MaxBytes;
 
-    /// <summary>Appends a message and returns its sequence id. The caller checked <see cref="Fits"/>.</summary>
-    public ulong AppendMessage(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Appends a message, not to be written after <paramref name="expiresAt"/> (Unix ms; 0 = never), and returns its
+    /// sequence id. The caller checked <see cref="Fits"/>.
+    /// </summary>
+    public ulong AppendMessage(ReadOnlyMemory<byte> frame, long expiresAt = 0)
     {
         var sequenceId = ++LastSequenceId;
-        Add(new Entry(sequenceId, frame, EntryKind.Message));
+        Add(new Entry(sequenceId, frame, EntryKind.Message, expiresAt));
         Messages++;
         Bytes += frame.Length;
         return sequenceId;
@@ -84,9 +87,31 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
         Add(new Entry(0, frame, EntryKind.Token));
     }
 
+    /// <summary>When the next entry to write expires (Unix ms), or 0 when it never does or there is none.</summary>
+    public long NextUnsentExpiresAt => _sent < _count ? _ring[(_head + _sent) % _ring.Length].ExpiresAt : 0;
+
+    /// <summary>
+    /// Skips the next entry to write, a message whose time to live passed: it is never written, on this transport or a
+    /// replay, and keeps its place and sequence id until a later message is acknowledged. The caller checked
+    /// <see cref="NextUnsentExpiresAt"/>.
+    /// </summary>
+    public void ExpireNextUnsent()
+    {
+        var index = (_head + _sent) % _ring.Length;
+        var entry = _ring[index];
+        Bytes -= entry.Frame.Length;
+        _ring[index] = new Entry(entry.SequenceId, ReadOnlyMemory<byte>.Empty, EntryKind.Expired);
+        _sent++;
+    }
+
     /// <summary>Takes the next entry to write, or false when all were written.</summary>
     public bool TryTakeUnsent(out ulong sequenceId, out ReadOnlyMemory<byte> frame)
     {
+        while (_sent < _count && _ring[(_head + _sent) % _ring.Length].Kind == EntryKind.Expired)
+        {
+            _sent++; // expired before an earlier transport wrote it: not written on a replay either
+        }
+
         if (_sent >= _count)
         {
             sequenceId = 0;
@@ -226,8 +251,11 @@ internal sealed class ReliableStream(int maxMessages, long maxBytes)
 
         /// <summary>A frame written once and then dropped.</summary>
         Once,
+
+        /// <summary>A numbered message whose time to live passed before it was written: never written, kept until acknowledged past.</summary>
+        Expired,
     }
 
-    /// <summary>One entry: a message (sequence id ≥ 1) or an unnumbered frame (0).</summary>
-    private readonly record struct Entry(ulong SequenceId, ReadOnlyMemory<byte> Frame, EntryKind Kind);
+    /// <summary>One entry: a message (sequence id ≥ 1) or an unnumbered frame (0), and when a message expires unwritten (Unix ms; 0 = never).</summary>
+    private readonly record struct Entry(ulong SequenceId, ReadOnlyMemory<byte> Frame, EntryKind Kind, long ExpiresAt = 0);
 }

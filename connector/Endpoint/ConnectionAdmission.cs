@@ -59,6 +59,7 @@ internal sealed class ConnectionAdmission(
 {
     private readonly ConnectorOptions _options = options.Value;
     private readonly Action<int> _frameSent = metrics.FrameOut;
+    private readonly Action<int> _messageExpired = metrics.ExpiredInQueue;
 
     /// <summary>
     /// The admitted connection, or null with the refusal (already counted and logged). A recovery that cannot be
@@ -161,8 +162,14 @@ internal sealed class ConnectionAdmission(
             protocol.IsReliable ? new ReliableStream(_options.ReliableBufferMessages, _options.ReliableBufferBytes) : null)
         {
             FrameSent = _frameSent,
+            MessageExpired = _messageExpired,
             Subprotocol = subprotocol,
         };
+        if (resume?.State is { Revoked: { } revoked } moved)
+        {
+            connection.Permissions = ConnectionPermissions.FromRoles(moved.Roles, revoked); // what was revoked moves with the session
+        }
+
         return (new AdmittedClient(connection, client.Groups, resume), null);
     }
 

@@ -21,7 +21,9 @@ internal sealed class GroupMembership(
     OutboundState outbound,
     ReliableSessions sessions,
     PresenceFeed presence,
-    IOptions<ConnectorOptions> options)
+    ConnectorMetrics metrics,
+    IOptions<ConnectorOptions> options,
+    TimeProvider clock)
 {
     private readonly int _historyMax = Math.Min(options.Value.HistoryMaxMessages, options.Value.RoomHistoryMessages);
 
@@ -142,11 +144,21 @@ internal sealed class GroupMembership(
         }
     }
 
-    /// <summary>Queues the room's latest messages for a joining connection, once and unnumbered. Under the outbound gate.</summary>
+    /// <summary>
+    /// Queues the room's latest messages for a joining connection, once and unnumbered; those whose time to live
+    /// passed are left out. Under the outbound gate.
+    /// </summary>
     private void SendHistory(ClientConnection connection, string group, int count)
     {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var delivery in outbound.History.Last(connection.Hub, group, Math.Min(count, _historyMax)))
         {
+            if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= now)
+            {
+                metrics.Expired("history");
+                continue;
+            }
+
             if (!Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
             {
                 continue; // it was not sent this connection's own noEcho messages (or ones excluding it) the first time either

@@ -57,7 +57,8 @@ public static class ConnectorServiceCollectionExtensions
             return new AccessTokenService(sp.GetRequiredService<IOptionsMonitor<AuthOptions>>(), sp.GetRequiredService<TimeProvider>(), count => HostingLog.AccessKeysReloaded(log, count));
         });
         services.AddSingleton<ServerRequestPublisher>();
-        services.AddSingleton<ExistenceChecks>();
+        services.AddSingleton<PermissionGrants>();
+        services.AddSingleton<HolderQueries>();
         services.AddSingleton<RestApi>();
         services.AddSingleton<InboundPublisher>();
         services.AddSingleton<ConnectionEvents>();

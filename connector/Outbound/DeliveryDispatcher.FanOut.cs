@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Frames;
+using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Serialization;
@@ -12,7 +13,7 @@ namespace BrokerChat.Connector.Outbound;
 /// <summary>
 /// The fan-out of one outbound record, under the outbound gate: a message is encoded once per protocol and the same
 /// bytes are queued for every local recipient (reliable ones through <see cref="ReliableSessions"/>, which numbers
-/// them); presence records, existence checks and REST commands go to their owners; the position advances and acks
+/// them); presence records, existence and permission queries and REST commands go to their owners; the position advances and acks
 /// and invocation responses addressed to connections held here are answered.
 /// </summary>
 internal sealed partial class DeliveryDispatcher
@@ -45,9 +46,9 @@ internal sealed partial class DeliveryDispatcher
             {
                 presence.Apply(delivery, partition);
             }
-            else if (delivery.Command is DeliveryCommand.ExistsQuery or DeliveryCommand.ExistsReply)
+            else if (HolderQueries.IsQueryOrReply(delivery.Command))
             {
-                existence.OnDelivery(delivery);
+                queries.OnDelivery(delivery);
             }
             else if (delivery.Command is not (DeliveryCommand.None or DeliveryCommand.InvokeResponse))
             {
@@ -149,6 +150,14 @@ internal sealed partial class DeliveryDispatcher
             return;
         }
 
+        if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= clock.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            // Read after its time to live (this connector or the functions fell behind): nobody is given it, and it
+            // is not kept for history either.
+            metrics.Expired("fanout");
+            return;
+        }
+
         if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
             && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
         {
@@ -178,7 +187,7 @@ internal sealed partial class DeliveryDispatcher
             if (recipient.IsSimple)
             {
                 // Simple clients get the payload itself, shared by all of them: text and JSON as text, binary as binary.
-                recipient.TryEnqueueRaw(delivery.Payload, delivery.DataType == DataType.Binary);
+                recipient.TryEnqueueRaw(delivery.Payload, delivery.DataType == DataType.Binary, delivery.ExpiresAt);
                 continue;
             }
 
@@ -197,15 +206,15 @@ internal sealed partial class DeliveryDispatcher
 
             if (recipient.IsReliable && replayable)
             {
-                sessions.Deliver(recipient, frame, partition, offset);
+                sessions.Deliver(recipient, frame, partition, offset, delivery.ExpiresAt);
             }
             else if (recipient.IsReliable)
             {
-                sessions.DeliverUnreplayable(recipient, frame, partition, offset);
+                sessions.DeliverUnreplayable(recipient, frame, partition, offset, delivery.ExpiresAt);
             }
             else
             {
-                recipient.TryEnqueue(frame);
+                recipient.TryEnqueue(frame, delivery.ExpiresAt);
             }
         }
     }

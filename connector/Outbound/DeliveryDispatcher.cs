@@ -17,7 +17,7 @@ namespace BrokerChat.Connector.Outbound;
 /// recipient. Group messages are kept in the rooms' histories (for sessions resumed here and history on join) and
 /// dropped when they repeat a message id already held (a request the functions processed twice). Presence records
 /// go to the presence table (<see cref="PresenceFeed"/>). It also answers the acks addressed to connections held here,
-/// and carries out the REST API's commands (group changes, closes, existence checks) for the connections held here.
+/// and carries out the REST API's commands (group changes, closes, existence and permission queries) for the connections held here.
 /// </summary>
 /// <remarks>
 /// It reads without a consumer group, from the end of each partition as it stood at startup; the connector is
@@ -35,7 +35,7 @@ internal sealed partial class DeliveryDispatcher(
     DeliveryCommands commands,
     ConnectorMetrics metrics,
     PresenceFeed presence,
-    ExistenceChecks existence,
+    HolderQueries queries,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService

@@ -17,7 +17,11 @@ internal enum GroupAccess
     List,
 }
 
-/// <summary>Checks a request's group name and the role it needs (<see cref="Permissions"/>), and answers the ack error itself when it fails.</summary>
+/// <summary>
+/// Checks a request's group name and the permission it needs (the connection's <see cref="ConnectionPermissions"/>:
+/// its token's roles, <see cref="Permissions"/>, with the REST API's grants and revocations), and answers the ack
+/// error itself when it fails.
+/// </summary>
 internal sealed class GroupPermissions(ConnectorMetrics metrics)
 {
     /// <summary>True when <paramref name="request"/> may do <paramref name="access"/> with its group; otherwise it has been answered.</summary>
@@ -32,10 +36,10 @@ internal sealed class GroupPermissions(ConnectorMetrics metrics)
         }
         else if (access switch
         {
-            GroupAccess.Send => !Permissions.CanSendToGroup(connection.Roles, request.Group!),
+            GroupAccess.Send => !connection.Permissions.Allows(GroupPermission.SendToGroup, request.Group!),
             // Its groups change only through its own requests, handled one at a time: membership is current here.
-            GroupAccess.List => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!) && !connection.IsMember(request.Group!),
-            _ => !Permissions.CanJoinLeaveGroup(connection.Roles, request.Group!),
+            GroupAccess.List => !connection.Permissions.Allows(GroupPermission.JoinLeaveGroup, request.Group!) && !connection.IsMember(request.Group!),
+            _ => !connection.Permissions.Allows(GroupPermission.JoinLeaveGroup, request.Group!),
         })
         {
             name = AckErrorNames.Forbidden;

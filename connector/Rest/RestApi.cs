@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
 using BrokerChat.Connector.Auth;
@@ -19,20 +20,21 @@ namespace BrokerChat.Connector.Rest;
 /// <summary>
 /// The Web PubSub data-plane REST API under <c>/api/hubs/{hub}/...</c>, as <c>@azure/web-pubsub</c> and the other
 /// server SDKs call it: send to all, a group, a user or a connection (with <c>excluded</c> and <c>filter</c>), add and
-/// remove connections and users to and from groups, close connections, existence checks, list a group's connections
-/// and mint client tokens. Requests authenticate with an access-key token whose audience is the request URL
+/// remove connections and users to and from groups, close connections, existence checks, grant, revoke and check a
+/// connection's group permissions, list a group's connections and mint client tokens. Requests authenticate with an access-key token whose audience is the request URL
 /// (<see cref="AccessTokenService.ValidateServerRequest"/>). Every change goes through Kafka
 /// (<see cref="ServerRequestPublisher"/>), so it reaches the connections on every connector whichever one took the call.
 /// </summary>
 /// <remarks>
 /// Paths are matched on the raw request target, each segment percent-decoded once, so group and user names may hold
 /// any character (<c>g%2F1</c> is the group <c>g/1</c>). Errors are JSON <c>{"code","message"}</c> with the code also in
-/// <c>x-ms-error-code</c>, as Azure answers. Permission grants (<c>/permissions/...</c>) are not supported (501).
+/// <c>x-ms-error-code</c>, as Azure answers. Existence and permission calls ask the connector holding the connection
+/// (<see cref="HolderQueries"/>) rather than going through the functions.
 /// </remarks>
-internal sealed class RestApi(
+internal sealed partial class RestApi(
     AccessTokenService tokens,
     ServerRequestPublisher publisher,
-    ExistenceChecks existence,
+    HolderQueries holders,
     PresenceFeed presence,
     OutboundState outbound,
     IOptions<RestOptions> options,
@@ -40,6 +42,7 @@ internal sealed class RestApi(
 {
     private const int MaxIdLength = 256;
     private const int MaxReasonLength = 512;
+    private const int MaxMessageTtlSeconds = 300;
     private readonly RestOptions _options = options.Value;
 
     /// <summary>Handles one request under <c>/api/</c>.</summary>
@@ -103,17 +106,23 @@ internal sealed class RestApi(
         ("POST", ["groups", var group, ":closeConnections"]) => CloseAsync(context, new InboundFrame { Kind = InboundKind.CloseConnections, Hub = hub, Target = DeliveryTarget.Group, Group = Group(group) }),
         ("PUT", ["groups", var group, "connections", var id]) => MembershipAsync(context, InboundKind.AddToGroup, hub, DeliveryTarget.Connection, Id(id), Group(group)),
         ("DELETE", ["groups", var group, "connections", var id]) => MembershipAsync(context, InboundKind.RemoveFromGroup, hub, DeliveryTarget.Connection, Id(id), Group(group)),
-        (_, ["permissions", ..]) => ErrorAsync(context, StatusCodes.Status501NotImplemented, "NotSupported", "Permission grants are not supported; give roles in the client access token."),
+        ("PUT", ["permissions", var permission, "connections", var id]) => PermissionAsync(context, DeliveryCommand.GrantPermission, hub, permission, Id(id)),
+        ("DELETE", ["permissions", var permission, "connections", var id]) => PermissionAsync(context, DeliveryCommand.RevokePermission, hub, permission, Id(id)),
+        ("HEAD", ["permissions", var permission, "connections", var id]) => PermissionAsync(context, DeliveryCommand.CheckPermission, hub, permission, Id(id)),
         _ => ErrorAsync(context, StatusCodes.Status404NotFound, "NotFound", $"No operation {method} {string.Join('/', rest)} on a hub."),
     };
 
     private async Task SendAsync(HttpContext context, InboundFrame frame, bool excluded, bool filter)
     {
         ReadCommonQuery(context, frame, excluded, filter);
-        if (context.Request.Query["messageTtlSeconds"].ToString() is { Length: > 0 } ttl
-            && (!int.TryParse(ttl, out var seconds) || seconds is < 0 or > 300))
+        if (context.Request.Query["messageTtlSeconds"].ToString() is { Length: > 0 } ttl)
         {
-            throw new BadRequestException("messageTtlSeconds must be an integer from 0 to 300.");
+            if (!int.TryParse(ttl, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > MaxMessageTtlSeconds)
+            {
+                throw new BadRequestException($"messageTtlSeconds must be an integer from 0 to {MaxMessageTtlSeconds}.");
+            }
+
+            frame.MessageTtlSeconds = seconds; // 0: the message does not expire
         }
 
         var body = await ReadBodyAsync(context);
@@ -148,7 +157,7 @@ internal sealed class RestApi(
     private async Task MembershipAsync(HttpContext context, InboundKind kind, string hub, DeliveryTarget target, string id, string? group)
     {
         if (kind == InboundKind.AddToGroup && target == DeliveryTarget.Connection
-            && await existence.ExistsAsync(hub, target, id, context.RequestAborted) != true)
+            && await holders.ExistsAsync(hub, target, id, context.RequestAborted) != true)
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, "NotFound", $"Connection {id} does not exist.");
             return;
@@ -195,7 +204,7 @@ internal sealed class RestApi(
 
     private async Task ExistsAsync(HttpContext context, string hub, DeliveryTarget target, string id)
     {
-        var exists = await existence.ExistsAsync(hub, target, id, context.RequestAborted);
+        var exists = await holders.ExistsAsync(hub, target, id, context.RequestAborted);
         context.Response.StatusCode = exists switch
         {
             true => StatusCodes.Status200OK,

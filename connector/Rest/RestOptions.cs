@@ -16,12 +16,12 @@ public sealed class RestOptions
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// How long a connection or user existence check waits for the other connectors' answers before it answers 404
-    /// with the answers it has. The default is 2 s.
+    /// How long a connection or user existence check, or a permission call, waits for the other connectors' answers
+    /// before it takes the connection for absent. The default is 2 s.
     /// </summary>
     public TimeSpan ExistenceTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Existence checks waiting for answers at once; more get 503. The default is 1,000.</summary>
+    /// <summary>Existence checks and permission calls waiting for answers at once; more get 503. The default is 1,000.</summary>
     [Range(1, 1_000_000)]
     public int MaxPendingExistenceChecks { get; set; } = 1000;
 

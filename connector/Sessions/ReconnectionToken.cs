@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using BrokerChat.Connector.Auth;
+using BrokerChat.Connector.Connections;
 using MessagePack;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,9 @@ namespace BrokerChat.Connector.Sessions;
 /// What a reconnection token says about a reliable session at the point of the client's stream where the token was
 /// sent: who it is, what it may do, which groups it is in, the sequence id of the last message before the token, and
 /// where the delivery stood in the outbound topic (<see cref="Cursor"/>: per partition, the first offset not yet
-/// considered for this session), and the groups whose joins and leaves it is told about. <see cref="NextPartition"/> is the only partition the messages after the token may
+/// considered for this session), the groups whose joins and leaves it is told about, and the groups revoked from an
+/// every-group role by the REST API (<see cref="ConnectionPermissions.Revoked"/>; the roles are the ones with its
+/// grants applied). <see cref="NextPartition"/> is the only partition the messages after the token may
 /// come from until the next token (-1: none came yet), which is what makes a resume on another connector exact: the
 /// messages the client got after its token are the first ones of that partition's replay.
 /// </summary>
@@ -26,7 +29,8 @@ internal sealed record ReconnectionState(
     int NextPartition,
     long[]? Cursor,
     long ExpiresAt,
-    string[]? PresenceGroups = null)
+    string[]? PresenceGroups = null,
+    string[]? Revoked = null)
 {
     /// <summary>Whether the token carries what another connector needs to resume the session (not only this one).</summary>
     public bool IsPortable => Groups is not null && Cursor is not null;
@@ -120,7 +124,7 @@ internal sealed class ReconnectionTokens
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(12);
+        writer.WriteArrayHeader(13);
         writer.Write(Version);
         writer.Write(state.ConnectionId);
         writer.Write(state.Hub);
@@ -145,6 +149,7 @@ internal sealed class ReconnectionTokens
 
         writer.Write(state.ExpiresAt);
         WriteStrings(ref writer, state.PresenceGroups);
+        WriteStrings(ref writer, state.Revoked);
         writer.Flush();
         var payload = buffer.WrittenSpan;
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_keys[0], payload));
@@ -185,7 +190,8 @@ internal sealed class ReconnectionTokens
 
         var expiresAt = reader.ReadInt64();
         var presenceGroups = count >= 12 ? ReadStrings(ref reader) : null; // tokens made before presence have 11 items
-        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups);
+        var revoked = count >= 13 ? ReadStrings(ref reader) : null; // and those made before permission grants 12
+        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, revoked);
     }
 
     private static void WriteStrings(ref MessagePackWriter writer, string[]? values)

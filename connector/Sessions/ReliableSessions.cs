@@ -49,23 +49,23 @@ internal sealed class ReliableSessions(
     /// Gives a reliable connection a data message read at <paramref name="offset"/> of <paramref name="partition"/>,
     /// writing a token refresh before it when the rules above ask for one. The caller holds the outbound gate.
     /// </summary>
-    public void Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset) =>
-        Deliver(connection, frame, partition, offset, outbound.Next);
+    public void Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long expiresAt = 0) =>
+        Deliver(connection, frame, partition, offset, outbound.Next, expiresAt);
 
     /// <summary>
     /// Gives a reliable connection a message no other connector can replay (one for a user, a connection or the hub),
     /// then a token that counts it and the record it came from. The caller holds the outbound gate.
     /// </summary>
-    public void DeliverUnreplayable(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset)
+    public void DeliverUnreplayable(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long expiresAt = 0)
     {
-        if (Deliver(connection, frame, partition, offset, outbound.Next))
+        if (Deliver(connection, frame, partition, offset, outbound.Next, expiresAt))
         {
             connection.EnqueueInOrder(TokenFrame(connection, outbound.Next, partition, offset + 1));
             connection.TokenMark = (partition, 0, clock.GetTimestamp());
         }
     }
 
-    private bool Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long[] considered)
+    private bool Deliver(ClientConnection connection, ReadOnlyMemory<byte> frame, int partition, long offset, long[] considered, long expiresAt)
     {
         if (connection.DeliveryFloor is { } floor && partition < floor.Length && offset < floor[partition])
         {
@@ -86,7 +86,7 @@ internal sealed class ReliableSessions(
             connection.TokenMark = mark with { Messages = mark.Messages + 1 };
         }
 
-        connection.TryEnqueueMessage(frame, before);
+        connection.TryEnqueueMessage(frame, before, expiresAt);
         return true;
     }
 
@@ -146,15 +146,26 @@ internal sealed class ReliableSessions(
 
             // The partition the client may have seen messages of after its token goes first, in offset order.
             var missed = new List<(int Partition, long Offset, Delivery Delivery)>();
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var expired = 0;
             for (var i = 0; i < groups.Length; i++)
             {
                 foreach (var (offset, delivery) in outbound.History.From(connection.Hub, groups[i], cursor[partitions[i]]))
                 {
-                    if (Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
+                    if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= now)
+                    {
+                        expired++; // its time to live passed: the client is not given it late
+                    }
+                    else if (Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
                     {
                         missed.Add((partitions[i], offset, delivery));
                     }
                 }
+            }
+
+            if (expired > 0)
+            {
+                metrics.Expired("history", expired);
             }
 
             missed.Sort((a, b) => a.Partition == b.Partition
@@ -166,7 +177,7 @@ internal sealed class ReliableSessions(
             for (var i = 0; i < missed.Count; i++)
             {
                 var (partition, offset, delivery) = missed[i];
-                Deliver(connection, connection.Writer.Message(delivery), partition, offset, considered);
+                Deliver(connection, connection.Writer.Message(delivery), partition, offset, considered, delivery.ExpiresAt);
                 considered[partition] = i + 1 < missed.Count && missed[i + 1].Partition == partition ? offset + 1 : outbound.Next[partition];
             }
 
@@ -230,7 +241,7 @@ internal sealed class ReliableSessions(
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
-            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null);
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked);
         if (partition < 0)
         {
             connection.TokenMark = (-1, 0, clock.GetTimestamp());

@@ -8,7 +8,8 @@ namespace BrokerChat.Functions.Chat;
 /// one <see cref="Delivery"/> each: messages for a target, group membership changes and closes. They come from the
 /// application's backend through a connector that checked the access key, so client roles and moderation do not apply;
 /// the connector validated them too, and a record that is still malformed is dropped (the REST caller already had its
-/// 202).
+/// 202). A send's <c>messageTtlSeconds</c> becomes the delivery's <see cref="Delivery.ExpiresAt"/>, counted from when
+/// the connector accepted the call; the connectors drop the message once it passed.
 /// </summary>
 internal static class ServerRequestRelay
 {
@@ -21,6 +22,9 @@ internal static class ServerRequestRelay
     private const int MaxIdLength = 256;
     private const int MaxReasonLength = 512;
 
+    /// <summary>Longest <c>messageTtlSeconds</c> the REST API accepts.</summary>
+    public const int MaxMessageTtlSeconds = 300;
+
     /// <summary>Whether the kind is one of the REST API's.</summary>
     public static bool IsServerRequest(InboundKind kind) => kind is >= InboundKind.SendToAll and <= InboundKind.CloseConnections;
 
@@ -28,7 +32,8 @@ internal static class ServerRequestRelay
     public static IReadOnlyList<Delivery> Handle(InboundFrame frame, InboundPosition position, long now, FrameValidator validator)
     {
         if (!HubNames.IsValid(frame.Hub) || frame.ExcludedConnectionIds is { Length: > MaxExcluded }
-            || frame.Filter is { Length: > MaxFilterLength } || frame.Reason is { Length: > MaxReasonLength })
+            || frame.Filter is { Length: > MaxFilterLength } || frame.Reason is { Length: > MaxReasonLength }
+            || frame.MessageTtlSeconds is < 0 or > MaxMessageTtlSeconds)
         {
             return [];
         }
@@ -94,6 +99,7 @@ internal static class ServerRequestRelay
 
         delivery.DataType = frame.DataType;
         delivery.Payload = frame.Payload;
+        delivery.ExpiresAt = frame.MessageTtlSeconds > 0 ? frame.ReceivedAt + (frame.MessageTtlSeconds * 1000L) : 0;
         return [delivery];
     }
 

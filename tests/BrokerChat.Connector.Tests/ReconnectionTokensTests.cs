@@ -36,6 +36,17 @@ public sealed class ReconnectionTokensTests
     }
 
     [Fact]
+    public void TokenCarriesTheGroupsRevokedFromAnEveryGroupRole()
+    {
+        var token = Tokens(KeyA).Create(State() with { Roles = ["webpubsub.sendToGroup"], Revoked = ["webpubsub.sendToGroup.muted"] });
+
+        var read = Tokens(KeyA).Read(token, "conn1", out _)!;
+
+        Assert.Equal(["webpubsub.sendToGroup.muted"], read.Revoked!);
+        Assert.Null(Tokens(KeyA).Read(Tokens(KeyA).Create(State()), "conn1", out _)!.Revoked);
+    }
+
+    [Fact]
     public void ForgedTamperedExpiredOrAnotherConnectionsTokensAreRefused()
     {
         var tokens = Tokens(KeyA);

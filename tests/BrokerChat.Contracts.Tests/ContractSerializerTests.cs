@@ -29,6 +29,7 @@ public sealed class ContractSerializerTests
             ExcludedConnectionIds = ["a", "b"],
             Filter = "userId eq 'x'",
             Reason = "bye",
+            MessageTtlSeconds = 30,
         };
 
         var back = ContractSerializer.DeserializeInbound(ContractSerializer.Serialize(frame));
@@ -63,6 +64,10 @@ public sealed class ContractSerializerTests
             Reason = "bye",
             Found = true,
             ReplyingConnectorId = "c2",
+            ErrorMessage = "refused",
+            Permission = GroupPermission.JoinLeaveGroup,
+            Permitted = true,
+            ExpiresAt = 1_700_000_030_123,
         };
 
         var back = ContractSerializer.DeserializeDelivery(ContractSerializer.Serialize(delivery));

@@ -6,6 +6,7 @@ using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
+using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,11 +45,24 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         Assert.Equal(400, (int)calls["unsupportedFilter"]!);
         Assert.False((bool)calls["userExistsAfterClose"]!);
 
+        // Permissions: carol's token gives her no role; the backend grants, checks and revokes them.
+        Assert.False((bool)calls["hasJoinBeforeGrant"]!);
+        Assert.Equal("Forbidden", (string?)calls["joinBeforeGrant"]);
+        Assert.True((bool)calls["hasJoinAfterGrant"]!);
+        Assert.False((bool)calls["hasJoinOtherAfterGrant"]!);
+        Assert.True((bool)calls["hasSendAfterGrant"]!);
+        Assert.Equal(("done", "done"), ((string?)calls["joinAfterGrant"], (string?)calls["sendAfterGrant"]));
+        Assert.False((bool)calls["hasSendAfterRevoke"]!);
+        Assert.True((bool)calls["hasSendElsewhereAfterRevoke"]!);
+        Assert.Equal("Forbidden", (string?)calls["sendAfterRevoke"]);
+        Assert.False((bool)calls["missingConnectionHasPermission"]!);
+        Assert.Equal(404, (int)calls["grantToMissingConnection"]!);
+
         TestContext.Current.TestOutputHelper?.WriteLine("timings: " + result["timings"]!.ToJsonString());
         var alice = Texts(result["alice"]!);
         var bob = Texts(result["bob"]!);
         Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "binary:1,2,3", "all but bob", "end"], alice);
-        Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "to bob", "only bob by filter", "group:team without alice", "end"], bob);
+        Assert.Equal(["to all", "group:{\"hello\":\"team\"}", "to bob", "only bob by filter", "group:team without alice", "end", "group:from carol"], bob);
     }
 
     [Fact(Timeout = Timeout)]
@@ -135,12 +149,28 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "PayloadTooLarge"), (tooLarge.Status, tooLarge.Code));
         var badTtl = await Call(HttpMethod.Post, "api/hubs/errors/:send?messageTtlSeconds=301", new StringContent("x"));
         Assert.Equal(HttpStatusCode.BadRequest, badTtl.Status);
-        var permission = await Call(HttpMethod.Put, "api/hubs/errors/permissions/sendToGroup/connections/c1");
-        Assert.Equal(HttpStatusCode.NotImplemented, permission.Status);
+        var permission = await Call(HttpMethod.Put, "api/hubs/errors/permissions/sendToGroups/connections/c1");
+        Assert.Equal((HttpStatusCode.BadRequest, "BadRequest"), (permission.Status, permission.Code));
+        Assert.Contains("joinLeaveGroup", permission.Body, StringComparison.Ordinal);
         var unknown = await Call(HttpMethod.Post, "api/hubs/errors/:frobnicate");
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
         var badHub = await Call(HttpMethod.Post, "api/hubs/1bad/:send", new StringContent("x"));
         Assert.Equal(HttpStatusCode.NotFound, badHub.Status);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AMessagesTimeToLiveTravelsWithItAndAMessageWithinItIsDelivered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var inbound = InboundWatcher.FromNow(fixture.Rest);
+        await using var client = await WebPubSubTestClient.ConnectUrlAsync(fixture.Clients.ClientUrl("restttl", "tia"), cancellationToken: ct);
+        await client.Connected;
+
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync("api/hubs/restttl/users/tia/:send?messageTtlSeconds=30", "within its time", ct));
+
+        var frame = await inbound.NextAsync(f => f.Kind == InboundKind.SendToUser && f.UserId == "tia", ct);
+        Assert.Equal(30, frame.MessageTtlSeconds);
+        Assert.Equal("within its time", (string?)(await client.NextMessageAsync(ct))["data"]);
     }
 
     [Fact(Timeout = Timeout)]
@@ -226,14 +256,8 @@ public sealed class RestApiTests(TwoConnectorsFixture fixture) : IClassFixture<T
         _ => (string)m!["data"]!,
     }).ToList();
 
-    private async Task<HttpStatusCode> CallAsync(HttpMethod method, string path, CancellationToken ct, string? body = null, string mediaType = "text/plain")
-    {
-        var url = new Uri(fixture.Rest.BaseUri, path);
-        using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : new StringContent(body, Encoding.UTF8, mediaType) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(TwoConnectorsFixture.AccessKey, url.ToString()));
-        using var response = await Http.SendAsync(request, ct);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> CallAsync(HttpMethod method, string path, CancellationToken ct, string? body = null, string mediaType = "text/plain") =>
+        RestCalls.CallAsync(fixture.Rest.BaseUri, method, path, ct, body, mediaType);
 
     private Task<HttpStatusCode> PostAsync(string path, string text, CancellationToken ct) => CallAsync(HttpMethod.Post, path, ct, text);
 

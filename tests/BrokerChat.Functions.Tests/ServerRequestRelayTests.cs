@@ -48,8 +48,19 @@ public sealed class ServerRequestRelayTests
     }
 
     [Fact]
+    public void ASendsTimeToLiveBecomesItsExpiryCountedFromWhenTheConnectorTookTheCall()
+    {
+        var expiring = Assert.Single(_function.Handle(Frame(InboundKind.ServerSendToGroup, f => { f.Group = "room"; f.ReceivedAt = 1_000_000; f.MessageTtlSeconds = 30; }), default));
+        var lasting = Assert.Single(_function.Handle(Frame(InboundKind.SendToUser, f => { f.UserId = "bob"; f.ReceivedAt = 1_000_000; }), default));
+
+        Assert.Equal(1_030_000, expiring.ExpiresAt);
+        Assert.Equal(0, lasting.ExpiresAt);
+    }
+
+    [Fact]
     public void MalformedRestRequestsAreDroppedRatherThanDelivered()
     {
+        Assert.Empty(_function.Handle(Frame(InboundKind.SendToAll, f => f.MessageTtlSeconds = ServerRequestRelay.MaxMessageTtlSeconds + 1), default));
         Assert.Empty(_function.Handle(Frame(InboundKind.SendToAll, f => f.Payload = new byte[17]), default)); // over the size limit
         Assert.Empty(_function.Handle(Frame(InboundKind.SendToAll, f => { f.DataType = DataType.Json; f.Payload = "{"u8.ToArray(); }), default));
         Assert.Empty(_function.Handle(Frame(InboundKind.SendToUser, f => f.UserId = null), default));

@@ -12,15 +12,16 @@ let step = "start";
 const service = new WebPubSubServiceClient(`Endpoint=${restBase.replace(/\/$/, "")};AccessKey=${accessKey};Version=1.0;`, hub, { allowInsecureConnection: true });
 
 // Tokens come from the SDK (signed locally with the key); the clients connect to the other connector.
-async function clientUrl(userId) {
-  const token = await service.getClientAccessToken({ userId, roles: ["webpubsub.joinLeaveGroup"] });
+async function clientUrl(userId, roles) {
+  const token = await service.getClientAccessToken({ userId, roles });
   const url = new URL(token.url);
   url.host = new URL(clientBase).host;
   return url.toString();
 }
 
-function client(userId, protocol) {
-  const c = new WebPubSubClient({ getClientAccessUrl: () => clientUrl(userId) }, { protocol, autoReconnect: false });
+function client(userId, protocol, roles = ["webpubsub.joinLeaveGroup"]) {
+  // A refused request fails at once rather than being tried again.
+  const c = new WebPubSubClient({ getClientAccessUrl: () => clientUrl(userId, roles) }, { protocol, autoReconnect: false, messageRetryOptions: { maxRetries: 0 } });
   c.received = [];
   c.on("connected", e => { c.connectionId = e.connectionId; });
   c.on("server-message", e => c.received.push({ from: "server", dataType: e.message.dataType, data: data(e.message) }));
@@ -95,6 +96,37 @@ await until("team without alice", () => has(bob, "team without alice"));
 // before it that was meant for her is here too.
 await service.sendToAll("end", { contentType: "text/plain" });
 await until("end", () => has(alice, "end") && has(bob, "end"));
+
+// Permissions granted and revoked by the backend: carol's token gives her no role at all.
+step = "permissions";
+async function outcome(action) {
+  try {
+    await action();
+    return "done";
+  } catch (e) {
+    return e.errorDetail?.name ?? e.statusCode ?? String(e);
+  }
+}
+const carol = client("carol", WebPubSubJsonProtocol(), []);
+await carol.start();
+await until("carol's connected event", () => carol.connectionId);
+result.calls.hasJoinBeforeGrant = await service.hasPermission(carol.connectionId, "joinLeaveGroup", { targetName: "team" });
+result.calls.joinBeforeGrant = await outcome(() => carol.joinGroup("team"));
+await service.grantPermission(carol.connectionId, "joinLeaveGroup", { targetName: "team" });
+await service.grantPermission(carol.connectionId, "sendToGroup");
+result.calls.hasJoinAfterGrant = await service.hasPermission(carol.connectionId, "joinLeaveGroup", { targetName: "team" });
+result.calls.hasJoinOtherAfterGrant = await service.hasPermission(carol.connectionId, "joinLeaveGroup", { targetName: "other" });
+result.calls.hasSendAfterGrant = await service.hasPermission(carol.connectionId, "sendToGroup");
+result.calls.joinAfterGrant = await outcome(() => carol.joinGroup("team"));
+result.calls.sendAfterGrant = await outcome(() => carol.sendToGroup("team", "from carol", "text"));
+await until("carol's message", () => has(bob, "from carol"));
+await service.revokePermission(carol.connectionId, "sendToGroup", { targetName: "team" });
+result.calls.hasSendAfterRevoke = await service.hasPermission(carol.connectionId, "sendToGroup", { targetName: "team" });
+result.calls.hasSendElsewhereAfterRevoke = await service.hasPermission(carol.connectionId, "sendToGroup", { targetName: "other" });
+result.calls.sendAfterRevoke = await outcome(() => carol.sendToGroup("team", "after revoke", "text"));
+result.calls.missingConnectionHasPermission = await service.hasPermission("no-such-connection", "sendToGroup");
+result.calls.grantToMissingConnection = await outcome(() => service.grantPermission("no-such-connection", "sendToGroup"));
+await carol.stop();
 
 step = "close";
 await service.closeConnection(bob.connectionId, { reason: "closed by the backend" });

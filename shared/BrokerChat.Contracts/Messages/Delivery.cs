@@ -36,8 +36,11 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>22</term><description>for <see cref="DeliveryCommand.ExistsReply"/>: the id of the connector answering</description></item>
 /// <item><term>23</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the invocation answered</description></item>
 /// <item><term>24</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's name (an <see cref="AckErrorNames"/> value), or nil on success</description></item>
-/// <item><term>25</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's message, or nil on success</description></item>
+/// <item><term>25</term><description>for <see cref="DeliveryCommand.InvokeResponse"/>: the error's message, or nil on success; for <see cref="DeliveryCommand.ExistsReply"/> to a permission change: why it was refused</description></item>
 /// <item><term>26</term><description>for <see cref="DeliveryCommand.SetConnectionState"/>: the connection's new state, or nil to clear it</description></item>
+/// <item><term>27</term><description>for the permission queries (<see cref="DeliveryCommand.GrantPermission"/> and after): the permission (<see cref="GroupPermission"/> as int)</description></item>
+/// <item><term>28</term><description>for <see cref="DeliveryCommand.ExistsReply"/> to a permission query: whether the connection has the permission afterwards</description></item>
+/// <item><term>29</term><description>expires-at, Unix time in milliseconds, after which the message is no longer delivered (a REST send's <c>messageTtlSeconds</c>); 0 = never</description></item>
 /// </list>
 /// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
 /// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
@@ -73,4 +76,7 @@ public sealed class Delivery
     [Key(24)] public string? ErrorName { get; set; }
     [Key(25)] public string? ErrorMessage { get; set; }
     [Key(26)] public string? ConnectionState { get; set; }
+    [Key(27)] public GroupPermission Permission { get; set; }
+    [Key(28)] public bool Permitted { get; set; }
+    [Key(29)] public long ExpiresAt { get; set; }
 }

@@ -22,7 +22,12 @@ public enum DeliveryCommand
     /// </summary>
     ExistsQuery = 4,
 
-    /// <summary>A connector's answer to <see cref="ExistsQuery"/>: <see cref="Delivery.Found"/>, from <see cref="Delivery.ReplyingConnectorId"/>.</summary>
+    /// <summary>
+    /// A connector's answer to <see cref="ExistsQuery"/> or to a permission query (<see cref="GrantPermission"/>,
+    /// <see cref="RevokePermission"/>, <see cref="CheckPermission"/>): <see cref="Delivery.Found"/> (it holds the
+    /// target), from <see cref="Delivery.ReplyingConnectorId"/>; for a permission query also
+    /// <see cref="Delivery.Permitted"/>, and <see cref="Delivery.ErrorMessage"/> when the change was refused.
+    /// </summary>
     ExistsReply = 5,
 
     /// <summary>
@@ -38,4 +43,18 @@ public enum DeliveryCommand
     /// puts it on the connection's later records (<see cref="InboundFrame.ConnectionState"/>).
     /// </summary>
     SetConnectionState = 7,
+
+    /// <summary>
+    /// A connector asks the connector holding the connection <see cref="Delivery.ConnectionId"/> to grant it
+    /// <see cref="Delivery.Permission"/> for <see cref="Delivery.Group"/> (nil: every group). Produced straight to the
+    /// outbound topic and answered with <see cref="ExistsReply"/> addressed to <see cref="Delivery.AckConnectorId"/>
+    /// under the same <see cref="Delivery.MessageId"/>, as <see cref="ExistsQuery"/> is.
+    /// </summary>
+    GrantPermission = 8,
+
+    /// <summary>As <see cref="GrantPermission"/>, but the permission is taken away (a role of the token included).</summary>
+    RevokePermission = 9,
+
+    /// <summary>As <see cref="GrantPermission"/>, but only asks whether the connection has the permission (<see cref="Delivery.Permitted"/>).</summary>
+    CheckPermission = 10,
 }

@@ -33,6 +33,7 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>20</term><description>for <see cref="InboundKind.Connected"/>: the groups the connection joined at connect, or nil</description></item>
 /// <item><term>21</term><description>for <see cref="InboundKind.Connected"/>: the subprotocol the connection speaks, or nil for a simple WebSocket client</description></item>
 /// <item><term>22</term><description>for a client's records: the connection's state as its hub's event handler last set it (<c>ce-connectionState</c>, opaque), or nil</description></item>
+/// <item><term>23</term><description>for the REST sends: <c>messageTtlSeconds</c>, how long after item 10 the message may still be delivered (1 to 300); 0 = no limit</description></item>
 /// </list>
 /// For the REST kinds (<see cref="InboundKind.SendToAll"/> and after) items 3 and 5 name the target connection and
 /// user rather than a sender, and item 4 is the connector that accepted the request.
@@ -63,4 +64,5 @@ public sealed class InboundFrame
     [Key(20)] public string[]? Groups { get; set; }
     [Key(21)] public string? Subprotocol { get; set; }
     [Key(22)] public string? ConnectionState { get; set; }
+    [Key(23)] public int MessageTtlSeconds { get; set; }
 }

@@ -1,8 +1,11 @@
+using BrokerChat.Contracts.Messages;
+
 namespace BrokerChat.Contracts.Names;
 
 /// <summary>
-/// The Web PubSub roles and what they allow. A connection's roles come from its access token and travel with each
-/// request, so the connector and the functions decide alike.
+/// The Web PubSub roles and what they allow, and the names the REST API gives the permissions they stand for. A
+/// connection's roles come from its access token (and the REST API's grants) and travel with each request, so the
+/// connector and the functions decide alike.
 /// </summary>
 public static class Permissions
 {
@@ -11,6 +14,26 @@ public static class Permissions
 
     /// <summary>Send to any group.</summary>
     public const string SendToGroup = "webpubsub.sendToGroup";
+
+    /// <summary>The REST API's name of <see cref="GroupPermission.SendToGroup"/> (<c>/permissions/sendToGroup/...</c>).</summary>
+    public const string SendToGroupName = "sendToGroup";
+
+    /// <summary>The REST API's name of <see cref="GroupPermission.JoinLeaveGroup"/> (<c>/permissions/joinLeaveGroup/...</c>).</summary>
+    public const string JoinLeaveGroupName = "joinLeaveGroup";
+
+    /// <summary>The permission a REST name stands for (compared ignoring case), or <see cref="GroupPermission.None"/>.</summary>
+    public static GroupPermission Parse(string? name) =>
+        string.Equals(name, SendToGroupName, StringComparison.OrdinalIgnoreCase) ? GroupPermission.SendToGroup
+        : string.Equals(name, JoinLeaveGroupName, StringComparison.OrdinalIgnoreCase) ? GroupPermission.JoinLeaveGroup
+        : GroupPermission.None;
+
+    /// <summary>The role that gives <paramref name="permission"/> for every group (and, with <c>.group</c>, for one).</summary>
+    public static string RoleOf(GroupPermission permission) => permission switch
+    {
+        GroupPermission.SendToGroup => SendToGroup,
+        GroupPermission.JoinLeaveGroup => JoinLeaveGroup,
+        _ => throw new ArgumentOutOfRangeException(nameof(permission), permission, "Not a group permission."),
+    };
 
     /// <summary>Whether the roles allow sending to <paramref name="group"/>.</summary>
     public static bool CanSendToGroup(IReadOnlyList<string> roles, string group) => Allows(roles, SendToGroup, group);

@@ -43,7 +43,10 @@ internal sealed class ConnectorServices : IAsyncDisposable
     /// <summary>An admitted connection, as <see cref="ConnectionAdmission"/> makes one.</summary>
     public AdmittedClient Admit(string id, string? userId, string[] roles, ClientProtocol? protocol = null, string[]? groups = null)
     {
-        var connection = new ClientConnection(id, "chat", userId, roles, 100, 1 << 20, Clock, null, protocol ?? ClientProtocol.Json);
+        var connection = new ClientConnection(id, "chat", userId, roles, 100, 1 << 20, Clock, null, protocol ?? ClientProtocol.Json)
+        {
+            MessageExpired = Get<ConnectorMetrics>().ExpiredInQueue,
+        };
         Get<ConnectionLimiter>().TryAcquire(userId, null);
         Get<ConnectionIndex>().HandlerStarted();
         return new AdmittedClient(connection, groups ?? [], null);
