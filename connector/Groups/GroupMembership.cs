@@ -38,7 +38,7 @@ internal sealed class GroupMembership(
 
             if (connection.IsReliable)
             {
-                connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                connection.EnqueueInOrder(sessions.TokenFrame(connection, refresh: null));
             }
             else if (!connection.IsSimple)
             {
@@ -77,7 +77,7 @@ internal sealed class GroupMembership(
 
             if (connection.IsReliable && (changed || !wasMember))
             {
-                connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                connection.EnqueueInOrder(sessions.TokenFrame(connection, "group"));
             }
 
             return true;
@@ -95,7 +95,7 @@ internal sealed class GroupMembership(
                 presence.Left(connection, group);
                 if (connection.IsReliable)
                 {
-                    connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                    connection.EnqueueInOrder(sessions.TokenFrame(connection, "group"));
                 }
             }
         }

@@ -31,4 +31,11 @@ public enum DeliveryCommand
     /// <see cref="Delivery.DataType"/> on success, or <see cref="Delivery.ErrorName"/> and <see cref="Delivery.ErrorMessage"/>.
     /// </summary>
     InvokeResponse = 6,
+
+    /// <summary>
+    /// The reliable session <see cref="Delivery.ConnectionId"/> of <see cref="Delivery.Hub"/> was ended for good by the
+    /// server (a REST close): every connector refuses to resume it from its reconnection token. The connector that held
+    /// it produces this straight to the outbound topic, keyed by the connection, before it closes the socket.
+    /// </summary>
+    SessionEnded = 7,
 }
