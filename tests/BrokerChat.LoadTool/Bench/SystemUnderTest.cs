@@ -155,7 +155,13 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     }
 
     /// <summary>The managed heap after the last collection, where the system reports it (BrokerChat's /metrics).</summary>
-    public async Task<long?> ManagedHeapAsync()
+    public Task<long?> ManagedHeapAsync() => MetricAsync("dotnet_gc_last_collection_heap_size_bytes");
+
+    /// <summary>
+    /// The sum over every series of a metric BrokerChat's /metrics reports (Prometheus name, such as
+    /// <c>brokerchat_connector_sessions_token_refreshes_total</c>); null for the other systems, or when it has none yet.
+    /// </summary>
+    public async Task<long?> MetricAsync(string name)
     {
         if (Kind != SystemKind.BrokerChat)
         {
@@ -165,7 +171,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         try
         {
             var text = await _http.GetStringAsync("metrics").ConfigureAwait(false);
-            var lines = text.Split('\n').Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal)).ToList();
+            var lines = text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is ' ' or '{').ToList();
             return lines.Count == 0 ? null : (long)lines.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
