@@ -302,7 +302,7 @@ public sealed class BenchRunner : IAsyncDisposable
     {
         await SetupAsync(system, plan.MembersPerRoom, plan.SlowEvery).ConfigureAwait(false);
         var baseline = await SettledUsageAsync(system).ConfigureAwait(false);
-        var refreshesBefore = await system.MetricAsync(TokenRefreshesMetric).ConfigureAwait(false) ?? 0;
+        var refreshesBefore = await system.MetricSeriesAsync(TokenRefreshesMetric).ConfigureAwait(false) ?? [];
         var connecting = Stopwatch.GetTimestamp();
         var (connected, failed) = await ConnectAllAsync(plan.Clients).ConfigureAwait(false);
         var offered = plan.Senders * plan.Rate;
@@ -320,10 +320,13 @@ public sealed class BenchRunner : IAsyncDisposable
         var loadBefore = ProcessUsage.Of(_drivers.Select(d => d.ProcessId));
         await DelayUntilAsync(measureTo).ConfigureAwait(false);
         var after = system.Usage();
-        if (_plan.Reliable && await system.MetricAsync(TokenRefreshesMetric).ConfigureAwait(false) is { } refreshes && connected > 0)
+        if (_plan.Reliable && await system.MetricSeriesAsync(TokenRefreshesMetric).ConfigureAwait(false) is { } refreshes && connected > 0)
         {
+            // After each session's first token; the join every client makes after connecting is one ("group").
             var minutes = Stopwatch.GetElapsedTime(connecting).TotalMinutes;
-            _view.Log(string.Create(CultureInfo.InvariantCulture, $"  {system.Name}: {refreshes - refreshesBefore:N0} reconnection token refreshes over {connected:N0} reliable connections in {minutes:F2} min: {(refreshes - refreshesBefore) / (double)connected / minutes:F3} per connection per minute"));
+            var byReason = string.Join(", ", refreshes.Select(r => (r.Key, Count: r.Value - refreshesBefore.GetValueOrDefault(r.Key))).Where(r => r.Count > 0)
+                .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key.Trim('{', '}')}: {r.Count:N0} ({r.Count / (double)connected / minutes:F3} per connection per minute)")));
+            _view.Log(string.Create(CultureInfo.InvariantCulture, $"  {system.Name}: reconnection token refreshes over {connected:N0} reliable connections in {minutes:F2} min: {(byReason.Length == 0 ? "none" : byReason)}"));
         }
 
         // Threads that end inside the window take their time with them, so long windows are not broken down.
