@@ -28,7 +28,7 @@ public sealed class LocalRunFiles(IOptions<LocalRunOptions> options)
     private X509Certificate2? _certificate;
 
     /// <summary>The folder.</summary>
-    public string DataPath { get; } = Path.GetFullPath(options.Value.DataPath);
+    public string DataPath { get; } = Path.GetFullPath(options.Value.DataPath ?? LocalRunOptions.DefaultDataPath);
 
     /// <summary>The access key's path.</summary>
     public string AccessKeyPath => Path.Combine(DataPath, AccessKeyFile);

@@ -14,11 +14,16 @@ public sealed class LocalRunOptions
     /// <summary>
     /// The folder a local run keeps its files in: the access key it signs with when none is configured
     /// (<c>access-key</c>) and the HTTPS development certificate (<c>localhost.pem</c>, <c>localhost.key.pem</c>), so
-    /// the connection string and the certificate stay the same across restarts. The default is <c>BrokerChat</c> in
-    /// the user's local application data folder (<c>~/.local/share/BrokerChat</c> on Linux,
-    /// <c>%LOCALAPPDATA%\BrokerChat</c> on Windows).
+    /// the connection string and the certificate stay the same across restarts. The default (null) is
+    /// <see cref="DefaultDataPath"/>.
     /// </summary>
-    public string DataPath { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "BrokerChat");
+    public string? DataPath { get; set; }
+
+    /// <summary>
+    /// <c>BrokerChat</c> in the user's local application data folder: <c>~/.local/share/BrokerChat</c> on Linux,
+    /// <c>%LOCALAPPDATA%\BrokerChat</c> on Windows.
+    /// </summary>
+    public static string DefaultDataPath => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "BrokerChat");
 
     /// <summary>
     /// Whether a local run also listens with HTTPS, with a self-signed development certificate for localhost and

@@ -6,7 +6,7 @@ namespace BrokerChat.Connector.LocalRun;
 internal sealed class LocalRunOptionsValidator : IValidateOptions<LocalRunOptions>
 {
     public ValidateOptionsResult Validate(string? name, LocalRunOptions options) =>
-        string.IsNullOrWhiteSpace(options.DataPath) || options.DataPath.IndexOfAny(Path.GetInvalidPathChars()) >= 0
+        options.DataPath is { } path && (string.IsNullOrWhiteSpace(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
             ? ValidateOptionsResult.Fail("LocalRun:DataPath must be a folder path.")
             : ValidateOptionsResult.Success;
 }
