@@ -223,14 +223,28 @@ public sealed class ConnectorOptions
     public TimeSpan ReconnectionTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// A reliable connection is sent a fresh reconnection token (a <c>connected</c> message with its own id) at least
-    /// every this many messages, so a resume never needs more history than that. The default is 100.
+    /// A reliable connection is sent a fresh reconnection token (a <c>connected</c> message with its own id) once this
+    /// many messages came after its last one, so that a resume on another connector never needs more of a room's
+    /// history than it holds. Half <see cref="RoomHistoryMessages"/> is used when that is less. The default is 500.
     /// </summary>
     [Range(1, 1_000_000)]
-    public int ReconnectionTokenRefreshMessages { get; set; } = 100;
+    public int ReconnectionTokenRefreshMessages { get; set; } = 500;
 
-    /// <summary>... and at least this often while messages arrive (and once per half room-history age while none do). The default is 10 s.</summary>
-    public TimeSpan ReconnectionTokenRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// ... and a reliable connection in groups once its token is this old, so the rooms' histories still reach back to
+    /// it. Half <see cref="RoomHistoryAge"/> is used when that is less. The default is 2.5 minutes.
+    /// </summary>
+    public TimeSpan ReconnectionTokenRefreshInterval { get; set; } = TimeSpan.FromMinutes(2.5);
+
+    /// <summary>
+    /// How long every connector remembers a reliable session the server ended (a REST close), refusing to resume it
+    /// from its reconnection token. The Web PubSub clients try to recover for 30 s. The default is 10 minutes.
+    /// </summary>
+    public TimeSpan EndedSessionRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Ended sessions every connector remembers at most (the oldest are forgotten first). The default is 100,000.</summary>
+    [Range(1, 10_000_000)]
+    public int EndedSessionsMax { get; set; } = 100_000;
 
     /// <summary>
     /// How long resuming a session from its token may wait for this connector to read the outbound stream as far as

@@ -32,6 +32,7 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             (nameof(options.ReconnectionTokenLifetime), options.ReconnectionTokenLifetime),
             (nameof(options.ReconnectionTokenRefreshInterval), options.ReconnectionTokenRefreshInterval),
             (nameof(options.RecoveryCatchUpTimeout), options.RecoveryCatchUpTimeout),
+            (nameof(options.EndedSessionRetention), options.EndedSessionRetention),
             (nameof(options.PresenceBeaconInterval), options.PresenceBeaconInterval),
             (nameof(options.PresenceExpiry), options.PresenceExpiry),
         })

@@ -158,6 +158,22 @@ internal sealed partial class ClientConnection
         }
     }
 
+    /// <summary>
+    /// Ends a detached session for good (the server closed it while its client was away): it can no longer be resumed,
+    /// and the next heartbeat removes it.
+    /// </summary>
+    public void EndSession()
+    {
+        lock (_gate)
+        {
+            if (_detachedSince != 0)
+            {
+                _sessionEnded = true;
+                _stream?.Clear();
+            }
+        }
+    }
+
     /// <summary>Ends a detached session whose client did not come back within <paramref name="retention"/> ticks; true when it ended.</summary>
     public bool TryExpire(long now, long retention)
     {

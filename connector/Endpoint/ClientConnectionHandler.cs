@@ -30,6 +30,7 @@ internal sealed class ClientConnectionHandler(
     RequestDispatcher dispatcher,
     ReliableSessions sessions,
     ResumePlanner resumes,
+    EndedSessions ended,
     DeliveryDispatcher deliveries,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
@@ -151,9 +152,7 @@ internal sealed class ClientConnectionHandler(
                 break;
             case ResumeKind.FromToken or ResumeKind.TakeOver:
                 var state = resume.State!;
-                var failure = state.NextPartition >= 0 && !await deliveries.WaitCaughtUpAsync(state.NextPartition, _options.RecoveryCatchUpTimeout).ConfigureAwait(false)
-                    ? "This server is behind on the message stream; connect again."
-                    : sessions.ResumeFromToken(connection, state);
+                var failure = await CatchUpAsync(state).ConfigureAwait(false) ?? sessions.ResumeFromToken(connection, state);
                 if (failure is null)
                 {
                     connection.Announced = true; // its first connector told the functions it opened
@@ -171,6 +170,23 @@ internal sealed class ClientConnectionHandler(
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// Waits until this connector has read what the client may have been sent after its token, and the end of the
+    /// session if the server ended it on any connector; why the session cannot be resumed, or null.
+    /// </summary>
+    private async Task<string?> CatchUpAsync(ReconnectionState state)
+    {
+        var endPartition = ended.PartitionOf(state.Hub, state.ConnectionId);
+        var timeout = _options.RecoveryCatchUpTimeout;
+        if ((state.NextPartition >= 0 && !await deliveries.WaitCaughtUpAsync(state.NextPartition, timeout).ConfigureAwait(false))
+            || (endPartition != state.NextPartition && !await deliveries.WaitCaughtUpAsync(endPartition, timeout).ConfigureAwait(false)))
+        {
+            return "This server is behind on the message stream; connect again.";
+        }
+
+        return ended.Contains(state.Hub, state.ConnectionId) ? ResumePlanner.EndedByServer : null;
     }
 
     /// <summary>Accepts, then closes with 1008: the client stops recovering and connects afresh.</summary>

@@ -72,7 +72,6 @@ internal sealed class ConnectionHeartbeat(
         var closeTimeout = (long)(_options.CloseTimeout.TotalSeconds * frequency);
         var handshakeTimeout = (long)(_options.HandshakeTimeout.TotalSeconds * frequency);
         var retention = (long)(_options.SessionRetention.TotalSeconds * frequency);
-        var idleTokenRefresh = (long)(_options.RoomHistoryAge.TotalSeconds / 2 * frequency);
         lock (outbound.Gate)
         {
             outbound.History.Trim();
@@ -126,11 +125,10 @@ internal sealed class ConnectionHeartbeat(
                 connection.TrySendPing();
             }
 
-            if (connection.IsReliable && now - connection.TokenMark.IssuedAt >= idleTokenRefresh)
+            if (connection.IsReliable)
             {
-                // A session that receives nothing keeps a recent token, so it can be resumed elsewhere while the rooms'
-                // histories still reach back to it.
-                sessions.RefreshToken(connection);
+                // A session in groups keeps a token recent enough for the rooms' histories to reach back to it.
+                sessions.RefreshIfOld(connection, now);
             }
 
             if (connection.ExpireAcks(now) is { } expired && !connection.IsSimple)

@@ -40,7 +40,7 @@ internal sealed class GroupMembership(
 
             if (connection.IsReliable)
             {
-                connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                connection.EnqueueInOrder(sessions.TokenFrame(connection, refresh: null));
             }
             else if (!connection.IsSimple)
             {
@@ -79,7 +79,7 @@ internal sealed class GroupMembership(
 
             if (connection.IsReliable && (changed || !wasMember))
             {
-                connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                connection.EnqueueInOrder(sessions.TokenFrame(connection, "group"));
             }
 
             return true;
@@ -97,7 +97,7 @@ internal sealed class GroupMembership(
                 presence.Left(connection, group);
                 if (connection.IsReliable)
                 {
-                    connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                    connection.EnqueueInOrder(sessions.TokenFrame(connection, "group"));
                 }
             }
         }

@@ -34,6 +34,9 @@ public static class ConnectorApp
 #endif
         builder.Services.AddBrokerChatConnector(builder.Configuration);
         builder.ConfigureConnectorKestrel();
+#if BROKERCHAT_LOCAL_RUN
+        builder.UseLocalRunKeyAndHttps();
+#endif
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapBrokerChatConnector();
@@ -45,17 +48,35 @@ public static class ConnectorApp
     {
         ArgumentNullException.ThrowIfNull(app);
         await app.StartAsync().ConfigureAwait(false);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BrokerChat");
-        foreach (var address in Addresses(app))
-        {
-            HostingLog.Running(logger, address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
-                .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
-                .Replace("://+", "://localhost", StringComparison.Ordinal)
-                .Replace("://*", "://localhost", StringComparison.Ordinal) + "/");
-        }
-
+        LogStartup(app, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BrokerChat"));
         await app.WaitForShutdownAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Prints, once started, the addresses to open and, in a local run, a connection string for each (with the key
+    /// tokens are signed with) and the HTTPS development certificate's path.
+    /// </summary>
+    public static void LogStartup(WebApplication app, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = PrintableAddresses(app);
+        foreach (var address in addresses)
+        {
+            HostingLog.Running(logger, address + "/");
+        }
+
+#if BROKERCHAT_LOCAL_RUN
+        LocalRunBanner.Log(app, addresses, logger);
+#endif
+    }
+
+    /// <summary>The addresses Kestrel listens on as a browser on this machine reaches them (wildcard hosts as localhost), without a trailing slash.</summary>
+    public static IReadOnlyList<string> PrintableAddresses(WebApplication app) =>
+        Addresses(app).Select(address => address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+            .Replace("://+", "://localhost", StringComparison.Ordinal)
+            .Replace("://*", "://localhost", StringComparison.Ordinal)
+            .TrimEnd('/')).ToList();
 
     /// <summary>Waits until every readiness check passes (deliveries are read, and in-process workers own partitions).</summary>
     public static async Task WaitUntilReadyAsync(WebApplication app, TimeSpan timeout)

@@ -76,6 +76,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<PresenceFeed>();
         services.AddSingleton<ReliableSessions>();
+        services.AddSingleton<EndedSessions>();
         services.AddSingleton<ResumePlanner>();
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<GroupPermissions>();

@@ -1,7 +1,7 @@
-using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Connector.Sessions;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Logging;
 
@@ -9,14 +9,21 @@ namespace BrokerChat.Connector.Outbound;
 
 /// <summary>
 /// The REST API's commands read from the outbound topic (add to or remove from a group, close), carried out for the
-/// target's connections held here. Granted by the application's backend, so no join permission is checked and no
+/// target's connections held here, and the ends of reliable sessions the server closed on any connector
+/// (<see cref="EndedSessions"/>). Granted by the application's backend, so no join permission is checked and no
 /// per-connection group bound applies.
 /// </summary>
-internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembership membership, ILogger<DeliveryCommands> logger)
+internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembership membership, EndedSessions ended, ILogger<DeliveryCommands> logger)
 {
     /// <summary>Carries out a REST command (join, leave, close) for the target's connections held here. Under the outbound gate.</summary>
     public void Apply(Delivery delivery, int partition, long offset)
     {
+        if (delivery.Command == DeliveryCommand.SessionEnded)
+        {
+            ended.Apply(delivery);
+            return;
+        }
+
         var filter = Recipients.FilterOf(delivery, out var invalid);
         if (invalid is not null)
         {
@@ -45,7 +52,7 @@ internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembers
 
                     break;
                 case DeliveryCommand.Close:
-                    connection.Close(WebSocketCloseStatus.NormalClosure, delivery.Reason ?? "Closed by the server.", kind: "rest");
+                    ended.Close(connection, delivery.Reason ?? "Closed by the server.");
                     break;
             }
         }

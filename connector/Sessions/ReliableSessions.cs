@@ -15,12 +15,19 @@ namespace BrokerChat.Connector.Sessions;
 /// </summary>
 /// <remarks>
 /// <para>Tokens travel in <c>connected</c> system messages with the session's own connection id, which clients take
-/// as a token refresh. One is written into the stream before a message whenever that message comes from another
-/// partition than the ones since the last token (and every <see cref="ConnectorOptions.ReconnectionTokenRefreshMessages"/>
-/// messages or <see cref="ConnectorOptions.ReconnectionTokenRefreshInterval"/>), so whatever a client received after its
-/// latest token came from one partition, in that partition's order. Another connector resuming the session replays
-/// that partition first and numbers on from the token's sequence id: the numbers it gives are the numbers the client
-/// already saw for the same messages, the client drops those as duplicates, and nothing is lost or repeated.</para>
+/// as a token refresh (a client that follows the protocol strictly may take one for a new connection), so one is
+/// written into the stream only when the token the client holds would no longer let another connector resume the
+/// session exactly: before a message from another partition than the one the messages since the token come from
+/// (for a token no message followed yet, the partition a resume replays first: the lowest of its groups'), after a
+/// change of its groups, after a message no other connector can replay, before the rooms' histories would no longer
+/// reach back to the token (<see cref="ConnectorOptions.ReconnectionTokenRefreshMessages"/> messages after it, or a
+/// token older than <see cref="ConnectorOptions.ReconnectionTokenRefreshInterval"/> in a session with groups), and
+/// before a shutdown's close. A client in one room, or in rooms of one partition, is sent its first token and, while
+/// its groups stay the same, hardly another. So whatever a client received after its latest token came from one
+/// partition, in that partition's order. Another connector resuming the session replays that partition first and
+/// numbers on from the token's sequence id: the numbers it gives are the numbers the client already saw for the same
+/// messages, the client drops those as duplicates, and nothing is lost or repeated. Every token after the first is
+/// counted (<c>brokerchat.connector.sessions.token_refreshes</c>, by reason).</para>
 /// <para>Only group messages are replayed on another connector; messages sent to a user, a connection or the whole hub
 /// (by the REST API) while it was away are kept only by the connector that held it. Such a message is numbered like any
 /// other and is followed at once by a token that counts it (<see cref="DeliverUnreplayable"/>), so a session resumed
@@ -32,7 +39,8 @@ namespace BrokerChat.Connector.Sessions;
 /// <para>Group memberships are also presence: every join and leave here, a session's groups when it is resumed from a
 /// token (it moved here) and the groups of an ended connection are published by <see cref="PresenceFeed"/>. A session
 /// kept for its client to come back stays a member; one closed because this connector is shutting down is not
-/// announced as leaving, as it is expected to resume elsewhere.</para>
+/// announced as leaving, as it is expected to resume elsewhere. A session the server ended
+/// (<see cref="EndedSessions"/>) is never resumed from its token, here or elsewhere.</para>
 /// </remarks>
 internal sealed class ReliableSessions(
     ConnectionIndex connections,
@@ -43,7 +51,8 @@ internal sealed class ReliableSessions(
     IOptions<ConnectorOptions> options,
     TimeProvider clock)
 {
-    private readonly ConnectorOptions _options = options.Value;
+    private readonly int _refreshMessages = Math.Max(1, Math.Min(options.Value.ReconnectionTokenRefreshMessages, options.Value.RoomHistoryMessages / 2));
+    private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(Math.Min(options.Value.ReconnectionTokenRefreshInterval.Ticks, options.Value.RoomHistoryAge.Ticks / 2));
 
     /// <summary>
     /// Gives a reliable connection a data message read at <paramref name="offset"/> of <paramref name="partition"/>,
@@ -62,6 +71,7 @@ internal sealed class ReliableSessions(
         {
             connection.EnqueueInOrder(TokenFrame(connection, outbound.Next, partition, offset + 1));
             connection.TokenMark = (partition, 0, clock.GetTimestamp());
+            metrics.TokenRefreshed("server");
         }
     }
 
@@ -72,14 +82,15 @@ internal sealed class ReliableSessions(
             return false; // the connector this session came from delivered it already
         }
 
-        var now = clock.GetTimestamp();
         var mark = connection.TokenMark;
         ReadOnlyMemory<byte> before = default;
-        if (mark.Partition != partition || mark.Messages >= _options.ReconnectionTokenRefreshMessages
-            || now - mark.IssuedAt >= (long)(_options.ReconnectionTokenRefreshInterval.TotalSeconds * clock.TimestampFrequency))
+        if (mark.Partition != partition || mark.Messages >= _refreshMessages)
         {
+            // The client's token would resume it elsewhere with another partition first, or from further back than
+            // the rooms' histories reliably reach.
             before = TokenFrame(connection, considered, partition, offset);
-            connection.TokenMark = (partition, 1, now);
+            connection.TokenMark = (partition, 1, clock.GetTimestamp());
+            metrics.TokenRefreshed(mark.Partition != partition ? "partition" : "history");
         }
         else
         {
@@ -186,12 +197,21 @@ internal sealed class ReliableSessions(
         }
     }
 
-    /// <summary>Sends a reliable session a fresh token (its last one is getting old while it receives nothing).</summary>
-    public void RefreshToken(ClientConnection connection)
+    /// <summary>
+    /// Sends a reliable session a fresh token when the one it holds is older than
+    /// <see cref="ConnectorOptions.ReconnectionTokenRefreshInterval"/> and it is in groups (the rooms' histories would
+    /// soon no longer reach back to it); a session in no group resumes from any token. Called by the heartbeat.
+    /// </summary>
+    public void RefreshIfOld(ClientConnection connection, long now)
     {
+        if (now - connection.TokenMark.IssuedAt < (long)(_refreshInterval.TotalSeconds * clock.TimestampFrequency) || !connection.HasGroups)
+        {
+            return;
+        }
+
         lock (outbound.Gate)
         {
-            connection.EnqueueInOrder(TokenFrame(connection));
+            connection.EnqueueInOrder(TokenFrame(connection, "history"));
         }
     }
 
@@ -210,18 +230,31 @@ internal sealed class ReliableSessions(
 
         lock (outbound.Gate)
         {
-            connection.EnqueueInOrder(TokenFrame(connection));
+            connection.EnqueueInOrder(TokenFrame(connection, "shutdown"));
             connection.Close(ClientConnection.ServiceRestart, reason, kind: "shutdown", session: SessionOnClose.Flush);
         }
     }
 
     /// <summary>
-    /// The <c>connected</c> frame with a token for the current point of the connection's stream. During the fan-out of
-    /// the record at <paramref name="offset"/> of <paramref name="partition"/> the token comes just before that record,
-    /// which is then the first thing after it. The caller holds the outbound gate.
+    /// The <c>connected</c> frame with a token for the current point of the connection's stream, counted as a refresh
+    /// for <paramref name="refresh"/> (null for the connection's first). The caller holds the outbound gate.
     /// </summary>
-    public byte[] TokenFrame(ClientConnection connection) => TokenFrame(connection, outbound.Next, -1, 0);
+    public byte[] TokenFrame(ClientConnection connection, string? refresh)
+    {
+        if (refresh is not null)
+        {
+            metrics.TokenRefreshed(refresh);
+        }
 
+        return TokenFrame(connection, outbound.Next, -1, 0);
+    }
+
+    /// <summary>
+    /// The token frame for the current point of the stream. During the fan-out of the record at
+    /// <paramref name="offset"/> of <paramref name="partition"/> the token comes just before that record, which is then
+    /// the first thing after it; otherwise (<paramref name="partition"/> -1) it names the partition a resume replays
+    /// first, the lowest of the connection's groups', so a message from there needs no new token.
+    /// </summary>
     private byte[] TokenFrame(ClientConnection connection, long[] considered, int partition, long offset)
     {
         var cursor = (long[])considered.Clone();
@@ -237,16 +270,33 @@ internal sealed class ReliableSessions(
         {
             cursor[partition] = offset;
         }
+        else
+        {
+            partition = FirstReplayed(connection);
+            connection.TokenMark = (partition, 0, clock.GetTimestamp());
+        }
 
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
             connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked);
-        if (partition < 0)
+        return connection.Writer.Connected(connection.Id, connection.UserId, tokens.Create(state));
+    }
+
+    /// <summary>The partition a resume from a fresh token replays first: the lowest of the connection's groups', or -1 for none.</summary>
+    private int FirstReplayed(ClientConnection connection)
+    {
+        if (!connection.HasGroups || outbound.PartitionCount == 0)
         {
-            connection.TokenMark = (-1, 0, clock.GetTimestamp());
+            return -1;
         }
 
-        return connection.Writer.Connected(connection.Id, connection.UserId, tokens.Create(state));
+        var first = int.MaxValue;
+        foreach (var group in connection.Groups)
+        {
+            first = Math.Min(first, outbound.PartitionOf(connection.Hub, group));
+        }
+
+        return first;
     }
 }

@@ -12,9 +12,13 @@ namespace BrokerChat.Connector.Sessions;
 internal sealed class ResumePlanner(
     ConnectionIndex connections,
     ReconnectionTokens reconnectionTokens,
+    EndedSessions ended,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider)
 {
+    /// <summary>Why a session the server ended is not resumed.</summary>
+    public const string EndedByServer = "The session was closed by the server; connect again.";
+
     /// <summary>
     /// The plan for a recovery request; when the session is held here and detached it is claimed for this client and
     /// returned in <paramref name="existing"/>.
@@ -36,6 +40,11 @@ internal sealed class ResumePlanner(
         if (!string.Equals(state.Hub, hub, StringComparison.Ordinal) || !string.Equals(state.Protocol, protocol.Name, StringComparison.OrdinalIgnoreCase))
         {
             return ResumeRequest.Refused("The reconnection token is for another hub or subprotocol.");
+        }
+
+        if (ended.Contains(state.Hub, connectionId))
+        {
+            return ResumeRequest.Refused(EndedByServer);
         }
 
         if (connections.TryGet(connectionId, out var held) && held.IsReliable)

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.History;
+using BrokerChat.Contracts.Names;
 using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -140,6 +142,37 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         Assert.Equal(1008, (int?)(await client.WaitForCloseAsync(ct)).Status);
         var retry = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
         Assert.Equal(1008, (int?)(await retry.WaitForCloseAsync(ct)).Status); // the session is gone
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task ClientThatSendsAndReceivesManyMessagesInItsRoomGetsOneConnectedFrameAndStillResumesExactlyElsewhere()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string hub = "reliable7";
+        const int count = 300;
+        await using var other = await SecondConnector.StartAsync(fixture.Host);
+        var tokens = fixture.Host.Services.GetRequiredService<AccessTokenService>();
+        var token = tokens.Mint(new Uri(fixture.Host.BaseUri, $"client/hubs/{hub}").ToString(), "rita", [Permissions.SendToGroup], ["room"], TimeSpan.FromHours(1));
+        var url = new Uri($"ws://{fixture.Host.BaseUri.Authority}/client/hubs/{hub}?access_token={token}");
+        var client = await WebPubSubTestClient.ConnectUrlAsync(url, new() { Reliable = true }, ct);
+        for (var n = 1; n <= count; n++)
+        {
+            Assert.True((await client.SendToGroupAsync("room", new JsonObject { ["n"] = n }, cancellationToken: ct))!.Success);
+        }
+
+        var seen = await client.ReadMessagesAsync(count, ct);
+        await client.AcknowledgeAsync(seen[99].SequenceId, ct);
+        await client.PingAsync(ct); // frames are handled in order: the pong comes after anything queued before it
+        Assert.Single(client.Frames, f => (string?)f["event"] == "connected"); // its only token is the one it connected with
+
+        // With that one token the session resumes on another connector: the client drops what it already has, in
+        // order, and misses nothing that came while it was away.
+        client.Abort();
+        await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
+        await SecondConnector.SendAsync(sender, "room", count + 1, count + 20, ct);
+        var resumed = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
+        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, count + 20, ct), count + 20);
+        await resumed.DisposeAsync();
     }
 
     [Fact(Timeout = 60_000)]

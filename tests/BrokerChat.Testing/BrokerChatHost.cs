@@ -56,7 +56,7 @@ public sealed class BrokerChatHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host with <paramref name="settings"/> over the test defaults (loopback on a kernel-chosen port,
-    /// warnings and worse logged, <see cref="AccessKey"/>, negotiate on); without <c>Kafka:TopicPrefix</c> the host
+    /// warnings and worse logged, <see cref="AccessKey"/>, negotiate on, no local-run HTTPS listener); without <c>Kafka:TopicPrefix</c> the host
     /// gets a prefix and functions group of its own, without <c>Functions:InProcessWorkers</c> two workers.
     /// </summary>
     public static async Task<BrokerChatHost> StartAsync(HostSettings? settings = null, Action<IServiceCollection>? configureServices = null, bool waitForWorkers = true)
@@ -82,6 +82,7 @@ public sealed class BrokerChatHost : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             DefaultLogLevel = "Warning",
             Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
+            LocalRun = { Https = false }, // hosts on the embedded Kafka are local runs; tests that want HTTPS ask for it
         };
         var args = new List<string>();
         foreach (var (key, value) in defaults.ToConfiguration().Concat(given.ToConfiguration()))

@@ -25,6 +25,7 @@ public sealed class HostSettings
         Auth = new AuthSettings(this);
         Kafka = new KafkaSettings(this);
         Functions = new FunctionsSettings(this);
+        LocalRun = new LocalRunSettings(this);
     }
 
     /// <summary>The addresses Kestrel listens on (<c>urls</c>).</summary>
@@ -52,6 +53,9 @@ public sealed class HostSettings
 
     /// <summary>The worker functions (<c>Functions:</c>, FunctionsOptions) and their moderation.</summary>
     public FunctionsSettings Functions { get; }
+
+    /// <summary>What a local run on the embedded Kafka keeps and serves (<c>LocalRun:</c>, LocalRunOptions).</summary>
+    public LocalRunSettings LocalRun { get; }
 
     /// <summary>Any configuration key, as configuration names it; null when unset. Setting null removes the key.</summary>
     public string? this[string key]

@@ -57,4 +57,11 @@ public enum DeliveryCommand
 
     /// <summary>As <see cref="GrantPermission"/>, but only asks whether the connection has the permission (<see cref="Delivery.Permitted"/>).</summary>
     CheckPermission = 10,
+
+    /// <summary>
+    /// The reliable session <see cref="Delivery.ConnectionId"/> of <see cref="Delivery.Hub"/> was ended for good by the
+    /// server (a REST close): every connector refuses to resume it from its reconnection token. The connector that held
+    /// it produces this straight to the outbound topic, keyed by the connection, before it closes the socket.
+    /// </summary>
+    SessionEnded = 11,
 }

@@ -96,7 +96,7 @@ public sealed partial class FanOutTests
     }
 
     [Fact]
-    public async Task AReliableMemberGetsTheMessageNumberedInItsSession()
+    public async Task AReliableMemberGetsTheMessageNumberedInItsSessionWithNoFreshTokenBeforeIt()
     {
         await using var services = Started();
         var member = Member(services, "r1", ClientProtocol.JsonReliable, "room");
@@ -104,8 +104,10 @@ public sealed partial class FanOutTests
 
         Dispatch(services, GroupMessage("m-1", "numbered"), offset: 0);
 
-        var frames = new[] { await member.ReadTextAsync(), await member.ReadTextAsync() };
-        var message = frames.Single(f => f.Contains("numbered", StringComparison.Ordinal));
+        // The token it connected with names the room's partition as the one a resume replays first: it still resumes
+        // the session exactly, so no other comes before the message.
+        var message = await member.ReadTextAsync();
+        Assert.Contains("numbered", message, StringComparison.Ordinal);
         Assert.StartsWith("{\"sequenceId\":1,", message, StringComparison.Ordinal);
     }
 

@@ -37,6 +37,12 @@ public sealed record BenchPlan(
     ChatPlan? Soak,
     double SoakSampleSeconds)
 {
+    /// <summary>
+    /// Whether BrokerChat's clients speak the reliable subprotocol (<c>--reliable</c>): their sessions are numbered
+    /// and acknowledged, and the chat scenarios report the reconnection tokens sent in their streams.
+    /// </summary>
+    public bool Reliable { get; init; }
+
     private static readonly SystemKind[] AllSystems = [SystemKind.BrokerChat, SystemKind.SignalRRedis, SystemKind.Bare];
 
     /// <summary>The full run behind docs/benchmarks.md.</summary>
@@ -113,7 +119,7 @@ public sealed record BenchPlan(
             plan = plan with { Idle = idle with { Target = int.Parse(target, CultureInfo.InvariantCulture) } };
         }
 
-        return plan;
+        return args.Contains("--reliable") ? plan with { Reliable = true } : plan;
     }
 
     /// <summary>The value after <paramref name="name"/> on the command line.</summary>

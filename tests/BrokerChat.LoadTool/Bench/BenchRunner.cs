@@ -211,6 +211,9 @@ public sealed class BenchRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>The connector's counter of reconnection tokens sent after a session's first, as /metrics names it.</summary>
+    private const string TokenRefreshesMetric = "brokerchat_connector_sessions_token_refreshes_total";
+
     private async Task SetupAsync(SystemUnderTest system, int membersPerRoom, int slowEvery)
     {
         var prefix = "r" + Interlocked.Increment(ref _runNumber).ToString(CultureInfo.InvariantCulture) + "-";
@@ -219,7 +222,7 @@ public sealed class BenchRunner : IAsyncDisposable
             await _drivers[i].SendAsync(new JsonObject
             {
                 ["op"] = "setup",
-                ["protocol"] = system.Protocol.ToString(),
+                ["protocol"] = (_plan.Reliable && system.Kind == SystemKind.BrokerChat ? WireProtocol.WebPubSubReliable : system.Protocol).ToString(),
                 ["url"] = system.ClientUrl.ToString(),
                 ["membersPerRoom"] = membersPerRoom,
                 ["roomPrefix"] = prefix,
@@ -299,6 +302,8 @@ public sealed class BenchRunner : IAsyncDisposable
     {
         await SetupAsync(system, plan.MembersPerRoom, plan.SlowEvery).ConfigureAwait(false);
         var baseline = await SettledUsageAsync(system).ConfigureAwait(false);
+        var refreshesBefore = await system.MetricSeriesAsync(TokenRefreshesMetric).ConfigureAwait(false) ?? [];
+        var connecting = Stopwatch.GetTimestamp();
         var (connected, failed) = await ConnectAllAsync(plan.Clients).ConfigureAwait(false);
         var offered = plan.Senders * plan.Rate;
         _view.Offered = offered;
@@ -315,6 +320,14 @@ public sealed class BenchRunner : IAsyncDisposable
         var loadBefore = ProcessUsage.Of(_drivers.Select(d => d.ProcessId));
         await DelayUntilAsync(measureTo).ConfigureAwait(false);
         var after = system.Usage();
+        if (_plan.Reliable && await system.MetricSeriesAsync(TokenRefreshesMetric).ConfigureAwait(false) is { } refreshes && connected > 0)
+        {
+            // After each session's first token; the join every client makes after connecting is one ("group").
+            var minutes = Stopwatch.GetElapsedTime(connecting).TotalMinutes;
+            var byReason = string.Join(", ", refreshes.Select(r => (r.Key, Count: r.Value - refreshesBefore.GetValueOrDefault(r.Key))).Where(r => r.Count > 0)
+                .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key.Trim('{', '}')}: {r.Count:N0} ({r.Count / (double)connected / minutes:F3} per connection per minute)")));
+            _view.Log(string.Create(CultureInfo.InvariantCulture, $"  {system.Name}: reconnection token refreshes over {connected:N0} reliable connections in {minutes:F2} min: {(byReason.Length == 0 ? "none" : byReason)}"));
+        }
 
         // Threads that end inside the window take their time with them, so long windows are not broken down.
         var byThread = plan.MeasureSeconds <= 120 ? CpuByThread(threadsBefore, system.ThreadCpu(), plan.MeasureSeconds) : null;

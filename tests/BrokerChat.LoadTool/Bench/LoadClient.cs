@@ -14,6 +14,12 @@ public enum WireProtocol
 
     /// <summary>ASP.NET Core SignalR JSON hub protocol over a WebSocket, negotiation skipped.</summary>
     SignalR,
+
+    /// <summary>
+    /// The reliable Web PubSub JSON subprotocol (<c>json.reliable.webpubsub.azure.v1</c>, BrokerChat only, with
+    /// <c>bench --reliable</c>): messages are numbered and the client acknowledges them from its keep-alive loop.
+    /// </summary>
+    WebPubSubReliable,
 }
 
 /// <summary>What every client of one load process adds its receipts to.</summary>
@@ -68,6 +74,7 @@ internal sealed class LoadClient : IAsyncDisposable
     private static readonly byte[] T = "\"t\":"u8.ToArray();
     private static readonly byte[] S = "\"s\":"u8.ToArray();
     private static readonly byte[] N = "\"n\":"u8.ToArray();
+    private static readonly byte[] SequenceId = Encoding.UTF8.GetBytes($"\"{WebPubSubFields.SequenceId}\":");
     private readonly ClientWebSocket _socket = new();
     private readonly WireProtocol _protocol;
     private readonly Dictionary<int, long> _lastSequence = [];
@@ -76,6 +83,8 @@ internal sealed class LoadClient : IAsyncDisposable
     private Task _reader = Task.CompletedTask;
     private Task _pendingSend = Task.CompletedTask;
     private long _sequence;
+    private long _highestSequenceId;
+    private long _acknowledged;
 
     /// <summary>Creates a client.</summary>
     public LoadClient(int index, string? room, bool slow, WireProtocol protocol, ReceiptCounters counters)
@@ -109,9 +118,9 @@ internal sealed class LoadClient : IAsyncDisposable
     public async Task ConnectAsync(Uri url, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        if (_protocol == WireProtocol.WebPubSub)
+        if (_protocol != WireProtocol.SignalR)
         {
-            _socket.Options.AddSubProtocol(WebPubSubSubprotocols.Json);
+            _socket.Options.AddSubProtocol(_protocol == WireProtocol.WebPubSubReliable ? WebPubSubSubprotocols.JsonReliable : WebPubSubSubprotocols.Json);
         }
 
         await _socket.ConnectAsync(url, invoker, cancellationToken).ConfigureAwait(false);
@@ -158,12 +167,26 @@ internal sealed class LoadClient : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Sends a protocol-level ping where the protocol needs one to keep an idle connection alive.</summary>
+    /// <summary>
+    /// Sends a protocol-level ping where the protocol needs one to keep an idle connection alive, and on the reliable
+    /// protocol acknowledges the messages received since the last time.
+    /// </summary>
     public void KeepAlive()
     {
-        if (_protocol == WireProtocol.SignalR && !Closed && _pendingSend.IsCompleted)
+        if (Closed || !_pendingSend.IsCompleted)
+        {
+            return;
+        }
+
+        if (_protocol == WireProtocol.SignalR)
         {
             _pendingSend = _socket.SendAsync(SignalRPing.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None).AsTask();
+        }
+        else if (_protocol == WireProtocol.WebPubSubReliable && Volatile.Read(ref _highestSequenceId) is var highest && highest > _acknowledged)
+        {
+            _acknowledged = highest;
+            var ack = $"{{\"{WebPubSubFields.Type}\":\"{WebPubSubMessageTypes.SequenceAck}\",\"{WebPubSubFields.SequenceId}\":{highest}}}";
+            _pendingSend = _socket.SendAsync(Encoding.UTF8.GetBytes(ack), WebSocketMessageType.Text, true, CancellationToken.None);
         }
     }
 
@@ -253,16 +276,22 @@ internal sealed class LoadClient : IAsyncDisposable
 
     private void OnMessage(ReadOnlySpan<byte> message, long now)
     {
+        if (_protocol == WireProtocol.WebPubSubReliable && message.IndexOf(SequenceId) is var at and >= 0
+            && Utf8Parser.TryParse(message[(at + SequenceId.Length)..], out long sequenceId, out _) && sequenceId > _highestSequenceId)
+        {
+            Volatile.Write(ref _highestSequenceId, sequenceId);
+        }
+
         var found = false;
         while (true)
         {
-            var at = message.IndexOf(T);
-            if (at < 0)
+            var t = message.IndexOf(T);
+            if (t < 0)
             {
                 break;
             }
 
-            message = message[(at + T.Length)..];
+            message = message[(t + T.Length)..];
             if (!Utf8Parser.TryParse(message, out long sentAt, out _) || !TryNumberAfter(ref message, S, out var sender) || !TryNumberAfter(ref message, N, out var sequence))
             {
                 break;

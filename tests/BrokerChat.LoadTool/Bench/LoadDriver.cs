@@ -314,7 +314,10 @@ public sealed class LoadDriver
         }
     }
 
-    /// <summary>SignalR needs a message from each client at least every 30 s; ping every client every 15 s, spread over the 15 s.</summary>
+    /// <summary>
+    /// SignalR needs a message from each client at least every 30 s: ping every client every 15 s, spread over the
+    /// 15 s; on the reliable Web PubSub protocol the same loop sends each client's sequenceAck.
+    /// </summary>
     private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
@@ -324,7 +327,7 @@ public sealed class LoadDriver
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 second = (second + 1) % 15;
-                if (_protocol != WireProtocol.SignalR)
+                if (_protocol == WireProtocol.WebPubSub)
                 {
                     continue;
                 }

@@ -155,7 +155,17 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     }
 
     /// <summary>The managed heap after the last collection, where the system reports it (BrokerChat's /metrics).</summary>
-    public async Task<long?> ManagedHeapAsync()
+    public Task<long?> ManagedHeapAsync() => MetricAsync("dotnet_gc_last_collection_heap_size_bytes");
+
+    /// <summary>
+    /// The sum over every series of a metric BrokerChat's /metrics reports (Prometheus name, such as
+    /// <c>brokerchat_connector_sessions_token_refreshes_total</c>); null for the other systems, or when it has none yet.
+    /// </summary>
+    public async Task<long?> MetricAsync(string name) =>
+        await MetricSeriesAsync(name).ConfigureAwait(false) is { Count: > 0 } series ? series.Values.Sum() : null;
+
+    /// <summary>Every series of a metric BrokerChat's /metrics reports, by its labels (<c>{reason="group"}</c>, or empty); null for the other systems.</summary>
+    public async Task<Dictionary<string, long>?> MetricSeriesAsync(string name)
     {
         if (Kind != SystemKind.BrokerChat)
         {
@@ -165,8 +175,9 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         try
         {
             var text = await _http.GetStringAsync("metrics").ConfigureAwait(false);
-            var lines = text.Split('\n').Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal)).ToList();
-            return lines.Count == 0 ? null : (long)lines.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            return text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is ' ' or '{')
+                .GroupBy(l => l[name.Length..l.LastIndexOf(' ')], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (long)g.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)), StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
