@@ -35,7 +35,7 @@ internal sealed class PermissionGrants(ReliableSessions sessions, ILogger<Permis
             connection.Permissions = changed;
             if (connection.IsReliable)
             {
-                connection.EnqueueInOrder(sessions.TokenFrame(connection));
+                connection.EnqueueInOrder(sessions.TokenFrame(connection, "permission"));
             }
 
             RestLog.PermissionChanged(logger, connection.Id, command, permission, group ?? "every group", "applied");
