@@ -2,13 +2,15 @@ using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Contracts.Events;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Outbound;
 
 /// <summary>
-/// The REST API's commands read from the outbound topic (add to or remove from a group, close), carried out for the
+/// The commands read from the outbound topic (the REST API's add to or remove from a group and close; an event
+/// handler's new connection state), carried out for the
 /// target's connections held here. Granted by the application's backend, so no join permission is checked and no
 /// per-connection group bound applies.
 /// </summary>
@@ -41,6 +43,17 @@ internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembers
                     foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
                     {
                         membership.Leave(connection, group);
+                    }
+
+                    break;
+                case DeliveryCommand.SetConnectionState:
+                    if (delivery.ConnectionState is { Length: > WebPubSubCloudEvents.MaxConnectionStateLength } tooLarge)
+                    {
+                        OutboundLog.ConnectionStateTooLarge(logger, connection.Id, tooLarge.Length, WebPubSubCloudEvents.MaxConnectionStateLength);
+                    }
+                    else
+                    {
+                        connection.ConnectionState = delivery.ConnectionState;
                     }
 
                     break;

@@ -11,7 +11,8 @@ namespace BrokerChat.Connector.Sessions;
 /// What a reconnection token says about a reliable session at the point of the client's stream where the token was
 /// sent: who it is, what it may do, which groups it is in, the sequence id of the last message before the token, and
 /// where the delivery stood in the outbound topic (<see cref="Cursor"/>: per partition, the first offset not yet
-/// considered for this session), and the groups whose joins and leaves it is told about. <see cref="NextPartition"/> is the only partition the messages after the token may
+/// considered for this session), the groups whose joins and leaves it is told about, and the connection's state as its
+/// hub's event handler had set it when the token was made. <see cref="NextPartition"/> is the only partition the messages after the token may
 /// come from until the next token (-1: none came yet), which is what makes a resume on another connector exact: the
 /// messages the client got after its token are the first ones of that partition's replay.
 /// </summary>
@@ -26,7 +27,8 @@ internal sealed record ReconnectionState(
     int NextPartition,
     long[]? Cursor,
     long ExpiresAt,
-    string[]? PresenceGroups = null)
+    string[]? PresenceGroups = null,
+    string? ConnectionState = null)
 {
     /// <summary>Whether the token carries what another connector needs to resume the session (not only this one).</summary>
     public bool IsPortable => Groups is not null && Cursor is not null;
@@ -65,7 +67,8 @@ internal sealed class ReconnectionTokens
     public string Create(ReconnectionState state)
     {
         var token = Encode(state);
-        return token.Length <= MaxPortableLength || !state.IsPortable ? token : Encode(state with { Groups = null, Cursor = null, PresenceGroups = null });
+        // Too large to carry: the session resumes only where it is held, which keeps its state on the connection.
+        return token.Length <= MaxPortableLength || !state.IsPortable ? token : Encode(state with { Groups = null, Cursor = null, PresenceGroups = null, ConnectionState = null });
     }
 
     /// <summary>Reads a token for <paramref name="connectionId"/>; null, with a reason, when it is forged, expired, malformed or another connection's.</summary>
@@ -120,7 +123,7 @@ internal sealed class ReconnectionTokens
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(12);
+        writer.WriteArrayHeader(13);
         writer.Write(Version);
         writer.Write(state.ConnectionId);
         writer.Write(state.Hub);
@@ -145,6 +148,7 @@ internal sealed class ReconnectionTokens
 
         writer.Write(state.ExpiresAt);
         WriteStrings(ref writer, state.PresenceGroups);
+        writer.Write(state.ConnectionState);
         writer.Flush();
         var payload = buffer.WrittenSpan;
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_keys[0], payload));
@@ -185,7 +189,8 @@ internal sealed class ReconnectionTokens
 
         var expiresAt = reader.ReadInt64();
         var presenceGroups = count >= 12 ? ReadStrings(ref reader) : null; // tokens made before presence have 11 items
-        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups);
+        var connectionState = count >= 13 ? reader.ReadString() : null; // and those made before event handlers 12
+        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, connectionState);
     }
 
     private static void WriteStrings(ref MessagePackWriter writer, string[]? values)

@@ -230,7 +230,7 @@ internal sealed class ReliableSessions(
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
-            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null);
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.ConnectionState);
         if (partition < 0)
         {
             connection.TokenMark = (-1, 0, clock.GetTimestamp());

@@ -25,6 +25,7 @@ public sealed class HostSettings
         Auth = new AuthSettings(this);
         Kafka = new KafkaSettings(this);
         Functions = new FunctionsSettings(this);
+        EventHandlers = new EventHandlerSettings(this);
     }
 
     /// <summary>The addresses Kestrel listens on (<c>urls</c>).</summary>
@@ -52,6 +53,9 @@ public sealed class HostSettings
 
     /// <summary>The worker functions (<c>Functions:</c>, FunctionsOptions) and their moderation.</summary>
     public FunctionsSettings Functions { get; }
+
+    /// <summary>The hubs' event handlers (<c>Hubs:{hub}:EventHandlers</c>) and how they are called (<c>EventHandlers:</c>).</summary>
+    public EventHandlerSettings EventHandlers { get; }
 
     /// <summary>Any configuration key, as configuration names it; null when unset. Setting null removes the key.</summary>
     public string? this[string key]
