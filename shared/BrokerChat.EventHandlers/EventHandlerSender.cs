@@ -94,7 +94,9 @@ public sealed class EventHandlerSender : IDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw Unavailable(handler, EventHandlerUnavailableReason.TimedOut, $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s", null);
+            throw Unavailable(handler, EventHandlerUnavailableReason.TimedOut, entered
+                ? $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s"
+                : $"all {_options.MaxConcurrentRequests} request slots of this process stayed taken for {_options.RequestTimeout.TotalSeconds:0.###} s", null);
         }
         catch (HttpRequestException ex)
         {
