@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Auth;
@@ -41,7 +39,7 @@ public sealed class WebhookConnectFixture : IAsyncLifetime
         settings.EventHandlers.Add("webhook", Webhook.UrlTemplate, "*", "connect");
         settings.EventHandlers.Add("guarded", Guarded.UrlTemplate, null, "connect");
         settings.EventHandlers.Add("trusted", Trusted.UrlTemplate, null, "connect");
-        var dead = $"http://127.0.0.1:{ClosedPort()}/eventhandler/{{event}}";
+        var dead = $"http://127.0.0.1:{ClosedPort.Next()}/eventhandler/{{event}}";
         settings.EventHandlers.Add("dead", dead, null, "connect");
         settings.EventHandlers.Add("deadmany", dead, null, "connect");
         Host = await BrokerChatHost.StartAsync(settings);
@@ -55,14 +53,6 @@ public sealed class WebhookConnectFixture : IAsyncLifetime
         await Trusted.DisposeAsync();
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 /// <summary>

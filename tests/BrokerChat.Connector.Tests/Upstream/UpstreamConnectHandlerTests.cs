@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -184,7 +182,7 @@ public sealed class UpstreamConnectHandlerTests : IAsyncLifetime
     public async Task AnUnreachableWebhookRefusesWith502ThenItsOpenCircuitWith503WithoutCallingIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        var settings = Settings("down", "http://127.0.0.1:" + ClosedPort() + "/hooks/{hub}/{event}");
+        var settings = Settings("down", "http://127.0.0.1:" + ClosedPort.Next() + "/hooks/{hub}/{event}");
         settings.EventHandlers.FailuresBeforeBreak = 2;
         await using var services = new ConnectorServices(settings);
 
@@ -316,14 +314,6 @@ public sealed class UpstreamConnectHandlerTests : IAsyncLifetime
         return services.Get<ConnectionAdmission>().AdmitAsync(new UpgradeRequest(hub, token, null, [WebPubSubSubprotocols.Json], null, null, null), ct).AsTask();
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static ConnectEvent Event(string hub) => new(hub, "conn-2", null, [], [], [], new Dictionary<string, string[]>(), new Dictionary<string, string[]>(), new Dictionary<string, string[]>());
 
