@@ -52,7 +52,6 @@ public sealed class WebhookConnectFixture : IAsyncLifetime
         await Guarded.DisposeAsync();
         await Trusted.DisposeAsync();
     }
-
 }
 
 /// <summary>
