@@ -32,9 +32,9 @@ public sealed class WebhookConnectFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        Webhook = await ExpressUpstream.StartAsync(new JsonObject { ["hub"] = "webhook" }, ct);
-        Guarded = await ExpressUpstream.StartAsync(new JsonObject { ["hub"] = "guarded", ["allowedEndpoints"] = new JsonArray("http://somewhere-else.example") }, ct);
-        Trusted = await ExpressUpstream.StartAsync(new JsonObject { ["hub"] = "trusted", ["allowedEndpoints"] = new JsonArray("http://" + Origin) }, ct);
+        Webhook = await ExpressUpstream.StartAsync(JavaScriptClientTests.Scripts, new JsonObject { ["hub"] = "webhook" }, ct);
+        Guarded = await ExpressUpstream.StartAsync(JavaScriptClientTests.Scripts, new JsonObject { ["hub"] = "guarded", ["allowedEndpoints"] = new JsonArray("http://somewhere-else.example") }, ct);
+        Trusted = await ExpressUpstream.StartAsync(JavaScriptClientTests.Scripts, new JsonObject { ["hub"] = "trusted", ["allowedEndpoints"] = new JsonArray("http://" + Origin) }, ct);
         var settings = new HostSettings { Connector = { ConnectTimeout = TimeSpan.FromSeconds(1) }, EventHandlers = { RequestOrigin = Origin, BreakDuration = TimeSpan.FromMinutes(1) } };
         settings.EventHandlers.Add("webhook", Webhook.UrlTemplate, "*", "connect");
         settings.EventHandlers.Add("guarded", Guarded.UrlTemplate, null, "connect");

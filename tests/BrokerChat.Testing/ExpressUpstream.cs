@@ -3,14 +3,14 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace BrokerChat.EndToEnd.Tests;
+namespace BrokerChat.Testing;
 
 /// <summary>
 /// The unmodified <c>@azure/web-pubsub-express</c> app server of <c>tests/js/web-pubsub-upstream.mjs</c> as a hub's
 /// event handler: started with a behaviour, its behaviour changed while it runs, and each event it handled read
 /// from the line it prints.
 /// </summary>
-internal sealed class ExpressUpstream : IAsyncDisposable
+public sealed class ExpressUpstream : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Channel<JsonObject> _events = Channel.CreateBounded<JsonObject>(10_000);
@@ -31,10 +31,12 @@ internal sealed class ExpressUpstream : IAsyncDisposable
     public string UrlTemplate => $"http://127.0.0.1:{Port}/eventhandler";
 
     /// <summary>Starts it (the npm packages installed first) and waits until it listens.</summary>
-    public static async Task<ExpressUpstream> StartAsync(JsonObject behaviour, CancellationToken cancellationToken)
+    public static async Task<ExpressUpstream> StartAsync(NodeScripts scripts, JsonObject behaviour, CancellationToken cancellationToken)
     {
-        await JavaScriptClientTests.EnsureInstalledAsync(cancellationToken);
-        var process = JavaScriptClientTests.Scripts.Start("node", ["web-pubsub-upstream.mjs", behaviour.ToJsonString()]);
+        ArgumentNullException.ThrowIfNull(scripts);
+        ArgumentNullException.ThrowIfNull(behaviour);
+        await scripts.InstallAsync(cancellationToken).ConfigureAwait(false);
+        var process = scripts.Start("node", ["web-pubsub-upstream.mjs", behaviour.ToJsonString()]);
         try
         {
             var first = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)
