@@ -87,6 +87,7 @@ internal sealed partial class ClientConnection : IDisposable
     private bool _sessionEnded;
     private bool _announced;
     private ConnectionPermissions _permissions;
+    private string? _connectionState;
 
     public ClientConnection(string id, string hub, string? userId, string[] roles, int maxQueuedMessages, int maxQueuedBytes, TimeProvider? timeProvider = null, IPAddress? address = null, ClientProtocol? protocol = null, ReliableStream? stream = null)
     {
@@ -134,6 +135,25 @@ internal sealed partial class ClientConnection : IDisposable
 
     /// <summary>The subprotocol agreed in the handshake (echoed to the client), or null when none was offered.</summary>
     public string? Subprotocol { get; init; }
+
+    /// <summary>
+    /// Whether the connection's hub has event handlers (<c>Hubs:{hub}:EventHandlers</c>): then every record it sends to
+    /// the inbound topic carries its subprotocol and <see cref="ConnectionState"/>, which the workers send on as
+    /// <c>ce-subprotocol</c> and <c>ce-connectionState</c>. Other hubs' records carry neither.
+    /// </summary>
+    public bool HasEventHandlers { get; init; }
+
+    /// <summary>
+    /// The connection's state as its hub's event handler last set it (<c>ce-connectionState</c>, opaque, at most
+    /// <see cref="Contracts.Events.WebPubSubCloudEvents.MaxConnectionStateLength"/> characters): by the <c>connect</c>
+    /// answer, then by a later event's answer (a <see cref="Contracts.Messages.DeliveryCommand.SetConnectionState"/>
+    /// delivery). Written by the outbound dispatcher, read by the receive loop.
+    /// </summary>
+    public string? ConnectionState
+    {
+        get => Volatile.Read(ref _connectionState);
+        set => Volatile.Write(ref _connectionState, value);
+    }
 
     /// <summary>
     /// A simple WebSocket client (it chose no PubSub subprotocol): it gets messages as raw frames and no protocol

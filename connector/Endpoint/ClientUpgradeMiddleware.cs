@@ -3,6 +3,7 @@ using System.Net;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace BrokerChat.Connector.Endpoint;
 
@@ -122,7 +123,8 @@ internal sealed class ClientUpgradeMiddleware(ConnectionAdmission admission, Cli
         {
             var request = new UpgradeRequest(hub, head.QueryValue(WebPubSubQueryParameters.AccessToken), head["Authorization"],
                 WebSocketHandshake.Protocols(head["Sec-WebSocket-Protocol"]), (context.RemoteEndPoint as IPEndPoint)?.Address,
-                head.QueryValue(WebPubSubQueryParameters.ConnectionId), head.QueryValue(WebPubSubQueryParameters.ReconnectionToken), head);
+                head.QueryValue(WebPubSubQueryParameters.ConnectionId), head.QueryValue(WebPubSubQueryParameters.ReconnectionToken), head,
+                context.Features.Get<ITlsConnectionFeature>()?.ClientCertificate);
             (admitted, var refused) = await admission.AdmitAsync(request, context.ConnectionClosed).ConfigureAwait(false);
             refusal = admitted is null ? refused : null;
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using BrokerChat.Connector.Auth;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
@@ -6,7 +7,6 @@ using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Transport;
-using BrokerChat.Contracts.Events;
 using BrokerChat.Contracts.Names;
 using BrokerChat.Contracts.WebPubSub;
 using Microsoft.AspNetCore.Http;
@@ -20,9 +20,9 @@ namespace BrokerChat.Connector.Endpoint;
 /// The recovery fields come from the <see cref="WebPubSubQueryParameters.ConnectionId"/> and
 /// <see cref="WebPubSubQueryParameters.ReconnectionToken"/> query parameters. <paramref name="Source"/> is the request
 /// as it arrived (<see cref="HttpRequestHead"/> or <see cref="HttpRequest"/>), whose query and headers are read only
-/// for a hub's <c>connect</c> handler (<see cref="UpgradeParts"/>).
+/// for a hub's <c>connect</c> handler (<see cref="UpgradeParts"/>), as is the TLS <paramref name="ClientCertificate"/> the client presented.
 /// </remarks>
-internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken, object? Source = null);
+internal readonly record struct UpgradeRequest(string Hub, string? AccessToken, string? Authorization, string[] Protocols, IPAddress? Address, string? RecoveryConnectionId, string? ReconnectionToken, object? Source = null, X509Certificate2? ClientCertificate = null);
 
 /// <summary>Why an upgrade is refused: the HTTP status, the metric tag and the text the client gets.</summary>
 internal readonly record struct Refusal(int Status, string Metric, string Reason)
@@ -105,7 +105,7 @@ internal sealed class ConnectionAdmission(
         }
 
         ResumeRequest? resume = null;
-        IConnectEventHandler? handler = null;
+        var asks = false;
         ClientIdentity client;
         if (request.RecoveryConnectionId is { } resumeId)
         {
@@ -117,12 +117,12 @@ internal sealed class ConnectionAdmission(
                 return (new AdmittedClient(existing, [], resume), null);
             }
 
-            client = resume.State is { } state ? new ClientIdentity(state.UserId, state.Roles, []) : new ClientIdentity(null, [], []);
+            client = resume.State is { } resumed ? new ClientIdentity(resumed.UserId, resumed.Roles, []) : new ClientIdentity(null, [], []);
         }
         else
         {
-            handler = connectHandlers.For(hub);
-            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure, withClaims: handler is not null);
+            asks = connectHandlers.Handles(hub);
+            var identity = tokens.Validate(request.AccessToken ?? BearerToken(request.Authorization), hub, out var failure, withClaims: asks);
             if (identity is null)
             {
                 return (null, new Refusal(StatusCodes.Status401Unauthorized, "unauthorized", failure!));
@@ -137,9 +137,10 @@ internal sealed class ConnectionAdmission(
         }
 
         var id = resume is { State: not null, Kind: not ResumeKind.Refused } ? resume.State.ConnectionId : ConnectorIdentity.NewConnectionId();
-        if (handler is not null)
+        var state = resume?.State?.ConnectionState;
+        if (asks)
         {
-            var decision = await connectHandlers.DecideAsync(handler, request, hub, id, client, protocol, aborted).ConfigureAwait(false);
+            var decision = await connectHandlers.DecideAsync(request, hub, id, client, protocol, aborted).ConfigureAwait(false);
             if (decision.Refusal is { } refused)
             {
                 limiter.Release(client.UserId, request.Address);
@@ -152,7 +153,7 @@ internal sealed class ConnectionAdmission(
                 return (null, PerUserRefusal());
             }
 
-            (client, protocol) = (decision.Client, decision.Protocol!);
+            (client, protocol, state) = (decision.Client, decision.Protocol!, decision.ConnectionState);
         }
 
         // A simple client's first offer is echoed, because browsers fail a handshake whose offer is not answered.
@@ -164,6 +165,8 @@ internal sealed class ConnectionAdmission(
             FrameSent = _frameSent,
             MessageExpired = _messageExpired,
             Subprotocol = subprotocol,
+            HasEventHandlers = connectHandlers.HasEventHandlers(hub),
+            ConnectionState = state,
         };
         if (resume?.State is { Revoked: { } revoked } moved)
         {

@@ -47,7 +47,7 @@ internal sealed class HttpUpgradeEndpoint(ConnectionAdmission admission, ClientC
             var query = context.Request.Query;
             var request = new UpgradeRequest(hub, query[WebPubSubQueryParameters.AccessToken].FirstOrDefault(), headers.Authorization.FirstOrDefault(),
                 WebSocketHandshake.Protocols(headers.SecWebSocketProtocol), context.Connection.RemoteIpAddress,
-                query[WebPubSubQueryParameters.ConnectionId].FirstOrDefault(), query[WebPubSubQueryParameters.ReconnectionToken].FirstOrDefault(), context.Request);
+                query[WebPubSubQueryParameters.ConnectionId].FirstOrDefault(), query[WebPubSubQueryParameters.ReconnectionToken].FirstOrDefault(), context.Request, context.Connection.ClientCertificate);
             (admitted, var refused) = await admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             refusal = admitted is null ? refused : null;
         }

@@ -69,6 +69,7 @@ internal sealed class InboundPublisher(
             EventName = request.EventName,
             InvocationId = request.InvocationId,
         };
+        Stamp(connection, frame);
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);
         var headers = request.Kind == InboundKind.CancelInvocation ? new Headers { { InboundHeaders.Control, ControlCancel } } : null;
         var (ackId, invocationId) = (request.AckId, InvocationOf(request));
@@ -89,6 +90,7 @@ internal sealed class InboundPublisher(
 
         frame.ConnectorId = identity.Id;
         frame.ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        Stamp(connection, frame);
         var produced = true;
         Produce(connection, frame, PartitionKeys.Connection(connection.Hub, connection.Id), null, traced: false, report =>
         {
@@ -99,6 +101,19 @@ internal sealed class InboundPublisher(
             }
         }, () => produced = false);
         return produced;
+    }
+
+    /// <summary>
+    /// For a hub with event handlers, puts on a record of the connection what the workers send its handlers with every
+    /// event: the subprotocol and the connection's state. A hub without them gets neither, and its records no extra bytes.
+    /// </summary>
+    private static void Stamp(ClientConnection connection, InboundFrame frame)
+    {
+        if (connection.HasEventHandlers)
+        {
+            frame.Subprotocol = connection.Protocol.Name;
+            frame.ConnectionState = connection.ConnectionState;
+        }
     }
 
     /// <summary>

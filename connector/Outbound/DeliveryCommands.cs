@@ -2,15 +2,16 @@ using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Groups;
 using BrokerChat.Connector.Sessions;
+using BrokerChat.Contracts.Events;
 using BrokerChat.Contracts.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Outbound;
 
 /// <summary>
-/// The REST API's commands read from the outbound topic (add to or remove from a group, close), carried out for the
-/// target's connections held here, and the ends of reliable sessions the server closed on any connector
-/// (<see cref="EndedSessions"/>). Granted by the application's backend, so no join permission is checked and no
+/// The commands read from the outbound topic (the REST API's add to or remove from a group and close; an event
+/// handler's new connection state), carried out for the target's connections held here, and the ends of reliable
+/// sessions the server closed on any connector (<see cref="EndedSessions"/>). Granted by the application's backend, so no join permission is checked and no
 /// per-connection group bound applies.
 /// </summary>
 internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembership membership, EndedSessions ended, ILogger<DeliveryCommands> logger)
@@ -48,6 +49,17 @@ internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembers
                     foreach (var group in delivery.Group is { } one ? [one] : connection.HasGroups ? connection.Groups.ToArray() : [])
                     {
                         membership.Leave(connection, group);
+                    }
+
+                    break;
+                case DeliveryCommand.SetConnectionState:
+                    if (delivery.ConnectionState is { Length: > WebPubSubCloudEvents.MaxConnectionStateLength } tooLarge)
+                    {
+                        OutboundLog.ConnectionStateTooLarge(logger, connection.Id, tooLarge.Length, WebPubSubCloudEvents.MaxConnectionStateLength);
+                    }
+                    else
+                    {
+                        connection.ConnectionState = delivery.ConnectionState;
                     }
 
                     break;

@@ -19,4 +19,7 @@ internal static partial class OutboundLog
 
     [LoggerMessage(263, LogLevel.Warning, "Outbound record {Partition}@{Offset} has a filter that cannot be evaluated: {Reason}", EventName = "BadDeliveryFilter")]
     public static partial void BadDeliveryFilter(ILogger logger, int partition, long offset, string reason);
+
+    [LoggerMessage(249, LogLevel.Warning, "An event handler set a connection state of {Length} characters on connection {ConnectionId}, more than the {Limit} allowed; the connection keeps its state.", EventName = "ConnectionStateTooLarge")]
+    public static partial void ConnectionStateTooLarge(ILogger logger, string connectionId, int length, int limit);
 }

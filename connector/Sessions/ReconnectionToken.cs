@@ -12,9 +12,10 @@ namespace BrokerChat.Connector.Sessions;
 /// What a reconnection token says about a reliable session at the point of the client's stream where the token was
 /// sent: who it is, what it may do, which groups it is in, the sequence id of the last message before the token, and
 /// where the delivery stood in the outbound topic (<see cref="Cursor"/>: per partition, the first offset not yet
-/// considered for this session), the groups whose joins and leaves it is told about, and the groups revoked from an
+/// considered for this session), the groups whose joins and leaves it is told about, the groups revoked from an
 /// every-group role by the REST API (<see cref="ConnectionPermissions.Revoked"/>; the roles are the ones with its
-/// grants applied). <see cref="NextPartition"/> is the only partition the messages after the token may
+/// grants applied), and the connection's state as its hub's event handler had set it when the token was made.
+/// <see cref="NextPartition"/> is the only partition the messages after the token may
 /// come from until the next token (-1: none came yet), which is what makes a resume on another connector exact: the
 /// messages the client got after its token are the first ones of that partition's replay.
 /// </summary>
@@ -30,7 +31,8 @@ internal sealed record ReconnectionState(
     long[]? Cursor,
     long ExpiresAt,
     string[]? PresenceGroups = null,
-    string[]? Revoked = null)
+    string[]? Revoked = null,
+    string? ConnectionState = null)
 {
     /// <summary>Whether the token carries what another connector needs to resume the session (not only this one).</summary>
     public bool IsPortable => Groups is not null && Cursor is not null;
@@ -69,7 +71,8 @@ internal sealed class ReconnectionTokens
     public string Create(ReconnectionState state)
     {
         var token = Encode(state);
-        return token.Length <= MaxPortableLength || !state.IsPortable ? token : Encode(state with { Groups = null, Cursor = null, PresenceGroups = null });
+        // Too large to carry: the session resumes only where it is held, which keeps its state on the connection.
+        return token.Length <= MaxPortableLength || !state.IsPortable ? token : Encode(state with { Groups = null, Cursor = null, PresenceGroups = null, ConnectionState = null });
     }
 
     /// <summary>Reads a token for <paramref name="connectionId"/>; null, with a reason, when it is forged, expired, malformed or another connection's.</summary>
@@ -124,7 +127,7 @@ internal sealed class ReconnectionTokens
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(13);
+        writer.WriteArrayHeader(14);
         writer.Write(Version);
         writer.Write(state.ConnectionId);
         writer.Write(state.Hub);
@@ -150,6 +153,7 @@ internal sealed class ReconnectionTokens
         writer.Write(state.ExpiresAt);
         WriteStrings(ref writer, state.PresenceGroups);
         WriteStrings(ref writer, state.Revoked);
+        writer.Write(state.ConnectionState);
         writer.Flush();
         var payload = buffer.WrittenSpan;
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_keys[0], payload));
@@ -191,7 +195,8 @@ internal sealed class ReconnectionTokens
         var expiresAt = reader.ReadInt64();
         var presenceGroups = count >= 12 ? ReadStrings(ref reader) : null; // tokens made before presence have 11 items
         var revoked = count >= 13 ? ReadStrings(ref reader) : null; // and those made before permission grants 12
-        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, revoked);
+        var connectionState = count >= 14 ? reader.ReadString() : null; // and those made before event handlers 13
+        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, revoked, connectionState);
     }
 
     private static void WriteStrings(ref MessagePackWriter writer, string[]? values)

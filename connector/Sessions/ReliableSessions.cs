@@ -279,7 +279,7 @@ internal sealed class ReliableSessions(
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
-            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked);
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked, connection.ConnectionState);
         return connection.Writer.Connected(connection.Id, connection.UserId, tokens.Create(state));
     }
 

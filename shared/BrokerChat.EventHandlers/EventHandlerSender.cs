@@ -67,12 +67,12 @@ public sealed class EventHandlerSender : IDisposable
         var handler = target.Handler;
         if (health.IsRefused)
         {
-            throw Unavailable(handler, "its abuse-protection check did not allow this origin", null);
+            throw Unavailable(handler, EventHandlerUnavailableReason.OriginRefused, "its abuse-protection check did not allow this origin", null);
         }
 
         if (!health.TryEnter())
         {
-            throw Unavailable(handler, $"it failed {_options.FailuresBeforeBreak} times in a row; calls resume after {_options.BreakDuration.TotalSeconds:0.###} s", null);
+            throw Unavailable(handler, EventHandlerUnavailableReason.CircuitOpen, $"it failed {_options.FailuresBeforeBreak} times in a row; calls resume after {_options.BreakDuration.TotalSeconds:0.###} s", null);
         }
 
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
@@ -94,11 +94,13 @@ public sealed class EventHandlerSender : IDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw Unavailable(handler, $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s", null);
+            throw Unavailable(handler, EventHandlerUnavailableReason.TimedOut, entered
+                ? $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s"
+                : $"all {_options.MaxConcurrentRequests} request slots of this process stayed taken for {_options.RequestTimeout.TotalSeconds:0.###} s", null);
         }
         catch (HttpRequestException ex)
         {
-            throw Unavailable(handler, $"it could not be reached ({ex.Message})", ex);
+            throw Unavailable(handler, EventHandlerUnavailableReason.Unreachable, $"it could not be reached ({ex.Message})", ex);
         }
         finally
         {
@@ -111,7 +113,11 @@ public sealed class EventHandlerSender : IDisposable
             {
                 health.Succeeded();
             }
-            else if (!cancellationToken.IsCancellationRequested && health.Failed())
+            else if (cancellationToken.IsCancellationRequested)
+            {
+                health.Abandoned(); // the caller gave up: no failure of the handler's, but a probe's turn is given back
+            }
+            else if (health.Failed())
             {
                 EventHandlerLog.Broken(_logger, handler.Hub, handler.Index, _options.FailuresBeforeBreak, _options.BreakDuration.TotalSeconds);
             }
@@ -135,7 +141,7 @@ public sealed class EventHandlerSender : IDisposable
         if (!allowed)
         {
             EventHandlerLog.ValidationRefused(_logger, handler.Hub, handler.Index, (int)response.StatusCode, _origin);
-            throw Unavailable(handler, $"its abuse-protection check answered {(int)response.StatusCode} without allowing the origin '{_origin}' in {WebPubSubCloudEvents.AllowedOrigin}", null);
+            throw Unavailable(handler, EventHandlerUnavailableReason.OriginRefused, $"its abuse-protection check answered {(int)response.StatusCode} without allowing the origin '{_origin}' in {WebPubSubCloudEvents.AllowedOrigin}", null);
         }
     }
 
@@ -229,6 +235,6 @@ public sealed class EventHandlerSender : IDisposable
         }
     }
 
-    private static EventHandlerUnavailableException Unavailable(EventHandlerEndpoint handler, string why, Exception? inner) =>
-        new($"The event handler {handler.Index} of hub '{handler.Hub}' is unavailable: {why}.", inner!);
+    private static EventHandlerUnavailableException Unavailable(EventHandlerEndpoint handler, EventHandlerUnavailableReason reason, string why, Exception? inner) =>
+        new(reason, $"The event handler {handler.Index} of hub '{handler.Hub}' is unavailable: {why}.", inner);
 }

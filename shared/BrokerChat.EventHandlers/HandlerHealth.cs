@@ -84,6 +84,18 @@ internal sealed class HandlerHealth(EventHandlerClientOptions options, TimeProvi
         }
     }
 
+    /// <summary>
+    /// The caller gave up on the call (its own cancellation) before it was answered: it counts neither way, but a call
+    /// let through to try an open breaker gives its turn back, so the next call may try.
+    /// </summary>
+    public void Abandoned()
+    {
+        lock (_gate)
+        {
+            _probing = false;
+        }
+    }
+
     /// <summary>The call got no answer or a 5xx; returns whether the breaker opened now.</summary>
     public bool Failed()
     {

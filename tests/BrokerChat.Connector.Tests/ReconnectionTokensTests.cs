@@ -47,6 +47,30 @@ public sealed class ReconnectionTokensTests
     }
 
     [Fact]
+    public void TokenCarriesTheConnectionStateUpToItsLargestSizeSoASessionResumedElsewhereKeepsIt()
+    {
+        var largest = new string('s', Contracts.Events.WebPubSubCloudEvents.MaxConnectionStateLength);
+        var token = Tokens(KeyA).Create(State() with { ConnectionState = largest });
+
+        var read = Tokens(KeyA).Read(token, "conn1", out _)!;
+
+        Assert.Equal(largest, read.ConnectionState);
+        Assert.True(read.IsPortable);
+        Assert.Null(Tokens(KeyA).Read(Tokens(KeyA).Create(State()), "conn1", out _)!.ConnectionState);
+    }
+
+    [Fact]
+    public void ATokenTooLargeToCarryTheSessionLeavesTheStateToTheConnectorThatHoldsIt()
+    {
+        var state = State() with { Groups = Enumerable.Range(0, 2000).Select(i => $"group-{i}").ToArray(), ConnectionState = "eyJrIjoxfQ==" };
+
+        var read = Tokens(KeyA).Read(Tokens(KeyA).Create(state), "conn1", out _)!;
+
+        Assert.False(read.IsPortable);
+        Assert.Null(read.ConnectionState);
+    }
+
+    [Fact]
     public void ForgedTamperedExpiredOrAnotherConnectionsTokensAreRefused()
     {
         var tokens = Tokens(KeyA);

@@ -18,6 +18,9 @@ namespace BrokerChat.LatencyProbe;
 /// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --url http://127.0.0.1:5000/</c>
 /// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --invoke --messages 1000</c> times invocation
 /// round trips instead (<see cref="InvokeProbe"/>; with <c>--url</c>, the server must run <see cref="ProbeHub"/>).
+/// <c>dotnet run -c Release --project tests/BrokerChat.LatencyProbe -- --connect --messages 1000 --interval-ms 2</c>
+/// times handshakes to a hub with a <c>connect</c> webhook against one without (<see cref="ConnectProbe"/>; in this
+/// process only, since it configures the hub).
 /// </example>
 public static class Program
 {
@@ -30,11 +33,19 @@ public static class Program
         var url = StringArg(args, "--url");
 
         BrokerChatHost? host = null;
+        ExpressUpstream? upstream = null;
         Uri server;
         if (url is null)
         {
             Console.WriteLine($"Starting BrokerChat in this process (2 function workers). {TestKafka.Current.Describe()}...");
-            host = await BrokerChatHost.StartAsync(new HostSettings().WithoutRateLimits(), services => services.AddBrokerChatHub<ProbeHub>());
+            var settings = new HostSettings().WithoutRateLimits();
+            if (args.Contains("--connect"))
+            {
+                upstream = await ConnectProbe.StartUpstreamAsync(CancellationToken.None);
+                ConnectProbe.Configure(settings, upstream);
+            }
+
+            host = await BrokerChatHost.StartAsync(settings, services => services.AddBrokerChatHub<ProbeHub>());
             server = host.BaseUri;
         }
         else
@@ -44,6 +55,23 @@ public static class Program
 
         try
         {
+            if (args.Contains("--connect"))
+            {
+                if (host is null)
+                {
+                    Console.Error.WriteLine("--connect runs BrokerChat in this process: leave out --url.");
+                    return 2;
+                }
+
+                var (hooked, plain, connectFailures) = await ConnectProbe.RunAsync(host, warmup, messages, intervalMs);
+                Console.WriteLine();
+                Console.WriteLine($"Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}");
+                Console.WriteLine($"Handshakes measured: {hooked.Count} + {plain.Count}; failed: {connectFailures}");
+                Report($"handshake, hub with a connect webhook on 127.0.0.1 ({ConnectProbe.HookedHub})", hooked);
+                Report($"handshake, hub without a handler ({ConnectProbe.PlainHub})", plain);
+                return connectFailures == 0 && hooked.Count == messages ? 0 : 1;
+            }
+
             if (args.Contains("--invoke"))
             {
                 var (invocations, invokeFailures) = await InvokeProbe.RunAsync(server, warmup, messages, intervalMs);
@@ -121,6 +149,11 @@ public static class Program
             if (host is not null)
             {
                 await host.DisposeAsync();
+            }
+
+            if (upstream is not null)
+            {
+                await upstream.DisposeAsync();
             }
         }
     }

@@ -38,16 +38,6 @@ public sealed class ConnectorSettings : HostSettingsSection
         set => Set(nameof(ConnectorOptions.ConnectTimeout), value);
     }
 
-    /// <summary>
-    /// Sends <paramref name="hub"/>'s events to the event handler at <paramref name="url"/> (<c>Connector:EventHandlers:{hub}</c>),
-    /// for the system events named (such as <c>connect</c>).
-    /// </summary>
-    public void SetEventHandler(string hub, string url, params string[] systemEvents)
-    {
-        SetText($"EventHandlers:{hub}:Url", url);
-        SetList($"EventHandlers:{hub}:SystemEvents", systemEvents);
-    }
-
     /// <summary>How long a connection may take to finish its HTTP upgrade.</summary>
     public TimeSpan? HandshakeTimeout
     {

@@ -26,6 +26,7 @@ public sealed class HostSettings
         Kafka = new KafkaSettings(this);
         Functions = new FunctionsSettings(this);
         LocalRun = new LocalRunSettings(this);
+        EventHandlers = new EventHandlerSettings(this);
     }
 
     /// <summary>The addresses Kestrel listens on (<c>urls</c>).</summary>
@@ -56,6 +57,8 @@ public sealed class HostSettings
 
     /// <summary>What a local run on the embedded Kafka keeps and serves (<c>LocalRun:</c>, LocalRunOptions).</summary>
     public LocalRunSettings LocalRun { get; }
+    /// <summary>The hubs' event handlers (<c>Hubs:{hub}:EventHandlers</c>) and how they are called (<c>EventHandlers:</c>).</summary>
+    public EventHandlerSettings EventHandlers { get; }
 
     /// <summary>Any configuration key, as configuration names it; null when unset. Setting null removes the key.</summary>
     public string? this[string key]

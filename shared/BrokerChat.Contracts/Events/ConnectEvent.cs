@@ -13,6 +13,7 @@ namespace BrokerChat.Contracts.Events;
 /// <param name="Claims">The access token's claims (name to values).</param>
 /// <param name="Query">The upgrade request's query parameters, less the access token.</param>
 /// <param name="Headers">The upgrade request's headers, less <c>Authorization</c> and <c>Cookie</c>.</param>
+/// <param name="ClientCertificates">The TLS client certificate the client presented, if any (Azure's <c>clientCertificates</c>); null or empty when none.</param>
 public sealed record ConnectEvent(
     string Hub,
     string ConnectionId,
@@ -22,4 +23,14 @@ public sealed record ConnectEvent(
     IReadOnlyList<string> Subprotocols,
     IReadOnlyDictionary<string, string[]> Claims,
     IReadOnlyDictionary<string, string[]> Query,
-    IReadOnlyDictionary<string, string[]> Headers);
+    IReadOnlyDictionary<string, string[]> Headers,
+    IReadOnlyList<ConnectClientCertificate>? ClientCertificates = null);
+
+/// <summary>
+/// A TLS client certificate as the <c>connect</c> event's <c>clientCertificates</c> carries it: the SHA-1
+/// <c>thumbprint</c> (upper-case hex, as Azure and <see cref="System.Security.Cryptography.X509Certificates.X509Certificate2.Thumbprint"/>
+/// write it) and the <c>content</c>, the certificate in PEM.
+/// </summary>
+/// <param name="Thumbprint">The SHA-1 thumbprint, upper-case hex.</param>
+/// <param name="Content">The certificate, PEM-encoded.</param>
+public sealed record ConnectClientCertificate(string Thumbprint, string? Content);

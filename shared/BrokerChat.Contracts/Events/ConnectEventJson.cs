@@ -31,7 +31,7 @@ public static class ConnectEventJson
             Query = connect.Query,
             Headers = connect.Headers,
             Subprotocols = connect.Subprotocols,
-            ClientCertificates = [],
+            ClientCertificates = connect.ClientCertificates ?? [],
         }, Options);
     }
 
@@ -61,7 +61,8 @@ public static class ConnectEventJson
                 request.Subprotocols ?? [],
                 claims,
                 request.Query ?? new Dictionary<string, string[]>(),
-                request.Headers ?? new Dictionary<string, string[]>());
+                request.Headers ?? new Dictionary<string, string[]>(),
+                request.ClientCertificates);
         }
         catch (JsonException ex)
         {
@@ -127,7 +128,7 @@ public static class ConnectEventJson
         public IReadOnlyDictionary<string, string[]>? Query { get; set; }
         public IReadOnlyDictionary<string, string[]>? Headers { get; set; }
         public IReadOnlyList<string>? Subprotocols { get; set; }
-        public IReadOnlyList<object>? ClientCertificates { get; set; }
+        public IReadOnlyList<ConnectClientCertificate>? ClientCertificates { get; set; }
     }
 
     private sealed class ResponseBody

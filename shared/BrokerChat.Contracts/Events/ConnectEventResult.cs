@@ -27,6 +27,12 @@ public sealed record ConnectEventResult
     /// <summary>The subprotocol to answer with (one the client offered), or null to keep the connector's choice.</summary>
     public string? Subprotocol { get; init; }
 
+    /// <summary>
+    /// The connection's state as an event handler set it (its <c>ce-connectionState</c> answer, opaque), kept on the
+    /// connection and sent with its later events; null to leave it unset.
+    /// </summary>
+    public string? ConnectionState { get; init; }
+
     /// <summary>Accepts the connection as the token describes it.</summary>
     public static ConnectEventResult Accept() => new() { Accepted = true };
 

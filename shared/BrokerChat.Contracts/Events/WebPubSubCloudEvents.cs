@@ -48,6 +48,14 @@ public static class WebPubSubCloudEvents
     /// </summary>
     public const string ConnectionState = "ce-connectionState";
 
+    /// <summary>
+    /// The longest <see cref="ConnectionState"/> BrokerChat keeps, in characters (the header is ASCII: the SDKs send
+    /// base64). It travels on every record of the connection and in every event-handler request, so it is bounded:
+    /// 4 KiB, the single-header limit of HTTP/2 front ends. A <c>connect</c> answer setting a longer one is refused
+    /// (500); a later event's is ignored and logged.
+    /// </summary>
+    public const int MaxConnectionStateLength = 4096;
+
     /// <summary><c>ce-signature</c>: <c>sha256={hex}</c> HMACs of the connection id, one per access key.</summary>
     public const string Signature = "ce-signature";
 

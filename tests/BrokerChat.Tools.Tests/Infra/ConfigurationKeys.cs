@@ -5,6 +5,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using BrokerChat.Connector;
 using BrokerChat.Connector.Auth;
+using BrokerChat.EventHandlers;
 using BrokerChat.Functions;
 using BrokerChat.Functions.Hosting.CustomHandler;
 using BrokerChat.Functions.Moderation;
@@ -91,6 +92,9 @@ internal static class ConfigurationKeys
         Walk(keys, ModerationOptions.SectionName, new ModerationOptions(), skip: nameof(ModerationOptions.Hubs));
         Walk(keys, $"{ModerationOptions.HubsSectionName}:<>", new HubModerationOptions());
         Walk(keys, CustomHandlerOptions.SectionName, new CustomHandlerOptions());
+        // The hubs' event handlers: Hubs is the dictionary of hubs itself, each with a list of handlers.
+        Walk(keys, $"{HubEventHandlerOptions.SectionName}:<>:{nameof(HubSettings.EventHandlers)}:<>", new EventHandlerSettings());
+        Walk(keys, EventHandlerClientOptions.SectionName, new EventHandlerClientOptions());
         // Any other options class (a public SectionName constant and a parameterless constructor) binds plainly.
         Type[] walked = [typeof(ConnectorOptions), typeof(AuthOptions), typeof(KafkaOptions), typeof(FunctionsOptions), typeof(ModerationOptions), typeof(CustomHandlerOptions)];
         foreach (var (type, section) in OptionsClasses().Where(o => !walked.Contains(o.Type)))
