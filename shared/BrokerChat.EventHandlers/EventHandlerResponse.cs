@@ -18,8 +18,11 @@ public sealed record EventHandlerResponse(int Status, byte[] Body, string? Conte
     /// <summary>The data type of the body, from its media type.</summary>
     public DataType DataType => EventHandlerMediaTypes.DataTypeOf(ContentType);
 
-    /// <summary>The body as the reason of a refusal: its text when it is short text, else the status.</summary>
-    public string Reason => Body.Length is > 0 and <= 1024 && DataType != DataType.Binary
+    /// <summary>
+    /// The body as the reason of a refusal: its text when it is short UTF-8 text (whatever media type it was given: a
+    /// handler's error body often has none), else the status.
+    /// </summary>
+    public string Reason => Body.Length is > 0 and <= 1024 && System.Text.Unicode.Utf8.IsValid(Body)
         ? System.Text.Encoding.UTF8.GetString(Body)
         : $"The event handler answered {Status}.";
 }
