@@ -17,7 +17,13 @@ namespace BrokerChat.Functions;
 /// again from its first unfinished record);</item>
 /// <item><c>brokerchat.functions.pauses</c>: times a partition's queue was full and its fetching paused;</item>
 /// <item><c>brokerchat.functions.lag</c>: per assigned partition (tag <c>partition</c>), records in the partition that
-/// this process has not finished: the high watermark minus the next offset to commit.</item>
+/// this process has not finished: the high watermark minus the next offset to commit;</item>
+/// <item><c>brokerchat.functions.event_handler.calls</c>: events posted to hubs' event handlers (webhooks), tagged
+/// <c>event</c> = connected | disconnected | user | invoke and <c>outcome</c> = ok (2xx) | refused (another status
+/// below 500: the client is told, or the record retried for a system event) | failed (5xx: retried) | unavailable
+/// (no answer, a timeout, the abuse-protection check refused, or the circuit open: retried);</item>
+/// <item><c>brokerchat.functions.event_handler.duration</c>: how long each of those calls took, in seconds, tagged
+/// <c>event</c>.</item>
 /// </list>
 /// </summary>
 public sealed class FunctionsMetrics : IDisposable
@@ -33,6 +39,8 @@ public sealed class FunctionsMetrics : IDisposable
     private readonly Counter<long> _poison;
     private readonly Counter<long> _deliveryFailures;
     private readonly Counter<long> _pauses;
+    private readonly Counter<long> _eventHandlerCalls;
+    private readonly Histogram<double> _eventHandlerDuration;
     private readonly ConcurrentDictionary<object, Func<IEnumerable<KeyValuePair<int, long>>>> _lagSources = new();
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -46,6 +54,8 @@ public sealed class FunctionsMetrics : IDisposable
         _poison = _meter.CreateCounter<long>("brokerchat.functions.poison_records", "{record}", "Inbound records that were not valid requests.");
         _deliveryFailures = _meter.CreateCounter<long>("brokerchat.functions.delivery_failures", "{record}", "Deliveries the brokers did not accept.");
         _pauses = _meter.CreateCounter<long>("brokerchat.functions.pauses", "{pause}", "Times a partition's queue was full and its fetching paused.");
+        _eventHandlerCalls = _meter.CreateCounter<long>("brokerchat.functions.event_handler.calls", "{call}", "Events posted to hubs' event handlers, by outcome.");
+        _eventHandlerDuration = _meter.CreateHistogram<double>("brokerchat.functions.event_handler.duration", "s", "How long a call to a hub's event handler took.");
         _meter.CreateObservableGauge("brokerchat.functions.lag", ObserveLag, "{record}", "Records of an assigned partition not yet finished.");
     }
 
@@ -70,6 +80,13 @@ public sealed class FunctionsMetrics : IDisposable
     internal void DeliveryFailed() => _deliveryFailures.Add(1);
 
     internal void Paused() => _pauses.Add(1);
+
+    internal void EventHandlerCalled(string eventKind, string outcome, TimeSpan elapsed)
+    {
+        var kind = new KeyValuePair<string, object?>("event", eventKind);
+        _eventHandlerCalls.Add(1, kind, new KeyValuePair<string, object?>("outcome", outcome));
+        _eventHandlerDuration.Record(elapsed.TotalSeconds, kind);
+    }
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -1,6 +1,7 @@
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Functions.Chat;
 using BrokerChat.Functions.Invocations;
+using BrokerChat.Functions.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Functions.Hubs;
@@ -16,14 +17,19 @@ internal readonly record struct HubOutcome(IReadOnlyList<Delivery> Deliveries, I
 
 /// <summary>
 /// The request handler every host runs: the chat function's validation and moderation first, then the application's
-/// hub for what they accepted (connection events, user events, invocations, the pre-publish hook), and the deliveries
-/// of both. A request for a hub without a class, or of a kind its class does not handle, is the chat function's alone.
+/// hub for what they accepted (connection events, user events, invocations, the pre-publish hook), then the hub's event
+/// handlers (webhooks, <see cref="WebhookEvents"/>), and the deliveries of all. A request for a hub without a class or
+/// handlers, or of a kind neither handles, is the chat function's alone.
 /// </summary>
 /// <remarks>
 /// A handler that throws <see cref="HubException"/> refuses the request with that error; any other exception is the
 /// host's to retry and, in the end, to set aside (the caller then gets <c>InternalServerError</c>). An invocation is
 /// cancelled by the caller's <c>cancelInvocation</c> (nothing is answered then) and by
 /// <see cref="HubOptions.InvocationTimeout"/> (answered with <c>Timeout</c>).
+/// <para>With event handlers: <c>connected</c> and <c>disconnected</c> run the hub's handler, then go to the event
+/// handler (both; a retry runs both again). A user event or invocation goes to the hub's handler when its class declares
+/// that event, otherwise to the event handler that takes it, otherwise it is the chat function's (an ack, or
+/// <c>NotFound</c> for an invocation).</para>
 /// </remarks>
 public sealed class HubRequestHandler : IRequestHandler
 {
@@ -31,16 +37,18 @@ public sealed class HubRequestHandler : IRequestHandler
     private readonly HubRegistry _hubs;
     private readonly HubDispatcher _dispatcher;
     private readonly RunningInvocations _invocations;
+    private readonly WebhookEvents? _webhooks;
     private readonly TimeProvider _time;
     private readonly HubOptions _options;
     private readonly int _maxMessageBytes;
 
-    internal HubRequestHandler(ChatFunction chat, HubRegistry hubs, HubDispatcher dispatcher, RunningInvocations invocations, IOptions<HubOptions> options, IOptions<FunctionsOptions> functions, TimeProvider time)
+    internal HubRequestHandler(ChatFunction chat, HubRegistry hubs, HubDispatcher dispatcher, RunningInvocations invocations, IOptions<HubOptions> options, IOptions<FunctionsOptions> functions, TimeProvider time, WebhookEvents? webhooks)
     {
         _chat = chat;
         _hubs = hubs;
         _dispatcher = dispatcher;
         _invocations = invocations;
+        _webhooks = webhooks;
         _time = time;
         _options = options.Value;
         _maxMessageBytes = functions.Value.MaxMessageBytes;
@@ -103,7 +111,9 @@ public sealed class HubRequestHandler : IRequestHandler
             return new HubOutcome(_chat.Relay(frame, position));
         }
 
-        if (_hubs.Find(frame.Hub) is not { } hub)
+        var hub = _hubs.Find(frame.Hub);
+        var webhooks = _webhooks is { } w && w.Has(frame.Hub) ? w : null;
+        if (hub is null && webhooks is null)
         {
             return new HubOutcome(_chat.Handle(frame, position));
         }
@@ -111,6 +121,31 @@ public sealed class HubRequestHandler : IRequestHandler
         if (_chat.Check(frame) is { } rejection)
         {
             return new HubOutcome(_chat.Rejected(frame, position, rejection));
+        }
+
+        if (webhooks is not null)
+        {
+            switch (frame.Kind)
+            {
+                case InboundKind.Connected or InboundKind.Disconnected:
+                    // The hub's handler, then the event handler: both, whatever the first did.
+                    var outcome = await ConnectionEventOfHubAsync(hub, frame, position, cancellationToken).ConfigureAwait(false);
+                    await webhooks.NotifyAsync(frame, position, cancellationToken).ConfigureAwait(false);
+                    return outcome;
+                case InboundKind.Event when hub?.UserEvent(frame.EventName) is null:
+                case InboundKind.Invoke when hub?.Invocation(frame.EventName) is null:
+                    if (await webhooks.UserEventAsync(frame, position, cancellationToken).ConfigureAwait(false) is { } viaWebhook)
+                    {
+                        return new HubOutcome(viaWebhook);
+                    }
+
+                    break;
+            }
+        }
+
+        if (hub is null)
+        {
+            return new HubOutcome(_chat.Accepted(frame, position));
         }
 
         try
@@ -123,10 +158,8 @@ public sealed class HubRequestHandler : IRequestHandler
                     return await UserEventAsync(hub, method, frame, position, cancellationToken).ConfigureAwait(false);
                 case InboundKind.Invoke when hub.Invocation(frame.EventName) is { } method:
                     return await InvokeAsync(hub, method, frame, position, cancellationToken).ConfigureAwait(false);
-                case InboundKind.Connected when hub.HandlesConnected:
-                    return await ConnectionEventAsync(hub, HubHandlerKind.Connected, frame, position, cancellationToken).ConfigureAwait(false);
-                case InboundKind.Disconnected when hub.HandlesDisconnected:
-                    return await ConnectionEventAsync(hub, HubHandlerKind.Disconnected, frame, position, cancellationToken).ConfigureAwait(false);
+                case InboundKind.Connected or InboundKind.Disconnected:
+                    return await ConnectionEventOfHubAsync(hub, frame, position, cancellationToken).ConfigureAwait(false);
                 case InboundKind.CancelInvocation:
                     // Workers act on cancels as they read them; a host that hands them over in order (the custom handler) lands here.
                     _invocations.Cancel(frame.ConnectionId, frame.InvocationId!);
@@ -138,6 +171,35 @@ public sealed class HubRequestHandler : IRequestHandler
         catch (HubException refused)
         {
             return new HubOutcome(_chat.Rejected(frame, position, new Rejection(refused.Name, refused.Message)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Delivery? Reject(InboundFrame frame, InboundPosition position, long now, Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var viaWebhook = _webhooks is { } webhooks && webhooks.Has(frame.Hub) && _hubs.Find(frame.Hub)?.UserEvent(frame.EventName) is null
+            ? webhooks.Rejected(frame, position, now, rejection)
+            : null;
+        return viaWebhook ?? AckDeliveries.Rejected(frame, position, now, rejection);
+    }
+
+    /// <summary>The hub's own <c>connected</c> or <c>disconnected</c> handler, when it has one; a refusal of it makes nothing.</summary>
+    private async ValueTask<HubOutcome> ConnectionEventOfHubAsync(HubDescriptor? hub, InboundFrame frame, InboundPosition position, CancellationToken token)
+    {
+        var kind = frame.Kind == InboundKind.Connected ? HubHandlerKind.Connected : HubHandlerKind.Disconnected;
+        if (hub is null || !(kind == HubHandlerKind.Connected ? hub.HandlesConnected : hub.HandlesDisconnected))
+        {
+            return new HubOutcome([]);
+        }
+
+        try
+        {
+            return await ConnectionEventAsync(hub, kind, frame, position, token).ConfigureAwait(false);
+        }
+        catch (HubException)
+        {
+            return new HubOutcome([]); // nothing answers a connection record
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using BrokerChat.Contracts.Events;
+using BrokerChat.EventHandlers;
 using BrokerChat.Functions.Chat;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,8 +47,9 @@ public static class HubServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The hub runtime every host uses, with or without hubs: the request handler (the chat function, then the hubs)
-    /// and the connect seam. Called by the hosts; the hub options are bound from <paramref name="configuration"/>.
+    /// The hub runtime every host uses, with or without hubs: the request handler (the chat function, then the hubs,
+    /// then the hubs' event handlers) and the connect seam. Called by the hosts; the hub options and the event-handler
+    /// settings (<c>Hubs:{hub}:EventHandlers</c>, <c>EventHandlers</c>) are bound from <paramref name="configuration"/>.
     /// </summary>
     internal static IServiceCollection AddBrokerChatHubRuntime(this IServiceCollection services, IConfiguration configuration)
     {
@@ -55,6 +57,8 @@ public static class HubServiceCollectionExtensions
             .Bind(configuration.GetSection(HubOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddBrokerChatEventHandlers(configuration);
+        services.TryAddSingleton<Webhooks.WebhookEvents>();
         services.AddBrokerChatHubCore();
         services.TryAddSingleton<IRequestHandler>(sp => sp.GetRequiredService<HubRequestHandler>());
         return services;
@@ -72,7 +76,8 @@ public static class HubServiceCollectionExtensions
             sp.GetRequiredService<Invocations.RunningInvocations>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<FunctionsOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Webhooks.WebhookEvents>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectEventHandler, HubConnectHandler>());
         return services;
     }

@@ -22,9 +22,10 @@ public sealed class EventHandlerClientOptions
     public int MaxConcurrentRequests { get; set; } = 256;
 
     /// <summary>
-    /// How many calls to one URL in a row may fail (no answer, a timeout, or a 5xx status) before calls to it are
-    /// refused at once for <see cref="BreakDuration"/>, so a handler that is down does not hold up handshakes and
-    /// workers. The default is 5.
+    /// How many calls to one handler in a row may get no answer (it cannot be reached, or a timeout) before calls to it
+    /// are refused at once for <see cref="BreakDuration"/>, so a handler that is down does not hold up handshakes and
+    /// workers. An answer of any status, a 5xx too, counts as an answer: a handler that keeps failing one event (which
+    /// the workers retry) does not hold back the hub's other events. The default is 5.
     /// </summary>
     public int FailuresBeforeBreak { get; set; } = 5;
 

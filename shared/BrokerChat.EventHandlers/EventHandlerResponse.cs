@@ -19,10 +19,10 @@ public sealed record EventHandlerResponse(int Status, byte[] Body, string? Conte
     public DataType DataType => EventHandlerMediaTypes.DataTypeOf(ContentType);
 
     /// <summary>
-    /// The body as the reason of a refusal: its text when it is short text (a text or JSON media type, or none, as
-    /// <c>@azure/web-pubsub-express</c>'s <c>fail(code, detail)</c> sends it), else the status.
+    /// The body as the reason of a refusal: its text when it is short UTF-8 text (whatever media type it was given: a
+    /// handler's error body often has none), else the status.
     /// </summary>
-    public string Reason => Body.Length is > 0 and <= 1024 && (ContentType is null || DataType != DataType.Binary)
+    public string Reason => Body.Length is > 0 and <= 1024 && System.Text.Unicode.Utf8.IsValid(Body)
         ? System.Text.Encoding.UTF8.GetString(Body)
         : $"The event handler answered {Status}.";
 }

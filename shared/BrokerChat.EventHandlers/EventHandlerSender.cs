@@ -89,7 +89,9 @@ public sealed class EventHandlerSender : IDisposable
             }
 
             var response = await PostAsync(target.Url, @event, linked.Token).ConfigureAwait(false);
-            answered = !response.IsServerError;
+            // Any answer, a 5xx too, shows the handler is up and answering: only silence opens the circuit, so one
+            // event a handler keeps failing (and its retries) does not hold back every other event of the hub.
+            answered = true;
             return response;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

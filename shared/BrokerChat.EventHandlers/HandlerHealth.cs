@@ -74,7 +74,7 @@ internal sealed class HandlerHealth(EventHandlerClientOptions options, TimeProvi
         }
     }
 
-    /// <summary>The call was answered (a status below 500).</summary>
+    /// <summary>The call was answered (any status).</summary>
     public void Succeeded()
     {
         lock (_gate)
@@ -96,7 +96,7 @@ internal sealed class HandlerHealth(EventHandlerClientOptions options, TimeProvi
         }
     }
 
-    /// <summary>The call got no answer or a 5xx; returns whether the breaker opened now.</summary>
+    /// <summary>The call got no answer; returns whether the breaker opened now.</summary>
     public bool Failed()
     {
         lock (_gate)

@@ -27,6 +27,36 @@ internal static class FunctionsThroughput
         var records = Program.Int(args, "--records", 200_000);
         var rooms = Program.Int(args, "--rooms", 500);
         var payloadBytes = Program.Int(args, "--payload", 100);
+        var payload = Encoding.UTF8.GetBytes(new string('x', payloadBytes));
+        Console.WriteLine($"{records:N0} requests over {rooms:N0} rooms ({payloadBytes} B payloads)");
+        return await MeasureAsync(records, i =>
+        {
+            var room = $"room{i % rooms}";
+            var frame = new InboundFrame
+            {
+                Kind = InboundKind.SendToGroup,
+                Hub = "bench",
+                Group = room,
+                ConnectionId = $"conn{i % rooms}",
+                ConnectorId = "bench",
+                UserId = $"user{i % rooms}",
+                Roles = [Permissions.SendToGroup],
+                AckId = (ulong)i + 1,
+                DataType = DataType.Text,
+                Payload = payload,
+                ReceivedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+            return (PartitionKeys.Room("bench", room), frame);
+        }, [], "requests");
+    }
+
+    /// <summary>
+    /// Fills the inbound topic of an embedded Kafka with the <paramref name="records"/> records <paramref name="record"/>
+    /// makes (key and request), starts one functions process with <paramref name="workerArgs"/> on it and times it from
+    /// its first delivery to its last; <paramref name="what"/> names the records in the report.
+    /// </summary>
+    public static async Task<int> MeasureAsync(int records, Func<int, (byte[] Key, InboundFrame Frame)> record, IReadOnlyList<string> workerArgs, string what)
+    {
         var topics = new KafkaTopics();
         using var cluster = new EmbeddedKafkaCluster(3);
         foreach (var topic in topics.All)
@@ -34,7 +64,7 @@ internal static class FunctionsThroughput
             cluster.CreateTopic(topic, Partitions);
         }
 
-        Console.WriteLine($"embedded Kafka {cluster.BootstrapServers}; filling {topics.Inbound} with {records:N0} requests over {rooms:N0} rooms ({payloadBytes} B payloads)");
+        Console.WriteLine($"embedded Kafka {cluster.BootstrapServers}; filling {topics.Inbound} with {records:N0} {what}");
         var fill = Stopwatch.StartNew();
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -45,25 +75,10 @@ internal static class FunctionsThroughput
             QueueBufferingMaxMessages = 1_000_000,
         }).Build())
         {
-            var payload = Encoding.UTF8.GetBytes(new string('x', payloadBytes));
             for (var i = 0; i < records; i++)
             {
-                var room = $"room{i % rooms}";
-                var frame = new InboundFrame
-                {
-                    Kind = InboundKind.SendToGroup,
-                    Hub = "bench",
-                    Group = room,
-                    ConnectionId = $"conn{i % rooms}",
-                    ConnectorId = "bench",
-                    UserId = $"user{i % rooms}",
-                    Roles = [Permissions.SendToGroup],
-                    AckId = (ulong)i + 1,
-                    DataType = DataType.Text,
-                    Payload = payload,
-                    ReceivedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                };
-                producer.Produce(topics.Inbound, new Message<byte[], byte[]> { Key = PartitionKeys.Room("bench", room), Value = ContractSerializer.Serialize(frame) });
+                var (key, frame) = record(i);
+                producer.Produce(topics.Inbound, new Message<byte[], byte[]> { Key = key, Value = ContractSerializer.Serialize(frame) });
             }
 
             producer.Flush(TimeSpan.FromMinutes(2));
@@ -81,6 +96,7 @@ internal static class FunctionsThroughput
             functions, $"--Kafka:BootstrapServers={cluster.BootstrapServers}", "--Logging:LogLevel:Default=Warning",
             // Every request here is one room's steady stream from one user: no per-user limit should apply.
             "--Functions:Moderation:MessagesPerSecond=0",
+            .. workerArgs,
         ])
         { UseShellExecute = false })!;
         try
@@ -125,7 +141,7 @@ internal static class FunctionsThroughput
             var handled = done - first;
             Console.WriteLine($"progress: {string.Join("  ", samples)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"one functions process: {handled:N0} requests in {seconds:F2} s = {handled / seconds:N0} requests/s; worker CPU {cpu:F1} s ({cpu / seconds * 100:F0}% of one core, {cpu * 1000 / handled * 1000:F0} µs per request); {Environment.ProcessorCount} cores shared with the embedded Kafka"));
+                $"one functions process: {handled:N0} {what} in {seconds:F2} s = {handled / seconds:N0} {what}/s; worker CPU {cpu:F1} s ({cpu / seconds * 100:F0}% of one core, {cpu * 1000 / handled * 1000:F0} µs each); {Environment.ProcessorCount} cores shared with the embedded Kafka and this process"));
             return 0;
         }
         finally

@@ -29,6 +29,8 @@ public static class Program
         {
             case "functions-throughput":
                 return await FunctionsThroughput.RunAsync(args);
+            case "upstream-throughput":
+                return await UpstreamThroughput.RunAsync(args);
             case "bench":
                 return await Bench.BenchRunner.RunAsync(args);
             case "drive":
@@ -48,6 +50,7 @@ public static class Program
             Console.Error.WriteLine("       heap <pid> <connections>");
             Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");
             Console.Error.WriteLine("       functions-throughput [--records N] [--rooms N] [--payload BYTES]");
+            Console.Error.WriteLine("       upstream-throughput [--records N] [--connections N] [--express] [--EventHandlers:*=… --Functions:*=…]");
             return 2;
         }
 

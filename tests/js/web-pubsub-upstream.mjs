@@ -13,8 +13,10 @@
 //   }
 // Prints one JSON line {"listening": <port>} once it listens, then one JSON line per event it handled:
 //   {"event": "connect"|"connected"|"disconnected"|"user", "connectionId", "userId", "eventName", "data", "dataType",
-//    "states", "signature", "body"}
-// POST /admin/behaviour with a behaviour JSON replaces the behaviour (merged over the current one).
+//    "states", "signature", "body", "id"}   (id: the event's ce-id)
+// POST /admin/behaviour with a behaviour JSON replaces the behaviour (merged over the current one); a connectionString
+// given there is used for the calls back from then on (so a test can start the upstream before the service).
+import { AsyncLocalStorage } from "node:async_hooks";
 import express from "express";
 import { WebPubSubEventHandler } from "@azure/web-pubsub-express";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
@@ -22,11 +24,18 @@ import { WebPubSubServiceClient } from "@azure/web-pubsub";
 let behaviour = JSON.parse(process.argv[2] ?? "{}");
 const hub = behaviour.hub ?? "chat";
 const path = behaviour.path ?? "/eventhandler";
-const service = behaviour.connectionString
-  ? new WebPubSubServiceClient(behaviour.connectionString, hub, { allowInsecureConnection: true })
-  : undefined;
+let serviceFor;
+let service;
+const serviceClient = () => {
+  if (behaviour.connectionString && serviceFor !== behaviour.connectionString) {
+    serviceFor = behaviour.connectionString;
+    service = new WebPubSubServiceClient(behaviour.connectionString, hub, { allowInsecureConnection: true });
+  }
+  return service;
+};
 
-const print = record => process.stdout.write(JSON.stringify(record) + "\n");
+const request = new AsyncLocalStorage();
+const print = record => process.stdout.write(JSON.stringify({ ...record, id: request.getStore() }) + "\n");
 const delay = ms => new Promise(resolve => setTimeout(resolve, ms ?? 0));
 const data = (value, dataType) => dataType === "binary" ? Array.from(new Uint8Array(value)) : value;
 const setStates = (res, state) => { for (const [k, v] of Object.entries(state ?? {})) res.setState(k, v); };
@@ -54,10 +63,18 @@ const handler = new WebPubSubEventHandler(hub, {
       data: data(req.data, req.dataType), dataType: req.dataType, states: req.context.states, signature: req.context.signature });
     await delay(act.delayMs);
     if (act.fail) return res.fail(act.fail, act.reason ?? "refused by the event handler");
-    if (act.sendToAll && service) await service.sendToAll({ from: req.context.userId, message: req.data }, { contentType: "application/json" });
+    if (act.sendToAll && serviceClient()) {
+      try {
+        await serviceClient().sendToAll({ from: req.context.userId, message: req.data }, { contentType: "application/json" });
+      } catch (err) {
+        process.stderr.write(`sendToAll failed: ${err.message}\n`);
+        return res.fail(500, `sendToAll failed: ${err.message}`);
+      }
+    }
     setStates(res, act.state);
     switch (act.reply) {
-      case "echo": return res.success(req.data, req.dataType);
+      // A JSON event's data arrives parsed; the SDK sends a JSON answer as the text it is given.
+      case "echo": return res.success(req.dataType === "json" ? JSON.stringify(req.data) : req.data, req.dataType);
       case "text": return res.success(act.text ?? "reply", "text");
       case "json": return res.success(JSON.stringify(act.json ?? { reply: true }), "json");
       case "binary": return res.success(Buffer.from(act.bytes ?? [1, 2, 3]), "binary");
@@ -67,6 +84,7 @@ const handler = new WebPubSubEventHandler(hub, {
 });
 
 const app = express();
+app.use((req, res, next) => request.run(req.headers["ce-id"], next));
 app.use(handler.getMiddleware());
 app.post("/admin/behaviour", express.json(), (req, res) => { behaviour = { ...behaviour, ...req.body }; res.sendStatus(204); });
 const server = app.listen(behaviour.port ?? 0, "127.0.0.1", () => print({ listening: server.address().port }));

@@ -23,4 +23,10 @@ public static class AckErrorNames
 
     /// <summary>Nothing answers the request: an invocation of an event no handler serves.</summary>
     public const string NotFound = "NotFound";
+
+    /// <summary>
+    /// The hub's event handler (webhook) refused the event: it answered an error status, which Azure Web PubSub reports
+    /// under this name too.
+    /// </summary>
+    public const string InvocationFailed = "InvocationFailed";
 }

@@ -29,10 +29,12 @@ internal sealed class WorkerHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a worker of group <paramref name="groupId"/> running the handler <paramref name="handler"/> makes, with
-    /// <paramref name="settings"/> (<c>Functions:*</c> and others) on top; returns once it owns every partition.
+    /// <paramref name="settings"/> (<c>Functions:*</c> and others) on top and the services <paramref name="configureServices"/>
+    /// adds (after the host's); returns once it owns every partition.
     /// </summary>
     public static async Task<WorkerHost> StartAsync(
-        WorkerKafka kafka, string groupId, Func<IServiceProvider, IRequestHandler> handler, IReadOnlyDictionary<string, string?>? settings, CancellationToken ct)
+        WorkerKafka kafka, string groupId, Func<IServiceProvider, IRequestHandler> handler, IReadOnlyDictionary<string, string?>? settings, CancellationToken ct,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -52,6 +54,7 @@ internal sealed class WorkerHost : IAsyncDisposable
         builder.Services.AddLogging();
         builder.Services.AddSingleton(handler);
         builder.Services.AddBrokerChatFunctions(builder.Configuration, workers: 1);
+        configureServices?.Invoke(builder.Services);
         var host = new WorkerHost(builder.Build());
         await host._host.StartAsync(ct);
         await Eventually.HoldsAsync(() => host.Worker.AssignedPartitions.Count == WorkerKafka.Partitions, StartTimeout, "the worker owns every partition", ct);
