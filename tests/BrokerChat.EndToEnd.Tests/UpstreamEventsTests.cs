@@ -38,6 +38,7 @@ public sealed class UpstreamEventsFixture : IAsyncLifetime
             ["refuse"] = new JsonObject { ["fail"] = 400, ["reason"] = "not today" },
             ["crash"] = new JsonObject { ["fail"] = 500 },
             ["broadcast"] = new JsonObject { ["reply"] = "none", ["sendToAll"] = true },
+            ["remember"] = new JsonObject { ["reply"] = "none", ["state"] = new JsonObject { ["topic"] = "cats", ["count"] = 1 } },
         },
     };
 
@@ -131,6 +132,24 @@ public sealed class UpstreamEventsTests(UpstreamEventsFixture fixture) : IClassF
         Assert.True(echoed!.Success);
         // The first message the client got is the echo: neither the silent event nor the refused one sent one.
         Assert.Equal("after", (string?)(await client.NextMessageAsync(ct))["data"]);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task TheStateAnEventsAnswerSetsArrivesWithTheConnectionsLaterEvents()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await Host.ConnectAsync(Hub, "sam", ct);
+
+        // The handler's ce-connectionState answer reaches the connector ahead of the ack, on the connection's partition.
+        var remembered = await client.SendAsync(Event("remember", "x"), cancellationToken: ct);
+        var echoed = await client.SendAsync(Event("echo", "y"), cancellationToken: ct);
+
+        Assert.True(remembered!.Success);
+        Assert.True(echoed!.Success);
+        var seen = await Upstream.WaitForAsync(e => (string?)e["connectionId"] == client.ConnectionId && (string?)e["event"] == "user", 2, ct);
+        Assert.Equal(["remember", "echo"], seen.Select(e => (string?)e["eventName"]));
+        Assert.Equal("{}", seen[0]["states"]!.ToJsonString());
+        Assert.Equal(("cats", 1), ((string?)seen[1]["states"]!["topic"], (int?)seen[1]["states"]!["count"]));
     }
 
     [Fact(Timeout = Timeout)]

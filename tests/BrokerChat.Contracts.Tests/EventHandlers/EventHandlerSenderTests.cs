@@ -98,19 +98,27 @@ public sealed class EventHandlerSenderTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var (sender, target) = Sender();
-        var status = 204;
+        var answer = true;
         _server.Post = context =>
         {
-            context.Response.StatusCode = status;
+            if (answer)
+            {
+                context.Response.StatusCode = 204;
+            }
+            else
+            {
+                context.Abort(); // no answer: a failure
+            }
+
             return Task.CompletedTask;
         };
 
         await sender.SendAsync(target("connected"), Connected("c"), ct);
         await sender.SendAsync(target("connected"), Connected("c"), ct);
         var checksBefore = _server.Count("OPTIONS");
-        status = 500;
-        await sender.SendAsync(target("connected"), Connected("c"), ct);
-        status = 204;
+        answer = false;
+        await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
+        answer = true;
         await sender.SendAsync(target("connected"), Connected("c"), ct);
 
         Assert.Equal(1, checksBefore);
@@ -171,24 +179,33 @@ public sealed class EventHandlerSenderTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var (sender, target) = Sender(new() { ["EventHandlers:FailuresBeforeBreak"] = "2", ["EventHandlers:BreakDuration"] = "00:00:10" });
-        var status = 500;
+        var answer = false;
         _server.Post = context =>
         {
-            context.Response.StatusCode = status;
+            if (answer)
+            {
+                context.Response.StatusCode = 200;
+            }
+            else
+            {
+                context.Abort(); // no answer: a failure (an answer of any status is not)
+            }
+
             return Task.CompletedTask;
         };
 
-        Assert.Equal(500, (await sender.SendAsync(target("connected"), Connected("c"), ct)).Status);
-        Assert.Equal(500, (await sender.SendAsync(target("connected"), Connected("c"), ct)).Status);
+        var first = await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
+        await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
         var open = await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
         _time.Advance(TimeSpan.FromSeconds(9));
         var stillOpen = await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
         var postsWhileOpen = _server.Count("POST");
-        status = 200;
+        answer = true;
         _time.Advance(TimeSpan.FromSeconds(1));
         var trial = await sender.SendAsync(target("connected"), Connected("c"), ct);
         var after = await sender.SendAsync(target("connected"), Connected("c"), ct);
 
+        Assert.Equal(EventHandlerUnavailableReason.Unreachable, first.Reason);
         Assert.Equal((EventHandlerUnavailableReason.CircuitOpen, EventHandlerUnavailableReason.CircuitOpen), (open.Reason, stillOpen.Reason));
         Assert.Equal(2, postsWhileOpen);
         Assert.Equal((200, 200), (trial.Status, after.Status));
@@ -207,7 +224,7 @@ public sealed class EventHandlerSenderTests : IAsyncLifetime
             switch (mode)
             {
                 case "fail":
-                    context.Response.StatusCode = 500;
+                    context.Abort();
                     break;
                 case "hang":
                     arrived.TrySetResult();
@@ -218,7 +235,7 @@ public sealed class EventHandlerSenderTests : IAsyncLifetime
                     break;
             }
         };
-        await sender.SendAsync(target("connected"), Connected("c"), ct);
+        await Assert.ThrowsAsync<EventHandlerUnavailableException>(() => sender.SendAsync(target("connected"), Connected("c"), ct));
         _time.Advance(TimeSpan.FromSeconds(5));
         mode = "hang";
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(ct);
