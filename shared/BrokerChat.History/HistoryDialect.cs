@@ -28,7 +28,7 @@ internal abstract class HistoryDialect
     public abstract DbDataSource CreateDataSource(string connectionString);
 
     /// <summary>Settings a new connection needs before its first command.</summary>
-    public virtual ValueTask PrepareAsync(DbConnection connection, CancellationToken token) => ValueTask.CompletedTask;
+    public virtual ValueTask PrepareAsync(DbConnection connection, int timeoutSeconds, CancellationToken token) => ValueTask.CompletedTask;
 
     /// <summary>Begins the migration transaction, holding out every other migrating process until it ends.</summary>
     public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken token);
@@ -70,12 +70,13 @@ internal abstract class HistoryDialect
             return SqliteFactory.Instance.CreateDataSource(builder.ToString());
         }
 
-        public override async ValueTask PrepareAsync(DbConnection connection, CancellationToken token)
+        public override async ValueTask PrepareAsync(DbConnection connection, int timeoutSeconds, CancellationToken token)
         {
             await using var command = connection.CreateCommand();
             // WAL lets the connectors read while the history function writes; NORMAL syncs at checkpoints only, which
-            // in WAL mode keeps the database consistent through a crash.
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+            // in WAL mode keeps the database consistent through a crash. A locked database is waited for as long as a
+            // command may take.
+            command.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={timeoutSeconds * 1000};";
             await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }
 

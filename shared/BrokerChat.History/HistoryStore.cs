@@ -77,7 +77,7 @@ public sealed partial class HistoryStore : IAsyncDisposable
         var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
         try
         {
-            await _dialect.PrepareAsync(connection, token).ConfigureAwait(false);
+            await _dialect.PrepareAsync(connection, _commandTimeout, token).ConfigureAwait(false);
             return connection;
         }
         catch
