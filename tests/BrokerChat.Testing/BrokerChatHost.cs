@@ -82,6 +82,8 @@ public sealed class BrokerChatHost : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             DefaultLogLevel = "Warning",
             Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
+            // A local run keeps history by default; a test host only when the test asks (History:Enabled and a database).
+            ["History:Enabled"] = "false",
         };
         var args = new List<string>();
         foreach (var (key, value) in defaults.ToConfiguration().Concat(given.ToConfiguration()))
