@@ -18,7 +18,7 @@ public sealed partial class HistoryStore : IAsyncDisposable
 {
     private const string Columns = "seq, hub, grp, message_id, kafka_partition, kafka_offset, from_user_id, data_type, payload, created_at, edited_at, deleted_at, excluded_ids, recipient_filter";
     private readonly HistoryDialect _dialect;
-    private readonly DbDataSource _dataSource;
+    private readonly Lazy<DbDataSource> _dataSource;
     private readonly int _commandTimeout;
 
     /// <summary>Creates the store <paramref name="options"/> describe; nothing is opened until it is used.</summary>
@@ -27,7 +27,8 @@ public sealed partial class HistoryStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         _dialect = HistoryDialect.For(options.Provider);
-        _dataSource = _dialect.CreateDataSource(options.ConnectionString);
+        // Made on first use: a process with history off (and no connection string) never opens anything.
+        _dataSource = new Lazy<DbDataSource>(() => _dialect.CreateDataSource(options.ConnectionString));
         _commandTimeout = Math.Max(1, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds));
     }
 
@@ -70,11 +71,11 @@ public sealed partial class HistoryStore : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => _dataSource.IsValueCreated ? _dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
 
     private async Task<DbConnection> OpenAsync(CancellationToken token)
     {
-        var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        var connection = await _dataSource.Value.OpenConnectionAsync(token).ConfigureAwait(false);
         try
         {
             await _dialect.PrepareAsync(connection, _commandTimeout, token).ConfigureAwait(false);
