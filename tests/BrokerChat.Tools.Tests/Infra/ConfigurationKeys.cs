@@ -28,7 +28,7 @@ internal static class ConfigurationKeys
 {
     /// <summary>Keys read by hand rather than bound to an options class.</summary>
     public static IReadOnlyList<ConfigurationKey> Extra { get; } =
-        [new(CustomHandlerApp.HostSetting, typeof(string), null)];
+        [new(CustomHandlerApp.HostSetting, typeof(string), null), new("LocalRun:DataDirectory", typeof(string), null)];
 
     /// <summary>ASP.NET Core and .NET runtime settings the deployment files may set as environment variables.</summary>
     public static IReadOnlySet<string> PlatformVariables { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -103,7 +103,7 @@ internal static class ConfigurationKeys
 
     /// <summary>The options classes of BrokerChat's assemblies: classes with a public <c>SectionName</c> constant.</summary>
     public static IEnumerable<(Type Type, string Section)> OptionsClasses() =>
-        new[] { typeof(ConnectorOptions), typeof(FunctionsOptions), typeof(KafkaOptions) }
+        new[] { typeof(ConnectorOptions), typeof(FunctionsOptions), typeof(KafkaOptions), typeof(BrokerChat.History.HistoryOptions) }
             .Select(t => t.Assembly)
             .Distinct()
             .SelectMany(a => a.GetExportedTypes())
