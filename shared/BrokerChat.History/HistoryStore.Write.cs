@@ -132,7 +132,7 @@ public sealed partial class HistoryStore
             "INSERT INTO brokerchat_history_rooms (hub, grp, message_count, trimmed_epoch, trimmed_below) VALUES (@hub, @grp, @added, @epoch, -1) " +
             "ON CONFLICT (hub, grp) DO UPDATE SET message_count = brokerchat_history_rooms.message_count + excluded.message_count RETURNING message_count",
             token, ("@hub", hub), ("@grp", group), ("@added", (long)added), ("@epoch", epoch)).ConfigureAwait(false);
-        var max = Options.MaxMessagesFor(hub);
+        long max = Options.MaxMessagesFor(hub);
         if (count < max + Math.Max(1, max / 10))
         {
             return;
