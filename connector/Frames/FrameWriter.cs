@@ -1,3 +1,4 @@
+using BrokerChat.History;
 using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.Frames;
@@ -67,6 +68,15 @@ internal abstract class FrameWriter
     /// <paramref name="userId"/>) joined or left it.
     /// </summary>
     public abstract byte[] Presence(string group, bool joined, string? userId, string connectionId);
+
+    /// <summary>
+    /// The <c>messages</c> system message that answers <c>listMessages</c>: the group's stored messages of
+    /// <paramref name="page"/>, oldest first, and the cursor of the next page (or null).
+    /// </summary>
+    public abstract byte[] Messages(string group, ulong? ackId, HistoryPage page);
+
+    /// <summary>A stored message's time as the protocol writes it: ISO 8601 in UTC.</summary>
+    public static string Timestamp(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The <c>members</c> system message that answers <c>listMembers</c>.</summary>
     public abstract byte[] Members(string group, ulong? ackId, IReadOnlyList<GroupMember> members, bool complete);

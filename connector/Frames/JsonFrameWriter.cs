@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.WebPubSub;
+using BrokerChat.History;
 
 namespace BrokerChat.Connector.Frames;
 
@@ -134,6 +135,70 @@ internal sealed class JsonFrameWriter : FrameWriter
 
         w.WriteEndArray();
     });
+
+    /// <inheritdoc />
+    public override byte[] Messages(string group, ulong? ackId, HistoryPage page) => Write(w =>
+    {
+        w.WriteString(WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+        w.WriteString(WebPubSubFields.EventUtf8, WebPubSubSystemEvents.MessagesUtf8);
+        w.WriteString(WebPubSubFields.GroupUtf8, group);
+        if (ackId is { } id)
+        {
+            w.WriteNumber(WebPubSubFields.AckIdUtf8, id);
+        }
+
+        WriteMessages(w, page);
+        if (page.Next is { } next)
+        {
+            w.WriteString(WebPubSubFields.NextUtf8, HistoryCursor.Format(next));
+        }
+        else
+        {
+            w.WriteNull(WebPubSubFields.NextUtf8);
+        }
+    });
+
+    /// <summary>
+    /// <c>"messages": [...]</c>: each stored message as <c>messageId</c>, <c>fromUserId</c>, <c>timestamp</c>, then
+    /// <c>dataType</c> and <c>data</c> as a message frame has them (or <c>"deleted": true</c> for a tombstone) and
+    /// <c>editedAt</c> when it was edited. The REST API writes its pages with this too.
+    /// </summary>
+    internal static void WriteMessages(Utf8JsonWriter w, HistoryPage page, ReadOnlySpan<byte> name = default)
+    {
+        w.WriteStartArray(name.IsEmpty ? WebPubSubFields.MessagesUtf8 : name);
+        foreach (var message in page.Messages)
+        {
+            w.WriteStartObject();
+            w.WriteString(WebPubSubFields.MessageIdUtf8, message.MessageId);
+            if (message.FromUserId is null)
+            {
+                w.WriteNull(WebPubSubFields.FromUserIdUtf8);
+            }
+            else
+            {
+                w.WriteString(WebPubSubFields.FromUserIdUtf8, message.FromUserId);
+            }
+
+            w.WriteString(WebPubSubFields.TimestampUtf8, Timestamp(message.CreatedAt));
+            if (message.EditedAt is { } edited)
+            {
+                w.WriteString(WebPubSubFields.EditedAtUtf8, Timestamp(edited));
+            }
+
+            if (message.Payload is { } payload)
+            {
+                WriteData(w, message.DataType, payload);
+            }
+            else
+            {
+                w.WriteBoolean(WebPubSubFields.DeletedUtf8, true);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
 
     private static void WriteMember(Utf8JsonWriter w, string? userId, string connectionId)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.WebPubSub;
+using BrokerChat.History;
 using MessagePack;
 
 namespace BrokerChat.Connector.Frames;
@@ -145,6 +146,55 @@ internal sealed class MessagePackFrameWriter : FrameWriter
                 Pair(ref w, WebPubSubFields.ConnectionIdUtf8, member.ConnectionId);
             }
         });
+
+    /// <inheritdoc />
+    public override byte[] Messages(string group, ulong? ackId, HistoryPage page)
+    {
+        foreach (var message in page.Messages)
+        {
+            if (message.Payload is { } payload)
+            {
+                CheckData(message.DataType, payload);
+            }
+        }
+
+        return Write(ackId is null ? 5 : 6, (ref MessagePackWriter w) =>
+        {
+            Pair(ref w, WebPubSubFields.TypeUtf8, WebPubSubMessageTypes.SystemUtf8);
+            Pair(ref w, WebPubSubFields.EventUtf8, WebPubSubSystemEvents.MessagesUtf8);
+            Pair(ref w, WebPubSubFields.GroupUtf8, group);
+            if (ackId is { } id)
+            {
+                w.WriteString(WebPubSubFields.AckIdUtf8);
+                w.Write(id);
+            }
+
+            Pair(ref w, WebPubSubFields.NextUtf8, page.Next is { } next ? HistoryCursor.Format(next) : null);
+            w.WriteString(WebPubSubFields.MessagesUtf8);
+            w.WriteArrayHeader(page.Messages.Count);
+            foreach (var message in page.Messages)
+            {
+                w.WriteMapHeader(3 + (message.EditedAt is null ? 0 : 1) + (message.Payload is null ? 1 : 2));
+                Pair(ref w, WebPubSubFields.MessageIdUtf8, message.MessageId);
+                Pair(ref w, WebPubSubFields.FromUserIdUtf8, message.FromUserId);
+                Pair(ref w, WebPubSubFields.TimestampUtf8, Timestamp(message.CreatedAt));
+                if (message.EditedAt is { } edited)
+                {
+                    Pair(ref w, WebPubSubFields.EditedAtUtf8, Timestamp(edited));
+                }
+
+                if (message.Payload is { } payload)
+                {
+                    WriteData(ref w, message.DataType, payload);
+                }
+                else
+                {
+                    w.WriteString(WebPubSubFields.DeletedUtf8);
+                    w.Write(true);
+                }
+            }
+        });
+    }
 
     private static byte[] MessageFrame(Delivery delivery, bool history)
     {

@@ -4,6 +4,7 @@ using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Connector.Sessions;
+using BrokerChat.History;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Groups;
@@ -25,7 +26,7 @@ internal sealed class GroupMembership(
     IOptions<ConnectorOptions> options,
     TimeProvider clock)
 {
-    private readonly int _historyMax = Math.Min(options.Value.HistoryMaxMessages, options.Value.RoomHistoryMessages);
+    private readonly int _historyMax = options.Value.HistoryMaxMessages;
 
     /// <summary>Registers a new connection, joins the groups its access token names, and sends <c>connected</c>.</summary>
     public void Register(ClientConnection connection, string[] groups)
@@ -54,8 +55,10 @@ internal sealed class GroupMembership(
     /// <paramref name="history"/> messages (at most <see cref="ConnectorOptions.HistoryMaxMessages"/>) are queued first,
     /// taken as the join takes effect, so that with the live messages after them nothing is missing or repeated;
     /// <paramref name="subscribe"/> says whether the connection is told about the group's joins and leaves.
+    /// <paramref name="stored"/> are the room's latest messages in the history store, read just before: those older
+    /// than what the memory holds come first.
     /// </summary>
-    public bool Join(ClientConnection connection, string group, int maxGroups, int history = 0, bool subscribe = false)
+    public bool Join(ClientConnection connection, string group, int maxGroups, int history = 0, bool subscribe = false, IReadOnlyList<StoredMessage>? stored = null)
     {
         lock (outbound.Gate)
         {
@@ -70,7 +73,7 @@ internal sealed class GroupMembership(
                 return true; // the connection is closing
             }
 
-            SendHistory(connection, group, history);
+            SendHistory(connection, group, history, stored);
             var changed = presence.Subscribe(connection, group, subscribe);
             if (!wasMember)
             {
@@ -145,13 +148,23 @@ internal sealed class GroupMembership(
     }
 
     /// <summary>
-    /// Queues the room's latest messages for a joining connection, once and unnumbered; those whose time to live
-    /// passed are left out. Under the outbound gate.
+    /// Queues the room's latest messages for a joining connection, once and unnumbered, from memory and, past what
+    /// memory holds, from the store; those whose time to live passed are left out. Under the outbound gate.
     /// </summary>
-    private void SendHistory(ClientConnection connection, string group, int count)
+    private void SendHistory(ClientConnection connection, string group, int count, IReadOnlyList<StoredMessage>? stored)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var delivery in outbound.History.Last(connection.Hub, group, Math.Min(count, _historyMax)))
+        count = Math.Min(count, _historyMax);
+        var recent = outbound.History.Last(connection.Hub, group, count).ToList();
+        if (stored is { Count: > 0 } && recent.Count < count)
+        {
+            // The store lags the live stream by a batch at most; what both hold is taken from memory.
+            var held = recent.Select(d => d.MessageId).ToHashSet(StringComparer.Ordinal);
+            var older = stored.Where(m => !held.Contains(m.MessageId)).Select(m => m.ToDelivery()).ToList();
+            recent = [.. older.Skip(Math.Max(0, older.Count - (count - recent.Count))), .. recent];
+        }
+
+        foreach (var delivery in recent)
         {
             if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= now)
             {

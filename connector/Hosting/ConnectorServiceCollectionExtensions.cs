@@ -10,6 +10,7 @@ using BrokerChat.Connector.Requests;
 using BrokerChat.Connector.Rest;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.Connector.Upstream;
+using BrokerChat.History;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.Extensions.Configuration;
@@ -59,6 +60,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ServerRequestPublisher>();
         services.AddSingleton<PermissionGrants>();
         services.AddSingleton<HolderQueries>();
+        services.AddSingleton<RestHistory>();
         services.AddSingleton<RestApi>();
         services.AddSingleton<InboundPublisher>();
         services.AddSingleton<ConnectionEvents>();
@@ -67,6 +69,9 @@ public static class ConnectorServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
             return new OutboundState(new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()));
         });
+        services.AddBrokerChatHistoryStore(configuration);
+        services.AddSingleton<StoredHistory>();
+        services.AddSingleton<HistoryRequests>();
         services.AddSingleton<ReconnectionTokens>();
         services.AddSingleton(sp =>
         {

@@ -23,6 +23,9 @@ internal enum ClientRequestType
 
     /// <summary><c>cancelInvocation</c>: the caller gave up on an invocation.</summary>
     CancelInvocation,
+
+    /// <summary><c>listMessages</c>: a page of a group's stored history.</summary>
+    ListMessages,
 }
 
 /// <summary>One parsed client request.</summary>
@@ -47,6 +50,15 @@ internal sealed class ClientRequest
     /// <summary><c>invoke</c>'s and <c>cancelInvocation</c>'s <c>invocationId</c>.</summary>
     public string? InvocationId { get; set; }
 
+    /// <summary><c>listMessages</c>'s <c>before</c> cursor.</summary>
+    public string? Before { get; set; }
+
+    /// <summary><c>listMessages</c>'s <c>after</c> cursor.</summary>
+    public string? After { get; set; }
+
+    /// <summary><c>listMessages</c>'s <c>limit</c>.</summary>
+    public int? Limit { get; set; }
+
     /// <summary>Clears every field, so the object can hold the connection's next request.</summary>
     public void Reset()
     {
@@ -62,6 +74,9 @@ internal sealed class ClientRequest
         History = null;
         Presence = false;
         InvocationId = null;
+        Before = null;
+        After = null;
+        Limit = null;
     }
 
     /// <summary>What the inbound topic gets of a <c>sendToGroup</c>, an <c>event</c>, an <c>invoke</c> or a <c>cancelInvocation</c>.</summary>

@@ -13,7 +13,7 @@ internal enum GroupAccess
     /// <summary>Join or leave it: the joinLeaveGroup role.</summary>
     JoinLeave,
 
-    /// <summary>List its members: being one of them, or the joinLeaveGroup role.</summary>
+    /// <summary>List its members or page its history: being one of them, or the joinLeaveGroup role.</summary>
     List,
 }
 
@@ -46,7 +46,7 @@ internal sealed class GroupPermissions(ConnectorMetrics metrics)
             message = access switch
             {
                 GroupAccess.Send => $"The client does not have permission to send to group '{request.Group}'.",
-                GroupAccess.List => $"The client does not have permission to list the members of group '{request.Group}'.",
+                GroupAccess.List => $"The client does not have permission to read group '{request.Group}': join it first.",
                 _ => $"The client does not have permission to join or leave group '{request.Group}'.",
             };
         }

@@ -38,6 +38,7 @@ internal static class JsonRequestParser
         [WebPubSubMessageTypes.Ping.ToLowerInvariant()] = ClientRequestType.Ping,
         [WebPubSubMessageTypes.SequenceAck.ToLowerInvariant()] = ClientRequestType.SequenceAck,
         [WebPubSubMessageTypes.ListMembers.ToLowerInvariant()] = ClientRequestType.ListMembers,
+        [WebPubSubMessageTypes.ListMessages.ToLowerInvariant()] = ClientRequestType.ListMessages,
         [WebPubSubMessageTypes.Invoke.ToLowerInvariant()] = ClientRequestType.Invoke,
         [WebPubSubMessageTypes.CancelInvocation.ToLowerInvariant()] = ClientRequestType.CancelInvocation,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -89,6 +90,18 @@ internal static class JsonRequestParser
                 else if (reader.ValueTextEquals(WebPubSubFields.HistoryUtf8))
                 {
                     request.History = HistoryCount(ReadUInt64(ref reader, WebPubSubFields.History));
+                }
+                else if (reader.ValueTextEquals(WebPubSubFields.BeforeUtf8))
+                {
+                    request.Before = ReadString(ref reader);
+                }
+                else if (reader.ValueTextEquals(WebPubSubFields.AfterUtf8))
+                {
+                    request.After = ReadString(ref reader);
+                }
+                else if (reader.ValueTextEquals(WebPubSubFields.LimitUtf8))
+                {
+                    request.Limit = HistoryCount(ReadUInt64(ref reader, WebPubSubFields.Limit));
                 }
                 else if (reader.ValueTextEquals(WebPubSubFields.EventUtf8))
                 {

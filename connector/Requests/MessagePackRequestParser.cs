@@ -67,6 +67,15 @@ internal static class MessagePackRequestParser
                         case WebPubSubFields.History:
                             request.History = JsonRequestParser.HistoryCount(ReadUInt64(ref reader, WebPubSubFields.History));
                             break;
+                        case WebPubSubFields.Before:
+                            request.Before = ReadString(ref reader);
+                            break;
+                        case WebPubSubFields.After:
+                            request.After = ReadString(ref reader);
+                            break;
+                        case WebPubSubFields.Limit:
+                            request.Limit = JsonRequestParser.HistoryCount(ReadUInt64(ref reader, WebPubSubFields.Limit));
+                            break;
                         case WebPubSubFields.Event:
                             request.Event = ReadString(ref reader);
                             break;

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Groups;
+using BrokerChat.Connector.History;
 using BrokerChat.Connector.Inbound;
 using BrokerChat.Connector.Transport;
 using BrokerChat.Contracts.Messages;
@@ -32,6 +33,8 @@ internal enum FrameOutcome
 /// </summary>
 internal sealed class RequestDispatcher(
     GroupMembership membership,
+    HistoryRequests history,
+    StoredHistory storedHistory,
     GroupPermissions permissions,
     InboundPublisher publisher,
     ConnectorMetrics metrics,
@@ -99,12 +102,19 @@ internal sealed class RequestDispatcher(
                 break;
             case ClientRequestType.JoinGroup:
             case ClientRequestType.LeaveGroup:
-                JoinOrLeave(connection, request);
+                await JoinOrLeaveAsync(connection, request).ConfigureAwait(false);
                 break;
             case ClientRequestType.ListMembers:
                 if (permissions.Check(connection, request, GroupAccess.List))
                 {
                     membership.ListMembers(connection, request.Group!, request.AckId);
+                }
+
+                break;
+            case ClientRequestType.ListMessages:
+                if (permissions.Check(connection, request, GroupAccess.List))
+                {
+                    await history.ListMessagesAsync(connection, request).ConfigureAwait(false);
                 }
 
                 break;
@@ -214,14 +224,18 @@ internal sealed class RequestDispatcher(
         return FrameOutcome.Answered;
     }
 
-    private void JoinOrLeave(ClientConnection connection, ClientRequest request)
+    private async ValueTask JoinOrLeaveAsync(ClientConnection connection, ClientRequest request)
     {
         if (!permissions.Check(connection, request, GroupAccess.JoinLeave))
         {
             return;
         }
 
-        if (request.Type == ClientRequestType.JoinGroup && !membership.Join(connection, request.Group!, _options.MaxGroupsPerConnection, request.History ?? 0, request.Presence))
+        // History on join reaches past the memory buffer into the store: read before the join, merged as it takes effect.
+        var stored = request is { Type: ClientRequestType.JoinGroup, History: > 0 }
+            ? await storedHistory.LatestAsync(connection.Hub, request.Group!, Math.Min(request.History.Value, _options.HistoryMaxMessages), connection.Aborted).ConfigureAwait(false)
+            : null;
+        if (request.Type == ClientRequestType.JoinGroup && !membership.Join(connection, request.Group!, _options.MaxGroupsPerConnection, request.History ?? 0, request.Presence, stored))
         {
             metrics.RequestRejected("max_groups");
             if (request.AckId is { } limitAckId)

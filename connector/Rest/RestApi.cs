@@ -37,6 +37,7 @@ internal sealed partial class RestApi(
     HolderQueries holders,
     PresenceFeed presence,
     OutboundState outbound,
+    RestHistory history,
     IOptions<RestOptions> options,
     ILogger<RestApi> logger)
 {
@@ -103,6 +104,10 @@ internal sealed partial class RestApi(
         ("POST", ["groups", var group, ":send"]) => SendAsync(context, new InboundFrame { Kind = InboundKind.ServerSendToGroup, Hub = hub, Group = Group(group) }, excluded: true, filter: true),
         ("HEAD", ["groups", var group]) => GroupExistsAsync(context, hub, Group(group)),
         ("GET", ["groups", var group, "connections"]) => ListAsync(context, hub, Group(group)),
+        ("GET", ["groups", var group, "messages"]) => history.ListAsync(context, hub, hubName, Group(group), (s, c, m) => ErrorAsync(context, s, c, m)),
+        ("DELETE", ["groups", var group, "messages", var id]) => history.DeleteAsync(context, hub, Group(group), Id(id), (s, c, m) => ErrorAsync(context, s, c, m)),
+        ("PUT", ["groups", var group, "messages", var id]) => EditAsync(context, hub, Group(group), Id(id)),
+        ("DELETE", ["users", var user, "messages"]) => history.DeleteUserAsync(context, hub, Id(user), (s, c, m) => ErrorAsync(context, s, c, m)),
         ("POST", ["groups", var group, ":closeConnections"]) => CloseAsync(context, new InboundFrame { Kind = InboundKind.CloseConnections, Hub = hub, Target = DeliveryTarget.Group, Group = Group(group) }),
         ("PUT", ["groups", var group, "connections", var id]) => MembershipAsync(context, InboundKind.AddToGroup, hub, DeliveryTarget.Connection, Id(id), Group(group)),
         ("DELETE", ["groups", var group, "connections", var id]) => MembershipAsync(context, InboundKind.RemoveFromGroup, hub, DeliveryTarget.Connection, Id(id), Group(group)),
@@ -140,6 +145,9 @@ internal sealed partial class RestApi(
 
         await PublishAsync(context, frame, StatusCodes.Status202Accepted);
     }
+
+    private async Task EditAsync(HttpContext context, string hub, string group, string id) =>
+        await history.EditAsync(context, hub, group, id, DataTypeOf(context.Request.ContentType), await ReadBodyAsync(context), (s, c, m) => ErrorAsync(context, s, c, m));
 
     private Task CloseAsync(HttpContext context, InboundFrame frame, bool excluded = true)
     {

@@ -1,4 +1,5 @@
 using BrokerChat.Functions.Chat;
+using BrokerChat.Functions.History;
 using BrokerChat.Functions.Hubs;
 using BrokerChat.Functions.Hosting.Kafka;
 using BrokerChat.Kafka;
@@ -14,7 +15,7 @@ public static class FunctionsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the chat function and <paramref name="workers"/> Kafka workers (consumer group members) to the host,
-    /// with <see cref="FunctionsOptions"/> validated at startup, and their readiness as the health check
+    /// with <see cref="FunctionsOptions"/> validated at startup, the history function (when history is on), and their readiness as the health check
     /// <see cref="FunctionWorkersHealthCheck"/> tagged <see cref="FunctionWorkersHealthCheck.ReadyTag"/>. The Kafka
     /// plumbing is added too.
     /// </summary>
@@ -28,6 +29,12 @@ public static class FunctionsServiceCollectionExtensions
             .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
             .ToArray()));
         services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
+        if (workers > 0)
+        {
+            // The history function runs wherever workers run: it reads the outbound topic in a group of its own.
+            services.AddBrokerChatHistoryFunction(configuration);
+        }
+
         if (!services.Any(d => d.ServiceType == typeof(FunctionWorkersHealthCheck)))
         {
             services.AddSingleton<FunctionWorkersHealthCheck>();

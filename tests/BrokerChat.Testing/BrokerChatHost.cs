@@ -83,6 +83,8 @@ public sealed class BrokerChatHost : IAsyncDisposable
             DefaultLogLevel = "Warning",
             Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
             LocalRun = { Https = false }, // hosts on the embedded Kafka are local runs; tests that want HTTPS ask for it
+            // A local run keeps history by default; a test host only when the test asks (History:Enabled and a database).
+            ["History:Enabled"] = "false",
         };
         var args = new List<string>();
         foreach (var (key, value) in defaults.ToConfiguration().Concat(given.ToConfiguration()))

@@ -144,26 +144,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
     private void Run(CancellationToken stoppingToken)
     {
         var topic = _factory.Topics.Inbound;
-        var config = _factory.ConsumerConfig($"brokerchat-functions-{Environment.ProcessId}-{_index}", _options.GroupId, c =>
-        {
-            c.EnableAutoCommit = true;
-            c.EnableAutoOffsetStore = false;
-            c.AutoCommitIntervalMs = 500; // Event Hubs throttles commits at 4/s per partition.
-            c.AutoOffsetReset = AutoOffsetReset.Earliest;
-            // The statistics carry the group state, which /readyz reports; a member without partitions has no other sign.
-            c.StatisticsIntervalMs = c.StatisticsIntervalMs is > 0 ? c.StatisticsIntervalMs : 5_000;
-            if (_factory.Options.GroupProtocol == "classic")
-            {
-                c.GroupProtocol = GroupProtocol.Classic;
-                c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
-                c.SessionTimeoutMs = 10_000;
-                c.HeartbeatIntervalMs = 1_000;
-            }
-            else
-            {
-                c.GroupProtocol = GroupProtocol.Consumer;
-            }
-        });
+        var config = GroupConsumerSettings.For(_factory, $"brokerchat-functions-{Environment.ProcessId}-{_index}", _options.GroupId);
 
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, message) => _factory.Log(message))

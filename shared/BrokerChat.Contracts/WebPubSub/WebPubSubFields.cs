@@ -150,4 +150,58 @@ public static class WebPubSubFields
 
     /// <summary><see cref="Target"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> TargetUtf8 => "target"u8;
+
+    /// <summary><c>before</c>: <c>listMessages</c>'s cursor: the page is of the messages before it (a BrokerChat extension).</summary>
+    public const string Before = "before";
+
+    /// <summary><see cref="Before"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> BeforeUtf8 => "before"u8;
+
+    /// <summary><c>after</c>: <c>listMessages</c>'s cursor: the page is of the messages after it.</summary>
+    public const string After = "after";
+
+    /// <summary><see cref="After"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> AfterUtf8 => "after"u8;
+
+    /// <summary><c>limit</c>: the most messages a <c>listMessages</c> page holds (capped by <c>History:MaxPageSize</c>).</summary>
+    public const string Limit = "limit";
+
+    /// <summary><see cref="Limit"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> LimitUtf8 => "limit"u8;
+
+    /// <summary><c>messages</c>: the messages of a <c>messages</c> system message, oldest first.</summary>
+    public const string Messages = "messages";
+
+    /// <summary><see cref="Messages"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> MessagesUtf8 => "messages"u8;
+
+    /// <summary><c>next</c>: the cursor of the next page in the same direction, or null when there is none.</summary>
+    public const string Next = "next";
+
+    /// <summary><see cref="Next"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> NextUtf8 => "next"u8;
+
+    /// <summary><c>messageId</c>: a stored message's id.</summary>
+    public const string MessageId = "messageId";
+
+    /// <summary><see cref="MessageId"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> MessageIdUtf8 => "messageId"u8;
+
+    /// <summary><c>timestamp</c>: when a stored message was sent (ISO 8601, UTC).</summary>
+    public const string Timestamp = "timestamp";
+
+    /// <summary><see cref="Timestamp"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> TimestampUtf8 => "timestamp"u8;
+
+    /// <summary><c>editedAt</c>: when a stored message was last edited (ISO 8601, UTC); absent when never.</summary>
+    public const string EditedAt = "editedAt";
+
+    /// <summary><see cref="EditedAt"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> EditedAtUtf8 => "editedAt"u8;
+
+    /// <summary><c>deleted</c>: true for a deleted message's tombstone, which has no <c>data</c>.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary><see cref="Deleted"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> DeletedUtf8 => "deleted"u8;
 }

@@ -55,6 +55,16 @@ public static class WebPubSubMessageTypes
     /// <summary><see cref="SequenceAck"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> SequenceAckUtf8 => "sequenceAck"u8;
 
+    /// <summary>
+    /// Client → server <c>listMessages</c> (a BrokerChat extension): a page of <c>group</c>'s stored history, from the
+    /// <c>before</c> or <c>after</c> cursor, up to <c>limit</c>, answered with a <see cref="WebPubSubSystemEvents.Messages"/>
+    /// system message before the ack.
+    /// </summary>
+    public const string ListMessages = "listMessages";
+
+    /// <summary><see cref="ListMessages"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> ListMessagesUtf8 => "listMessages"u8;
+
     /// <summary>Client → server <c>listMembers</c> (a BrokerChat extension): who is in <c>group</c>, answered with a <see cref="WebPubSubSystemEvents.Members"/> system message before the ack.</summary>
     public const string ListMembers = "listMembers";
 

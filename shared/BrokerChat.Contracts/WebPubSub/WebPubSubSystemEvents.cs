@@ -24,6 +24,12 @@ public static class WebPubSubSystemEvents
     /// <summary><see cref="Presence"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> PresenceUtf8 => "presence"u8;
 
+    /// <summary><c>messages</c> (a BrokerChat extension): the answer to <see cref="WebPubSubMessageTypes.ListMessages"/>: the request's <c>ackId</c>, the <c>group</c>, its <c>messages</c> (oldest first) and the <c>next</c> cursor.</summary>
+    public const string Messages = "messages";
+
+    /// <summary><see cref="Messages"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> MessagesUtf8 => "messages"u8;
+
     /// <summary><c>members</c> (a BrokerChat extension): the answer to <see cref="WebPubSubMessageTypes.ListMembers"/>: the request's <c>ackId</c>, the <c>group</c>, its <c>members</c> and whether the list is <c>complete</c>.</summary>
     public const string Members = "members";
 

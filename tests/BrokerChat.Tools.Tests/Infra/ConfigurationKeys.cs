@@ -107,7 +107,7 @@ internal static class ConfigurationKeys
 
     /// <summary>The options classes of BrokerChat's assemblies: classes with a public <c>SectionName</c> constant.</summary>
     public static IEnumerable<(Type Type, string Section)> OptionsClasses() =>
-        new[] { typeof(ConnectorOptions), typeof(FunctionsOptions), typeof(KafkaOptions) }
+        new[] { typeof(ConnectorOptions), typeof(FunctionsOptions), typeof(KafkaOptions), typeof(BrokerChat.History.HistoryOptions) }
             .Select(t => t.Assembly)
             .Distinct()
             .SelectMany(a => a.GetExportedTypes())

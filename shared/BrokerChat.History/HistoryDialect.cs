@@ -1,0 +1,88 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace BrokerChat.History;
+
+/// <summary>
+/// What differs between the two databases: how a connection is made and set up, the column types of the schema, and
+/// how migrations keep out of each other's way. Every query is written once, in the SQL both understand
+/// (<c>ON CONFLICT</c>, <c>RETURNING</c>, row values).
+/// </summary>
+internal abstract class HistoryDialect
+{
+    /// <summary>The dialect of <paramref name="provider"/>.</summary>
+    public static HistoryDialect For(HistoryProvider provider) => provider switch
+    {
+        HistoryProvider.Postgres => new PostgresDialect(),
+        _ => new SqliteDialect(),
+    };
+
+    /// <summary>The column type of the store's own sequence number, as the primary key that grows with every row.</summary>
+    public abstract string SequenceColumn { get; }
+
+    /// <summary>The column type of payload bytes.</summary>
+    public abstract string BytesType { get; }
+
+    /// <summary>A pool of connections to the database.</summary>
+    public abstract DbDataSource CreateDataSource(string connectionString);
+
+    /// <summary>Settings a new connection needs before its first command.</summary>
+    public virtual ValueTask PrepareAsync(DbConnection connection, int timeoutSeconds, CancellationToken token) => ValueTask.CompletedTask;
+
+    /// <summary>Begins the migration transaction, holding out every other migrating process until it ends.</summary>
+    public abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken token);
+
+    private sealed class PostgresDialect : HistoryDialect
+    {
+        public override string SequenceColumn => "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+
+        public override string BytesType => "bytea";
+
+        public override DbDataSource CreateDataSource(string connectionString) => NpgsqlDataSource.Create(connectionString);
+
+        public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken token)
+        {
+            var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            // A transaction-scoped advisory lock: released when the migration commits or rolls back.
+            command.CommandText = "SELECT pg_advisory_xact_lock(7451300018)";
+            await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return transaction;
+        }
+    }
+
+    private sealed class SqliteDialect : HistoryDialect
+    {
+        public override string SequenceColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
+
+        public override string BytesType => "BLOB";
+
+        public override DbDataSource CreateDataSource(string connectionString)
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { Length: > 0 } folder && builder.Mode != SqliteOpenMode.Memory)
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            return SqliteFactory.Instance.CreateDataSource(builder.ToString());
+        }
+
+        public override async ValueTask PrepareAsync(DbConnection connection, int timeoutSeconds, CancellationToken token)
+        {
+            await using var command = connection.CreateCommand();
+            // WAL lets the connectors read while the history function writes; NORMAL syncs at checkpoints only, which
+            // in WAL mode keeps the database consistent through a crash. A locked database is waited for as long as a
+            // command may take.
+            command.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={timeoutSeconds * 1000};";
+            await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }
+
+        // Microsoft.Data.Sqlite begins a transaction that is not deferred with BEGIN IMMEDIATE: it takes the write lock at
+        // once, so two migrations run one after the other.
+        public override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken token) =>
+            await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+    }
+}
