@@ -13,9 +13,12 @@ internal sealed partial class ClientConnection
     /// <remarks>
     /// <paramref name="session"/> says what becomes of a reliable session: it ends (the default, for closes the client
     /// must not recover from), it is kept for the client to resume (the transport was lost), or its unsent messages
-    /// are written before the close (a shutdown, after which the client resumes elsewhere).
+    /// are written before the close (a shutdown, after which the client resumes elsewhere). With
+    /// <paramref name="abortAfterClose"/> the transport is aborted as soon as the close frame is written, without
+    /// waiting for the client's close: for a client that has been silent for the whole client timeout, whose
+    /// network is most likely gone, so that its slot, groups and pending requests are freed at once.
     /// </remarks>
-    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null, SessionOnClose session = SessionOnClose.End)
+    public void Close(WebSocketCloseStatus status, string reason, bool discardQueued = false, bool sendDisconnected = true, string? kind = null, SessionOnClose session = SessionOnClose.End, bool abortAfterClose = false)
     {
         bool start;
         lock (_gate)
@@ -30,6 +33,7 @@ internal sealed partial class ClientConnection
             Volatile.Write(ref _closingSince, _clock.GetTimestamp());
             Volatile.Write(ref _closing, 1);
             CloseKind = kind;
+            _abortAfterClose = abortAfterClose;
             _sessionOnClose = session;
             _closeStatus = status;
             _closeReason = Truncate(reason);
@@ -118,6 +122,7 @@ internal sealed partial class ClientConnection
             _output = null;
             _transport = null;
             _abortTransport = null;
+            _endReceive = null;
             aborted = _aborted;
             _aborted = null;
             _isAborted = false;
@@ -129,6 +134,7 @@ internal sealed partial class ClientConnection
             _closeStatus = WebSocketCloseStatus.NormalClosure;
             _closeReason = "";
             CloseKind = null;
+            _abortAfterClose = false;
             _sessionOnClose = SessionOnClose.End;
             DropQueued();
             _pendingAcks = null;
@@ -199,6 +205,9 @@ internal sealed partial class ClientConnection
             return _draining ? (_drainEnded ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
         }
     }
+
+    /// <summary>The close under way does not wait for the client's close frame (see <see cref="Close"/>).</summary>
+    public bool AbortsAfterClose => Volatile.Read(ref _closing) != 0 && _abortAfterClose;
 
     /// <summary>Whether the session may be kept for its client to resume once the transport is gone.</summary>
     public bool IsRecoverable

@@ -93,6 +93,29 @@ internal sealed partial class ClientConnection
 
                 WriteClose(output, status, reason);
                 await FlushAsync(output).ConfigureAwait(false);
+                if (AbortsAfterClose)
+                {
+                    // The client's close is not waited for. Ending the receive side (rather than aborting the
+                    // transport) lets the closing frames already handed to the transport still go out.
+                    Action? endReceive;
+                    lock (_gate)
+                    {
+                        _isAborted = true;
+                        endReceive = _endReceive;
+                        EndDrain();
+                    }
+
+                    if (endReceive is null)
+                    {
+                        Abort();
+                    }
+                    else
+                    {
+                        endReceive();
+                    }
+
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)

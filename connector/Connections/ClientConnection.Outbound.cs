@@ -168,9 +168,11 @@ internal sealed partial class ClientConnection
 
     /// <summary>
     /// Connects the connection to its transport: from now on queued frames are written to <paramref name="output"/>,
-    /// and <paramref name="abortTransport"/> (called with <paramref name="transport"/>) ends the connection at once.
+    /// and <paramref name="abortTransport"/> (called with <paramref name="transport"/>) ends the connection at once;
+    /// <paramref name="endReceive"/>, when given, ends the connection's read without dropping what the transport still
+    /// has to send.
     /// </summary>
-    public void Attach(PipeWriter output, object transport, Action<object> abortTransport)
+    public void Attach(PipeWriter output, object transport, Action<object> abortTransport, Action? endReceive = null)
     {
         bool start;
         lock (_gate)
@@ -181,6 +183,7 @@ internal sealed partial class ClientConnection
             _output = output;
             _transport = transport;
             _abortTransport = abortTransport;
+            _endReceive = endReceive;
             start = StartDrainIfNeeded();
         }
 

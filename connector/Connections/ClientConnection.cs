@@ -63,6 +63,7 @@ internal sealed partial class ClientConnection : IDisposable
     private PipeWriter? _output;
     private object? _transport;
     private Action<object>? _abortTransport;
+    private Action? _endReceive;
     private CancellationTokenSource? _aborted;
     private bool _isAborted;
 
@@ -73,6 +74,7 @@ internal sealed partial class ClientConnection : IDisposable
     private int _closing;
     private bool _discardQueued;
     private bool _closeWritten;
+    private bool _abortAfterClose;
     private bool _receiveEnded;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";

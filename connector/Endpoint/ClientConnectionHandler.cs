@@ -54,12 +54,12 @@ internal sealed class ClientConnectionHandler(
         var reason = "client_close";
         try
         {
-            connection = await StartAsync(admitted, transport.Output, transportOwner, abortTransport).ConfigureAwait(false);
+            connection = await StartAsync(admitted, transport, transportOwner, abortTransport).ConfigureAwait(false);
             EndpointLog.ConnectionOpened(logger, connection.Id, connection.Hub, connection.UserId);
             ClientRequest? request = null;
             while (true)
             {
-                // No cancellation token: ending the connection aborts the transport, which ends this read.
+                // No cancellation token: ending the connection aborts the transport or cancels this read, which ends it.
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (receiver.TryReceive(ref buffer, out var message))
@@ -127,7 +127,7 @@ internal sealed class ClientConnectionHandler(
     /// honoured is closed with 1008. Returns the connection that now owns the transport (the session held here, when
     /// one is taken over).
     /// </summary>
-    private async Task<ClientConnection> StartAsync(AdmittedClient admitted, PipeWriter output, object transportOwner, Action<object> abortTransport)
+    private async Task<ClientConnection> StartAsync(AdmittedClient admitted, IDuplexPipe transport, object transportOwner, Action<object> abortTransport)
     {
         var connection = admitted.Connection;
         var resume = admitted.Resume;
@@ -139,7 +139,7 @@ internal sealed class ClientConnectionHandler(
             connection = held;
         }
 
-        connection.Attach(output, transportOwner, abortTransport);
+        connection.Attach(transport.Output, transportOwner, abortTransport, transport.Input.CancelPendingRead);
         switch (resume?.Kind)
         {
             case null:

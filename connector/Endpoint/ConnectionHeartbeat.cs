@@ -98,8 +98,9 @@ internal sealed class ConnectionHeartbeat(
 
             if (connection.IsClosing)
             {
-                // A close that cannot finish (the client reads nothing, or never answers the close) is cut off.
-                if (now - connection.ClosingSince >= closeTimeout)
+                // A close that cannot finish (the client reads nothing, or never answers the close) is cut off; one
+                // for a client timeout does not wait at all, as its close frame could not even be written.
+                if (connection.AbortsAfterClose || now - connection.ClosingSince >= closeTimeout)
                 {
                     connection.Abort();
                 }
@@ -110,7 +111,7 @@ internal sealed class ConnectionHeartbeat(
             if (now - connection.LastReceived >= clientTimeout)
             {
                 metrics.HeartbeatTimeout();
-                connection.Close(WebSocketCloseStatus.EndpointUnavailable, $"PingTimeout: nothing received for {_options.ClientTimeout.TotalSeconds:0} s.", discardQueued: true, kind: "timeout", session: SessionOnClose.Keep);
+                connection.Close(WebSocketCloseStatus.EndpointUnavailable, $"PingTimeout: nothing received for {_options.ClientTimeout.TotalSeconds:0} s.", discardQueued: true, kind: "timeout", session: SessionOnClose.Keep, abortAfterClose: true);
                 continue;
             }
 

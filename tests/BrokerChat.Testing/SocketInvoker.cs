@@ -9,12 +9,15 @@ namespace BrokerChat.Testing;
 /// </summary>
 public static class SocketInvoker
 {
-    /// <summary>An invoker whose connections are made by a socket that <paramref name="configure"/> adjusted first.</summary>
-    public static HttpMessageInvoker Create(Action<Socket>? configure) => new(new SocketsHttpHandler
+    /// <summary>
+    /// An invoker whose connections are made by a socket that <paramref name="configure"/> adjusted first, made by
+    /// <paramref name="create"/> (a test host's socket) or, when it is null, a plain one.
+    /// </summary>
+    public static HttpMessageInvoker Create(Action<Socket>? configure, Func<Socket>? create = null) => new(new SocketsHttpHandler
     {
         ConnectCallback = async (context, token) =>
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = create?.Invoke() ?? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
                 configure?.Invoke(socket);

@@ -324,7 +324,7 @@ public sealed class WebPubSubTestClient : IAsyncDisposable
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol(options.Subprotocol);
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        using var invoker = SocketInvoker.Create(options.ConfigureSocket);
+        using var invoker = SocketInvoker.Create(options.ConfigureSocket, options.CreateSocket);
         try
         {
             await socket.ConnectAsync(url, invoker, cancellationToken).WaitAsync(DefaultTimeout, cancellationToken).ConfigureAwait(false);

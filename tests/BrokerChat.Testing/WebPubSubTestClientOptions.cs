@@ -20,6 +20,9 @@ public sealed record WebPubSubTestClientOptions
     /// <summary>Adjusts the TCP socket before it connects (source address, buffer sizes).</summary>
     public Action<Socket>? ConfigureSocket { get; init; }
 
+    /// <summary>Makes the TCP socket (one of a test host's, say); a plain socket of this process when null.</summary>
+    public Func<Socket>? CreateSocket { get; init; }
+
     /// <summary>False for a client that never reads: nothing is received, so the server's frames pile up.</summary>
     public bool Read { get; init; } = true;
 
