@@ -206,6 +206,15 @@ public sealed class ConnectorOptions
     public TimeSpan PresenceExpiry { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// When Kafka has neither confirmed nor returned any of this connector's beacons for this long, the connector
+    /// counts itself cut off from Kafka: <c>/readyz</c> turns unhealthy, new connections are refused (503), and every
+    /// client is told to reconnect elsewhere (<c>disconnected</c>, then close 1012; reliable sessions resume on another
+    /// connector). All resumes once a beacon gets through again. At least twice <see cref="PresenceBeaconInterval"/>;
+    /// zero turns it off. The default is 20 s, longer than a broker failover.
+    /// </summary>
+    public TimeSpan KafkaLossTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Members (across all rooms and connectors) this connector's presence table holds; joins beyond it are not
     /// recorded and lists answered meanwhile say they are incomplete. The default is 1,000,000 (about 270 MB).
     /// </summary>

@@ -63,6 +63,11 @@ internal sealed class ConnectorOptionsValidator : IValidateOptions<ConnectorOpti
             failures.Add("Connector:PresenceExpiry must be at least twice Connector:PresenceBeaconInterval, or one late beacon would make a live connector look dead.");
         }
 
+        if (options.KafkaLossTimeout != TimeSpan.Zero && options.KafkaLossTimeout < options.PresenceBeaconInterval * 2)
+        {
+            failures.Add("Connector:KafkaLossTimeout must be zero (off) or at least twice Connector:PresenceBeaconInterval, or one late beacon would cut this connector's clients off.");
+        }
+
         if (options.PresenceExpiry > TimeSpan.FromHours(1))
         {
             failures.Add("Connector:PresenceExpiry must be at most 1 hour.");

@@ -53,6 +53,7 @@ internal sealed class ConnectionAdmission(
     GroupMembership membership,
     ConnectionEvents events,
     ConnectorMetrics metrics,
+    KafkaLink kafka,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<ConnectionAdmission> logger)
@@ -86,7 +87,7 @@ internal sealed class ConnectionAdmission(
     }
 
     /// <summary>
-    /// Every decision on an upgrade, in order: the hub, the subprotocol, the access token (or, for a recovery, the
+    /// Every decision on an upgrade, in order: the hub, this connector's link to Kafka, the subprotocol, the access token (or, for a recovery, the
     /// reconnection token), a connection slot, and the hub's <c>connect</c> handler if it has one. The slot is taken
     /// before the handler is asked, so calls under way are bounded as connections are (in all, per user and per address).
     /// </summary>
@@ -95,6 +96,11 @@ internal sealed class ConnectionAdmission(
         if (!HubNames.IsValid(request.Hub))
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, "bad_request", "Invalid hub name."));
+        }
+
+        if (kafka.IsLost)
+        {
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, "kafka_lost", "This server has lost its connection to Kafka; connect to another."));
         }
 
         var hub = HubNames.Normalize(request.Hub);

@@ -19,7 +19,8 @@ namespace BrokerChat.Connector.Endpoint;
 /// each invocation not answered within <see cref="ConnectorOptions.InvokeTimeout"/>; and it aborts connections whose
 /// WebSocket request head did not arrive within <see cref="ConnectorOptions.HandshakeTimeout"/>. When the application stops it
 /// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
-/// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>.
+/// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>; it does the same when Kafka is lost
+/// (<see cref="KafkaLink"/>).
 /// </summary>
 internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
@@ -27,6 +28,7 @@ internal sealed class ConnectionHeartbeat(
     ReliableSessions sessions,
     ConnectionAdmission admission,
     OutboundState outbound,
+    KafkaLink kafka,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
@@ -76,6 +78,8 @@ internal sealed class ConnectionHeartbeat(
         {
             outbound.History.Trim();
         }
+
+        CheckKafka();
 
         for (var aborted = handshakes.AbortExpired(now, handshakeTimeout); aborted > 0; aborted--)
         {
@@ -149,6 +153,31 @@ internal sealed class ConnectionHeartbeat(
                     connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.Timeout, $"No response arrived within {_options.InvokeTimeout.TotalSeconds:0} s."));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Once Kafka has been silent for <see cref="ConnectorOptions.KafkaLossTimeout"/>, nothing sent here can be
+    /// delivered: every client is told to reconnect, and a load balancer (reading <c>/readyz</c>) sends it elsewhere.
+    /// </summary>
+    private void CheckKafka()
+    {
+        switch (kafka.Update())
+        {
+            case KafkaLink.Change.Lost:
+                EndpointLog.KafkaLost(logger, kafka.Silence.TotalSeconds, connections.Count);
+                foreach (var connection in connections.All)
+                {
+                    if (!connection.IsDetached && !connection.IsClosing)
+                    {
+                        sessions.CloseForShutdown(connection, "This server lost its connection to Kafka; reconnect.", "kafka_lost");
+                    }
+                }
+
+                break;
+            case KafkaLink.Change.Restored:
+                EndpointLog.KafkaRestored(logger);
+                break;
         }
     }
 

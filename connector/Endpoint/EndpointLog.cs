@@ -31,4 +31,10 @@ internal static partial class EndpointLog
 
     [LoggerMessage(223, LogLevel.Information, "Session {ConnectionId} cannot be resumed: {Reason}", EventName = "RecoveryRefused")]
     public static partial void RecoveryRefused(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(215, LogLevel.Warning, "Kafka has been silent for {Seconds:0.0} s (no beacon confirmed or read back): this connector is not ready, refuses new connections and tells its {Count} clients to reconnect elsewhere.", EventName = "KafkaLost")]
+    public static partial void KafkaLost(ILogger logger, double seconds, int count);
+
+    [LoggerMessage(216, LogLevel.Information, "Kafka is reachable again: this connector is ready and admits connections.", EventName = "KafkaRestored")]
+    public static partial void KafkaRestored(ILogger logger);
 }

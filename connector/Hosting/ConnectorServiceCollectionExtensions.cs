@@ -96,7 +96,10 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<DeliveryCommands>();
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
-        services.AddHealthChecks().AddCheck<OutboundReadyHealthCheck>(OutboundReadyHealthCheck.Name, tags: [ConnectorHealth.ReadyTag]);
+        services.AddSingleton<KafkaLink>();
+        services.AddHealthChecks()
+            .AddCheck<OutboundReadyHealthCheck>(OutboundReadyHealthCheck.Name, tags: [ConnectorHealth.ReadyTag])
+            .AddCheck<KafkaLinkHealthCheck>(KafkaLinkHealthCheck.Name, tags: [ConnectorHealth.ReadyTag]);
         services.AddSingleton<PresenceService>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceService>());
         // Prometheus scrape endpoint /metrics: BrokerChat's meters and the runtime's own (GC heap, working set, thread pool).

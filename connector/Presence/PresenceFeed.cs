@@ -13,7 +13,7 @@ namespace BrokerChat.Connector.Presence;
 /// sent: a notification is encoded once per protocol and the same bytes are queued for every subscriber, without a
 /// sequence id (<see cref="ClientConnection.TryEnqueueOnce"/>).
 /// </summary>
-internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker, OutboundState outbound, ConnectionIndex connections)
+internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker, OutboundState outbound, ConnectionIndex connections, ConnectorIdentity identity, KafkaLink link)
 {
     private readonly Dictionary<(string Hub, string Group), HashSet<ClientConnection>> _subscribers = [];
     private readonly List<PresenceNotice> _notices = [];
@@ -49,6 +49,11 @@ internal sealed class PresenceFeed(PresenceTable table, PresenceTracker tracker,
     /// <summary>Applies a presence record read at <paramref name="partition"/> of the outbound topic. Under the outbound gate.</summary>
     public void Apply(Delivery delivery, int partition)
     {
+        if (delivery.Presence is { Action: PresenceAction.Beacon } beacon && beacon.ConnectorId == identity.Id)
+        {
+            link.Heard(); // this connector's own beacon came back: Kafka carries its records both ways
+        }
+
         table.Apply(delivery.Presence!, delivery.Hub, delivery.Group, partition, _notices);
         Notify();
     }

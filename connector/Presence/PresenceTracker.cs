@@ -29,6 +29,7 @@ internal sealed class PresenceTracker(
     OutboundState outbound,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
+    KafkaLink link,
     ILogger<PresenceTracker> logger)
 {
     /// <summary>Members per snapshot record.</summary>
@@ -147,8 +148,11 @@ internal sealed class PresenceTracker(
     }
 
     /// <summary>Tells every connector this one is alive, and how long to wait for the next sign before counting it dead.</summary>
-    public void PublishBeacon() =>
+    public void PublishBeacon()
+    {
+        link.BeaconSent();
         ProduceOutbound(new PresenceChange { Action = PresenceAction.Beacon, ConnectorId = identity.Id, ExpiryMs = _expiryMs });
+    }
 
     /// <summary>Asks <paramref name="target"/> (every connector when null) for a snapshot of its members.</summary>
     public void PublishSyncRequest(string? target) =>
@@ -202,6 +206,10 @@ internal sealed class PresenceTracker(
                 if (report.Error.IsError)
                 {
                     Lost(action, report.Error.Reason);
+                }
+                else if (action == PresenceAction.Beacon)
+                {
+                    link.Heard();
                 }
             });
         }

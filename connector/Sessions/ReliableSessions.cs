@@ -216,22 +216,22 @@ internal sealed class ReliableSessions(
     }
 
     /// <summary>
-    /// Closes a connection because the server is going away: a reliable one first gets every message it was given and
-    /// a token that covers them, so it resumes on another connector exactly where it was.
+    /// Closes a connection because the server is going away (or lost Kafka), with close code 1012 and
+    /// <paramref name="reason"/>: a reliable one first gets every message it was given and a token that covers them,
+    /// so it resumes on another connector exactly where it was.
     /// </summary>
-    public void CloseForShutdown(ClientConnection connection)
+    public void CloseForShutdown(ClientConnection connection, string reason = "The server is restarting; reconnect.", string kind = "shutdown")
     {
-        const string reason = "The server is restarting; reconnect.";
         if (!connection.IsReliable)
         {
-            connection.Close(ClientConnection.ServiceRestart, reason, kind: "shutdown");
+            connection.Close(ClientConnection.ServiceRestart, reason, kind: kind);
             return;
         }
 
         lock (outbound.Gate)
         {
             connection.EnqueueInOrder(TokenFrame(connection, "shutdown"));
-            connection.Close(ClientConnection.ServiceRestart, reason, kind: "shutdown", session: SessionOnClose.Flush);
+            connection.Close(ClientConnection.ServiceRestart, reason, kind: kind, session: SessionOnClose.Flush);
         }
     }
 
