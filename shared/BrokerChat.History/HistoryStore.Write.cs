@@ -7,10 +7,13 @@ namespace BrokerChat.History;
 // the age retention.
 public sealed partial class HistoryStore
 {
-    private const string Insert =
-        "INSERT INTO brokerchat_history_messages (hub, grp, epoch, message_id, kafka_partition, kafka_offset, from_user_id, data_type, payload, created_at, excluded_ids, recipient_filter) " +
-        "VALUES (@hub, @grp, @epoch, @id, @partition, @offset, @from, @type, @payload, @at, @excluded, @filter) " +
-        "ON CONFLICT (hub, grp, epoch, message_id) DO NOTHING";
+    private const string InsertHead =
+        "INSERT INTO brokerchat_history_messages (hub, grp, epoch, message_id, kafka_partition, kafka_offset, from_user_id, data_type, payload, created_at, excluded_ids, recipient_filter) VALUES ";
+
+    private const string InsertTail = " ON CONFLICT (hub, grp, epoch, message_id) DO NOTHING RETURNING hub, grp";
+
+    // The columns InsertHead names, each row's values bound as parameters @p{row * RowParameters + column}.
+    private const int RowParameters = 12;
 
     /// <summary>
     /// Writes <paramref name="records"/> (one partition's, in offset order) and moves the partition's mark to
@@ -18,6 +21,11 @@ public sealed partial class HistoryStore
     /// Rooms past their hub's count bound lose their oldest messages in the same transaction. Returns the messages
     /// written.
     /// </summary>
+    /// <remarks>
+    /// The records go in multi-row inserts of up to <see cref="HistoryDialect.RowsPerInsert"/> rows, in offset order,
+    /// so the store sequence follows the offsets; what each insert returns are the rows it wrote, counted per room for
+    /// retention.
+    /// </remarks>
     public async Task<int> WriteBatchAsync(int partition, int epoch, long nextOffset, IReadOnlyList<HistoryRecord> records, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(records);
@@ -25,32 +33,49 @@ public sealed partial class HistoryStore
         await using var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
         var written = 0;
         var perRoom = new Dictionary<(string Hub, string Group), int>();
-        if (records.Count > 0)
+        var chunk = _dialect.RowsPerInsert;
+        DbCommand? full = null;
+        try
         {
-            await using var insert = Command(connection, transaction, Insert,
-                ("@hub", ""), ("@grp", ""), ("@epoch", 0), ("@id", ""), ("@partition", 0), ("@offset", 0L), ("@from", null),
-                ("@type", 0), ("@payload", Array.Empty<byte>()), ("@at", 0L), ("@excluded", null), ("@filter", null));
-            var p = insert.Parameters;
-            foreach (var record in records)
+            for (var first = 0; first < records.Count; first += chunk)
             {
-                p[0].Value = record.Hub;
-                p[1].Value = record.Group;
-                p[2].Value = record.Epoch;
-                p[3].Value = record.MessageId;
-                p[4].Value = record.Partition;
-                p[5].Value = record.Offset;
-                p[6].Value = (object?)record.FromUserId ?? DBNull.Value;
-                p[7].Value = (int)record.DataType;
-                p[8].Value = record.Payload;
-                p[9].Value = record.CreatedAt;
-                p[10].Value = record.Excluded is { Length: > 0 } excluded ? string.Join('\n', excluded) : DBNull.Value;
-                p[11].Value = (object?)record.Filter ?? DBNull.Value;
-                if (await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0)
+                var rows = Math.Min(chunk, records.Count - first);
+                DbCommand insert;
+                if (rows == chunk)
                 {
-                    written++;
-                    var room = (record.Hub, record.Group);
-                    perRoom[room] = perRoom.GetValueOrDefault(room) + 1;
+                    // Full inserts share one command, so a database that prepares statements does it once per batch.
+                    insert = full ??= InsertCommand(connection, transaction, chunk);
                 }
+                else
+                {
+                    insert = InsertCommand(connection, transaction, rows);
+                }
+
+                try
+                {
+                    Bind(insert.Parameters, records, first, rows);
+                    await using var reader = await insert.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        written++;
+                        var room = (reader.GetString(0), reader.GetString(1));
+                        perRoom[room] = perRoom.GetValueOrDefault(room) + 1;
+                    }
+                }
+                finally
+                {
+                    if (insert != full)
+                    {
+                        await insert.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null)
+            {
+                await full.DisposeAsync().ConfigureAwait(false);
             }
         }
 
@@ -64,6 +89,54 @@ public sealed partial class HistoryStore
             token, ("@next", nextOffset), ("@partition", partition), ("@epoch", epoch)).ConfigureAwait(false);
         await transaction.CommitAsync(token).ConfigureAwait(false);
         return written;
+    }
+
+    /// <summary>An insert of <paramref name="rows"/> messages, its parameters made and unbound.</summary>
+    private DbCommand InsertCommand(DbConnection connection, DbTransaction transaction, int rows)
+    {
+        var sql = new System.Text.StringBuilder(InsertHead, InsertHead.Length + InsertTail.Length + rows * RowParameters * 8);
+        for (var row = 0; row < rows; row++)
+        {
+            sql.Append(row == 0 ? "(" : ",(");
+            for (var column = 0; column < RowParameters; column++)
+            {
+                sql.Append(column == 0 ? "@p" : ",@p").Append(row * RowParameters + column);
+            }
+
+            sql.Append(')');
+        }
+
+        var command = Command(connection, transaction, sql.Append(InsertTail).ToString());
+        for (var i = 0; i < rows * RowParameters; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    /// <summary>Binds records <paramref name="first"/> to <paramref name="first"/> + <paramref name="rows"/> to an insert's parameters, in the order of <see cref="InsertHead"/>.</summary>
+    private static void Bind(DbParameterCollection p, IReadOnlyList<HistoryRecord> records, int first, int rows)
+    {
+        for (var row = 0; row < rows; row++)
+        {
+            var record = records[first + row];
+            var at = row * RowParameters;
+            p[at].Value = record.Hub;
+            p[at + 1].Value = record.Group;
+            p[at + 2].Value = record.Epoch;
+            p[at + 3].Value = record.MessageId;
+            p[at + 4].Value = record.Partition;
+            p[at + 5].Value = record.Offset;
+            p[at + 6].Value = (object?)record.FromUserId ?? DBNull.Value;
+            p[at + 7].Value = (int)record.DataType;
+            p[at + 8].Value = record.Payload;
+            p[at + 9].Value = record.CreatedAt;
+            p[at + 10].Value = record.Excluded is { Length: > 0 } excluded ? string.Join('\n', excluded) : DBNull.Value;
+            p[at + 11].Value = (object?)record.Filter ?? DBNull.Value;
+        }
     }
 
     /// <summary>

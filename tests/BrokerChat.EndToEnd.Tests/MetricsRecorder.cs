@@ -58,5 +58,14 @@ public sealed class MetricsRecorder : IDisposable
         return _observed.TryGetValue($"{name}|{tag}={value}", out var observed) ? observed : null;
     }
 
+    /// <summary>The sum of an observable gauge's current values over all its tags (e.g. every partition's), or null when it reports none.</summary>
+    public long? ObserveSum(string name)
+    {
+        _observed.Clear();
+        _listener.RecordObservableInstruments();
+        var values = _observed.Where(o => o.Key == name || o.Key.StartsWith(name + "|", StringComparison.Ordinal)).Select(o => o.Value).ToList();
+        return values.Count == 0 ? null : values.Sum();
+    }
+
     public void Dispose() => _listener.Dispose();
 }

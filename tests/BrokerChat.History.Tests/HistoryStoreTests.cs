@@ -33,6 +33,48 @@ public sealed class HistoryStoreTests
     [Theory(Timeout = 60_000)]
     [InlineData(HistoryProvider.Sqlite)]
     [InlineData(HistoryProvider.Postgres)]
+    public async Task ALargeBatchAcrossRoomsWithRepeatedIdsKeepsOffsetOrderAndWritesEachIdOnce(HistoryProvider provider)
+    {
+        // A room bound two of the rooms pass by more than a tenth, so retention's count has to be right too.
+        await using var store = await CreateAsync(provider, o => o.Hubs["hub"] = new HubHistoryOptions { MaxMessagesPerRoom = 1_000 });
+        await store.StartPartitionAsync(0, 0, 0, Token).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        string[] rooms = ["a", "b", "c", "d", "e"];
+        // Rooms interleaved unevenly; every seventh record repeats the id of the record three before it (a request the
+        // functions handled twice), which is in the same room then only when both offsets pick the same room.
+        var records = Enumerable.Range(0, 5_000)
+            .Select(i => Record(rooms[(i / 3 + i * i) % rooms.Length], i, $"m{i}", id: i % 7 == 6 ? $"0-{i - 3}" : null))
+            .ToArray();
+        var expected = records.GroupBy(r => r.Group).ToDictionary(
+            g => g.Key, g => g.DistinctBy(r => r.MessageId).Select(r => Encoding.UTF8.GetString(r.Payload)).ToList());
+
+        var written = await store.WriteBatchAsync(0, 0, records.Length, records, Token).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(expected.Values.Sum(v => v.Count), written);
+        Assert.True(written < records.Length, "some ids repeat within their room");
+        Assert.Contains(expected.Values, v => v.Count >= 1_100);
+        // Its last 2,000 read again (what retention kept of them) write nothing.
+        Assert.Equal(0, await store.WriteBatchAsync(0, 0, records.Length, records[^2_000..], Token).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        foreach (var room in rooms)
+        {
+            var stored = new List<string>();
+            long? cursor = null;
+            do
+            {
+                var page = await store.ReadPageAsync("hub", room, PageDirection.After, cursor, 100, Token).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+                stored.AddRange(page.Messages.Select(Text));
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+
+            // Each room holds what was written once, in offset order; one past 1,100 only its newest 1,000.
+            var kept = expected[room].Count >= 1_100 ? 1_000 : expected[room].Count;
+            Assert.Equal(expected[room].TakeLast(kept), stored);
+        }
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(HistoryProvider.Sqlite)]
+    [InlineData(HistoryProvider.Postgres)]
     public async Task PagesGoBackAndForthOldestFirstWithinAPage(HistoryProvider provider)
     {
         await using var store = await CreateAsync(provider);

@@ -45,7 +45,7 @@ public static class Program
 
         if (args.Length == 0 || args[0] != "idle-ramp")
         {
-            Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--reliable] [--processes N] [--out DIR] [--docs FILE | --no-docs] [--micro | --no-micro | --micro-only]");
+            Console.Error.WriteLine("usage: bench [--short] [--rounds N] [--systems BrokerChat,BrokerChat+history,SignalRRedis,Bare] [--scenarios idle,chat,broadcast,slowreaders,saturation,soak] [--soak-minutes M] [--reliable] [--processes N] [--out DIR] [--docs FILE | --no-docs] [--micro | --no-micro | --micro-only]");
             Console.Error.WriteLine("       render <results.json> [--docs docs/benchmarks.md]");
             Console.Error.WriteLine("       heap <pid> <connections>");
             Console.Error.WriteLine("       idle-ramp [--target N] [--step N] [--step-seconds S] [--hold-seconds S] [--sources N] [--heap-report]");

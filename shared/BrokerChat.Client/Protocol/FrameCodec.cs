@@ -46,6 +46,9 @@ internal abstract class FrameCodec
     /// </summary>
     public abstract byte[] GroupRequest(string type, string group, ulong? ackId, int? history = null, bool presence = false);
 
+    /// <summary><c>listMessages</c>: a page of the group's stored history, before or after a cursor (BrokerChat).</summary>
+    public abstract byte[] ListMessages(string group, int? limit, string? before, string? after, ulong ackId);
+
     public abstract byte[] SendToGroup(string group, WebPubSubDataType dataType, ReadOnlySpan<byte> data, bool noEcho, ulong? ackId);
 
     public abstract byte[] Event(string eventName, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId);

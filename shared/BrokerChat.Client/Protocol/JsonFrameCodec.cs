@@ -11,7 +11,7 @@ namespace BrokerChat.Client.Protocol;
 /// <c>json.webpubsub.azure.v1</c> and its reliable twin: one JSON object per text message. <c>data</c> is written as
 /// embedded JSON for <c>json</c>, a string for <c>text</c>, base64 for <c>binary</c>/<c>protobuf</c>.
 /// </summary>
-internal sealed class JsonFrameCodec : FrameCodec
+internal sealed partial class JsonFrameCodec : FrameCodec
 {
     public static readonly JsonFrameCodec Instance = new();
 
@@ -146,6 +146,9 @@ internal sealed class JsonFrameCodec : FrameCodec
                         }
                     }
 
+                    return frame.IsWellFormedSystem;
+                case ServerFrameKind.MessagePage:
+                    ReadMessagePage(root, frame);
                     return frame.IsWellFormedSystem;
                 default:
                     return true;

@@ -20,6 +20,9 @@ internal enum ServerFrameKind
 
     /// <summary>An <c>invokeResponse</c>: the outcome of the invocation <see cref="ServerFrame.InvocationId"/>.</summary>
     InvokeResponse,
+
+    /// <summary>A <c>messages</c> system message: a page of stored history, the answer to <c>listMessages</c>.</summary>
+    MessagePage,
 }
 
 /// <summary>
@@ -76,11 +79,18 @@ internal sealed class ServerFrame
     /// <summary>A members frame's <c>complete</c>.</summary>
     public bool Complete { get; set; }
 
+    /// <summary>A messages frame's stored messages, oldest first.</summary>
+    public List<BrokerChatStoredMessage>? StoredMessages { get; set; }
+
+    /// <summary>A messages frame's <c>next</c> cursor, or null.</summary>
+    public string? Next { get; set; }
+
     /// <summary>Whether a presence or members frame has what the client needs.</summary>
     public bool IsWellFormedSystem => Kind switch
     {
         ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is WebPubSubPresenceActions.Join or WebPubSubPresenceActions.Leave,
         ServerFrameKind.Members => Group is not null && Members is not null,
+        ServerFrameKind.MessagePage => Group is not null && StoredMessages is not null,
         _ => true,
     };
 
@@ -94,6 +104,7 @@ internal sealed class ServerFrame
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Disconnected => ServerFrameKind.Disconnected,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Presence => ServerFrameKind.Presence,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Members => ServerFrameKind.Members,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Messages => ServerFrameKind.MessagePage,
         _ => ServerFrameKind.Unknown,
     };
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using BrokerChat.Contracts.WebPubSub;
 using BrokerChat.History;
@@ -22,7 +21,7 @@ public sealed class RoomHistoryStoreTests
     {
         var ct = TestContext.Current.CancellationToken;
         var history = await TestDatabases.CreateAsync(HistoryProvider.Sqlite, Path.Combine(Path.GetTempPath(), "brokerchat-e2e-history"), ct);
-        var settings = Settings(history);
+        var settings = HistoryHosts.Settings(history);
 
         await using (var first = await BrokerChatHost.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(90), ct))
         {
@@ -70,7 +69,7 @@ public sealed class RoomHistoryStoreTests
     {
         var ct = TestContext.Current.CancellationToken;
         var history = await TestDatabases.CreateAsync(HistoryProvider.Sqlite, Path.Combine(Path.GetTempPath(), "brokerchat-e2e-history"), ct);
-        await using var host = await BrokerChatHost.StartAsync(Settings(history)).WaitAsync(TimeSpan.FromSeconds(90), ct);
+        await using var host = await BrokerChatHost.StartAsync(HistoryHosts.Settings(history)).WaitAsync(TimeSpan.FromSeconds(90), ct);
         await using var member = await host.ConnectAsync("chat", "member", ct).WaitAsync(Timeout, ct);
         await member.JoinAndTakeHistoryAsync("room", cancellationToken: ct).WaitAsync(Timeout, ct);
 
@@ -90,16 +89,6 @@ public sealed class RoomHistoryStoreTests
         using var anonymous = new HttpRequestMessage(HttpMethod.Get, new Uri(host.BaseUri, "/api/hubs/chat/groups/room/messages"));
         using var refused = await Http.SendAsync(anonymous, ct);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-    }
-
-    private static HostSettings Settings(HistoryOptions history)
-    {
-        var settings = new HostSettings { Connector = { RoomHistoryMessages = 2 } };
-        settings["History:Enabled"] = "true";
-        settings["History:Provider"] = history.Provider.ToString();
-        settings["History:ConnectionString"] = history.ConnectionString;
-        settings["History:FlushInterval"] = "00:00:00.010";
-        return settings;
     }
 
     private static string? AckErrorNamesOf(AckFrame ack) => ack.Success ? null : ack.ErrorName;
@@ -146,11 +135,6 @@ public sealed class RoomHistoryStoreTests
         return response.StatusCode;
     }
 
-    private static Task<HttpResponseMessage> SendAsync(BrokerChatHost host, string pathAndQuery, CancellationToken ct)
-    {
-        var url = new Uri(host.BaseUri, pathAndQuery);
-        var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", RestApiTests.Token(BrokerChatHost.AccessKey, url.GetLeftPart(UriPartial.Path)));
-        return Http.SendAsync(request, ct);
-    }
+    private static Task<HttpResponseMessage> SendAsync(BrokerChatHost host, string pathAndQuery, CancellationToken ct) =>
+        HistoryHosts.SendAsync(host, HttpMethod.Get, pathAndQuery, ct);
 }

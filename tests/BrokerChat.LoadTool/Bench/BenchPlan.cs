@@ -91,7 +91,7 @@ public sealed record BenchPlan(
 
         if (Value(args, "--systems") is { } systems)
         {
-            plan = plan with { Systems = systems.Split(',').Select(s => Enum.Parse<SystemKind>(s, ignoreCase: true)).ToArray() };
+            plan = plan with { Systems = systems.Split(',').Select(SystemUnderTest.ParseKind).ToArray() };
         }
 
         if (Value(args, "--scenarios") is { } scenarios)

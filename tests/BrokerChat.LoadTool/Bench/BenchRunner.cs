@@ -222,7 +222,7 @@ public sealed class BenchRunner : IAsyncDisposable
             await _drivers[i].SendAsync(new JsonObject
             {
                 ["op"] = "setup",
-                ["protocol"] = (_plan.Reliable && system.Kind == SystemKind.BrokerChat ? WireProtocol.WebPubSubReliable : system.Protocol).ToString(),
+                ["protocol"] = (_plan.Reliable && system.IsBrokerChat ? WireProtocol.WebPubSubReliable : system.Protocol).ToString(),
                 ["url"] = system.ClientUrl.ToString(),
                 ["membersPerRoom"] = membersPerRoom,
                 ["roomPrefix"] = prefix,

@@ -11,8 +11,14 @@ namespace BrokerChat.LoadTool.Bench;
 /// <summary>The systems a run measures.</summary>
 public enum SystemKind
 {
-    /// <summary>BrokerChat: one connector as users run it on one machine (embedded Kafka, two function workers in its process).</summary>
+    /// <summary>
+    /// BrokerChat: one connector as users run it on one machine (embedded Kafka, two function workers in its process),
+    /// room history off.
+    /// </summary>
     BrokerChat,
+
+    /// <summary>BrokerChat with room history on: the same connector, its history function writing to SQLite in a temporary folder.</summary>
+    BrokerChatHistory,
 
     /// <summary>ASP.NET Core SignalR hub with the Redis backplane, and its redis-server.</summary>
     SignalRRedis,
@@ -30,10 +36,14 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     private readonly List<Process> _processes;
     private readonly HttpClient _http;
 
-    private SystemUnderTest(SystemKind kind, List<Process> processes, Uri baseUri, Uri clientUrl)
+    // BrokerChat+history's database folder, removed with the system.
+    private readonly string? _dataFolder;
+
+    private SystemUnderTest(SystemKind kind, List<Process> processes, Uri baseUri, Uri clientUrl, string? dataFolder = null)
     {
         Kind = kind;
         _processes = processes;
+        _dataFolder = dataFolder;
         ClientUrl = clientUrl;
         _http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
     }
@@ -41,6 +51,9 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     public SystemKind Kind { get; }
 
     public string Name => DisplayName(Kind);
+
+    /// <summary>Whether this is BrokerChat, with or without history (speaks its protocols, reports its /metrics).</summary>
+    public bool IsBrokerChat => IsBrokerChatKind(Kind);
 
     public WireProtocol Protocol => Kind == SystemKind.SignalRRedis ? WireProtocol.SignalR : WireProtocol.WebPubSub;
 
@@ -52,9 +65,26 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     public static string DisplayName(SystemKind kind) => kind switch
     {
         SystemKind.BrokerChat => "BrokerChat",
+        SystemKind.BrokerChatHistory => "BrokerChat+history",
         SystemKind.SignalRRedis => "SignalR+Redis",
         _ => "Bare Kestrel",
     };
+
+    public static bool IsBrokerChatKind(SystemKind kind) => kind is SystemKind.BrokerChat or SystemKind.BrokerChatHistory;
+
+    /// <summary>A system as <c>--systems</c> names it: its kind's name or its display name, in any case (<c>BrokerChat+history</c>).</summary>
+    public static SystemKind ParseKind(string text)
+    {
+        foreach (var kind in Enum.GetValues<SystemKind>())
+        {
+            if (text.Equals(kind.ToString(), StringComparison.OrdinalIgnoreCase) || text.Equals(DisplayName(kind), StringComparison.OrdinalIgnoreCase))
+            {
+                return kind;
+            }
+        }
+
+        throw new ArgumentException($"Unknown system '{text}'; known: {string.Join(", ", Enum.GetValues<SystemKind>().Select(DisplayName))}.", nameof(text));
+    }
 
     /// <summary>
     /// Starts the system; tries again on another port when the first attempt fails (a port found free can be taken
@@ -80,13 +110,19 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         var port = FreePort();
         var baseUri = new Uri($"http://127.0.0.1:{port}/");
         var processes = new List<Process>();
+        string? dataFolder = null;
         try
         {
             switch (kind)
             {
-                case SystemKind.BrokerChat:
+                case SystemKind.BrokerChat or SystemKind.BrokerChatHistory:
                 {
                     var key = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+                    dataFolder = kind == SystemKind.BrokerChatHistory ? Directory.CreateTempSubdirectory("brokerchat-bench-history-").FullName : null;
+                    // Both say whether history is on, so that neither depends on the local run's default.
+                    string[] history = dataFolder is null
+                        ? ["--History:Enabled", "false"]
+                        : ["--History:Enabled", "true", "--History:Provider", "Sqlite", "--History:ConnectionString", $"Data Source={Path.Combine(dataFolder, "history.db")}"];
                     processes.Add(StartProcess("connector", "dotnet",
                     [
                         Path.Combine(AppContext.BaseDirectory, "BrokerChat.Connector.dll"),
@@ -98,8 +134,9 @@ internal sealed class SystemUnderTest : IAsyncDisposable
                         "--Connector:MaxMessagesPerSecond", "100000",
                         "--Connector:MessageBurst", "100000",
                         "--Functions:Moderation:MessagesPerSecond", "0",
+                        .. history,
                     ]));
-                    var system = new SystemUnderTest(kind, processes, baseUri, ClientUri(baseUri, key));
+                    var system = new SystemUnderTest(kind, processes, baseUri, ClientUri(baseUri, key), dataFolder);
                     await system.WaitReadyAsync("readyz").ConfigureAwait(false);
                     return system;
                 }
@@ -129,6 +166,11 @@ internal sealed class SystemUnderTest : IAsyncDisposable
             foreach (var process in processes)
             {
                 Stop(process);
+            }
+
+            if (dataFolder is not null)
+            {
+                Directory.Delete(dataFolder, recursive: true);
             }
 
             throw;
@@ -167,7 +209,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     /// <summary>Every series of a metric BrokerChat's /metrics reports, by its labels (<c>{reason="group"}</c>, or empty); null for the other systems.</summary>
     public async Task<Dictionary<string, long>?> MetricSeriesAsync(string name)
     {
-        if (Kind != SystemKind.BrokerChat)
+        if (!IsBrokerChat)
         {
             return null;
         }
@@ -195,6 +237,10 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         }
 
         _http.Dispose();
+        if (_dataFolder is not null)
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
     }
 
     /// <summary>redis-server's version, or null when it is not installed.</summary>
