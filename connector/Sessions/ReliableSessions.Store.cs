@@ -34,7 +34,7 @@ internal sealed partial class ReliableSessions
         var reads = new Dictionary<string, RecoveryRead>(StringComparer.Ordinal);
         foreach (var (group, partition, from, memoryFrom) in gaps)
         {
-            if (await ReadStoreAsync(connection.Hub, group, partition, from, memoryFrom, linked.Token).ConfigureAwait(false) is not { } read)
+            if (await ReadStoreAsync(connection, group, partition, from, memoryFrom, linked.Token).ConfigureAwait(false) is not { } read)
             {
                 return TooOld;
             }
@@ -76,11 +76,11 @@ internal sealed partial class ReliableSessions
     }
 
     /// <summary>The store's read of a room from <paramref name="from"/>, once it is written up to <paramref name="memoryFrom"/>; null when it does not cover the gap or is not written so far in time.</summary>
-    private async Task<RecoveryRead?> ReadStoreAsync(string hub, string group, int partition, long from, long memoryFrom, CancellationToken token)
+    private async Task<RecoveryRead?> ReadStoreAsync(ClientConnection connection, string group, int partition, long from, long memoryFrom, CancellationToken token)
     {
         try
         {
-            while (await stored.FromAsync(hub, group, partition, from, token).ConfigureAwait(false) is { } read)
+            while (await stored.FromAsync(connection.Hub, group, partition, from, token).ConfigureAwait(false) is { } read)
             {
                 if (read.WrittenTo >= memoryFrom)
                 {
@@ -90,22 +90,36 @@ internal sealed partial class ReliableSessions
                 await Task.Delay(StorePollInterval, clock, token).ConfigureAwait(false); // the history function is behind this connector
             }
 
-            return null;
+            SessionsLog.StoredRecoveryRefused(logger, connection.Id, connection.Hub, group, "it does not cover the session's position, holds more than History:RecoveryMaxMessages from there, or could not be read");
         }
         catch (OperationCanceledException)
         {
-            return null;
+            SessionsLog.StoredRecoveryRefused(logger, connection.Id, connection.Hub, group, "not read, or not written up to this connector's memory, within Connector:RecoveryCatchUpTimeout");
         }
+
+        return null;
     }
 
     /// <summary>
     /// A room's missed messages from the store's read and the memory, when the two join (the memory may have moved on
     /// since the store was read); null otherwise. The caller holds the outbound gate.
     /// </summary>
-    private IReadOnlyList<CatchUpMessage>? JoinStored(string hub, string group, int partition, long from, IReadOnlyDictionary<string, RecoveryRead>? reads) =>
-        reads is not null && reads.TryGetValue(group, out var read)
-            ? StoredCatchUp.Merge(read, outbound.History.CompleteFrom(hub, group, partition), outbound.History.From(hub, group, from))
-            : null;
+    private IReadOnlyList<CatchUpMessage>? JoinStored(ClientConnection connection, string group, int partition, long from, IReadOnlyDictionary<string, RecoveryRead>? reads)
+    {
+        if (reads is null || !reads.TryGetValue(group, out var read))
+        {
+            return null;
+        }
+
+        var hub = connection.Hub;
+        var merged = StoredCatchUp.Merge(read, outbound.History.CompleteFrom(hub, group, partition), outbound.History.From(hub, group, from));
+        if (merged is null)
+        {
+            SessionsLog.StoredRecoveryRefused(logger, connection.Id, hub, group, "this connector's memory moved on past what the store has written");
+        }
+
+        return merged;
+    }
 
     /// <summary>A room's missed messages from the memory alone. The caller holds the outbound gate.</summary>
     private IEnumerable<CatchUpMessage> Memory(string hub, string group, long from) =>

@@ -4,6 +4,7 @@ using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
 using BrokerChat.History;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Sessions;
@@ -42,6 +43,8 @@ namespace BrokerChat.Connector.Sessions;
 /// kept for its client to come back stays a member; one closed because this connector is shutting down is not
 /// announced as leaving, as it is expected to resume elsewhere. A session the server ended
 /// (<see cref="EndedSessions"/>) is never resumed from its token, here or elsewhere.</para>
+/// <para>A room whose gap the rooms' memory no longer covers is given from the durable history store when its hub keeps
+/// one (<c>ReliableSessions.Store.cs</c>).</para>
 /// </remarks>
 internal sealed partial class ReliableSessions(
     ConnectionIndex connections,
@@ -51,7 +54,8 @@ internal sealed partial class ReliableSessions(
     StoredHistory stored,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<ReliableSessions> logger)
 {
     private readonly int _refreshMessages = Math.Max(1, Math.Min(options.Value.ReconnectionTokenRefreshMessages, options.Value.RoomHistoryMessages / 2));
     private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(Math.Min(options.Value.ReconnectionTokenRefreshInterval.Ticks, options.Value.RoomHistoryAge.Ticks / 2));
@@ -131,7 +135,7 @@ internal sealed partial class ReliableSessions(
             for (var i = 0; i < groups.Length; i++)
             {
                 if (!outbound.History.Covers(connection.Hub, groups[i], partitions[i], cursor[partitions[i]])
-                    && (fromStore[i] = JoinStored(connection.Hub, groups[i], partitions[i], cursor[partitions[i]], stored)) is null)
+                    && (fromStore[i] = JoinStored(connection, groups[i], partitions[i], cursor[partitions[i]], stored)) is null)
                 {
                     return TooOld;
                 }
