@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using BrokerChat.History;
 using BrokerChat.Testing;
+using Microsoft.Data.Sqlite;
 
 namespace BrokerChat.EndToEnd.Tests.History;
 
@@ -31,6 +32,29 @@ internal static class StoredHistoryHosts
         {
             Assert.True(DateTime.UtcNow < deadline, $"The store holds {count} messages within {Timeout}.");
             await poll.WaitForNextTickAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Holds the write lock of a SQLite history database until disposed (readers go on, in WAL mode): the history
+    /// function's writes wait, then fail and are retried, until it is let go.
+    /// </summary>
+    public static async Task<IAsyncDisposable> HoldWritesAsync(string connectionString, CancellationToken ct)
+    {
+        // Not pooled: a pooled connection would keep the lock after it is disposed.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(ct);
+        var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: takes the write lock now
+        return new WriteLock(connection, transaction);
+    }
+
+    private sealed class WriteLock(SqliteConnection connection, SqliteTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
         }
     }
 

@@ -1,7 +1,8 @@
-using System.Text.Json.Nodes;
+using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Sessions;
 using BrokerChat.History;
 using BrokerChat.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerChat.EndToEnd.Tests.History;
 
@@ -28,6 +29,7 @@ public sealed class StoredSessionRecoveryTests
 
         // The client's connector dies while it is away; the one it comes back to keeps only 5 of the 40 it missed.
         var (client, seen) = await AwayOnAConnectorThatDiesAsync(host, sender, ct);
+        await SendMissedAsync(host, sender, ct);
         await AssertResumedFromTheStoreAsync(client, host, metrics, seen, sender, ct);
     }
 
@@ -62,10 +64,37 @@ public sealed class StoredSessionRecoveryTests
         await using var sender = await host.ConnectAsync(Hub, "sam", ct).WaitAsync(Timeout, ct);
 
         var (client, _) = await AwayOnAConnectorThatDiesAsync(host, sender, ct);
+        await SendMissedAsync(host, sender, ct);
         var refused = await client.ResumeAsync(host.ClientUrl(Hub, "rita"), ct).WaitAsync(Timeout, ct);
 
         await AssertRefusedAsTooOldAsync(refused, ct);
         Assert.Equal(0, metrics.Total("brokerchat.connector.sessions.store_resumes"));
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task AStoreNotYetWrittenUpToTheMemoryIsWaitedForWithinTheCatchUpTimeoutThenRefusedAndTheSameTokenResumesOnceItIs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = await SettingsAsync(ct);
+        settings["Connector:RecoveryCatchUpTimeout"] = "00:00:01";
+        settings["History:MaxRetryDelay"] = "00:00:00.500";
+        await using var host = await BrokerChatHost.StartAsync(settings).WaitAsync(StartTimeout, ct);
+        using var metrics = new MetricsRecorder(host.Services);
+        await using var sender = await host.ConnectAsync(Hub, "sam", ct).WaitAsync(Timeout, ct);
+        var (client, seen) = await AwayOnAConnectorThatDiesAsync(host, sender, ct);
+        await StoredHistoryHosts.WaitForStoredAsync(host, Seen, ct, Hub).WaitAsync(Timeout, ct); // the store covers the client's position
+
+        // While another writer holds the database, the history function cannot write what the client misses.
+        await using (await StoredHistoryHosts.HoldWritesAsync(settings["History:ConnectionString"]!, ct).WaitAsync(Timeout, ct))
+        {
+            await SendMissedAsync(host, sender, ct, stored: false);
+            var refused = await client.ResumeAsync(host.ClientUrl(Hub, "rita"), ct).WaitAsync(Timeout, ct);
+            await AssertRefusedAsTooOldAsync(refused, ct);
+        }
+
+        await StoredHistoryHosts.WaitForStoredAsync(host, Seen + Missed, ct, Hub).WaitAsync(Timeout, ct);
+        await WaitUntilGoneAsync(host, client.ConnectionId, ct);
+        await AssertResumedFromTheStoreAsync(client, host, metrics, seen, sender, ct);
     }
 
     [Fact(Timeout = 240_000)]
@@ -77,7 +106,8 @@ public sealed class StoredSessionRecoveryTests
         await using var host = await BrokerChatHost.StartAsync(settings).WaitAsync(StartTimeout, ct);
         using var metrics = new MetricsRecorder(host.Services);
         await using var sender = await host.ConnectAsync(Hub, "sam", ct).WaitAsync(Timeout, ct);
-        var (client, _) = await AwayOnAConnectorThatDiesAsync(host, sender, ct, stored: false);
+        var (client, _) = await AwayOnAConnectorThatDiesAsync(host, sender, ct);
+        await SendMissedAsync(host, sender, ct, stored: false);
         var refused = await client.ResumeAsync(host.ClientUrl(Hub, "rita"), ct).WaitAsync(Timeout, ct);
 
         await AssertRefusedAsTooOldAsync(refused, ct);
@@ -91,13 +121,9 @@ public sealed class StoredSessionRecoveryTests
         return StoredHistoryHosts.Settings(history, roomHistoryMessages: 5).WithoutRateLimits();
     }
 
-    /// <summary>
-    /// A reliable client in the room on a second connector, given the first <see cref="Seen"/> messages; that connector
-    /// then dies, and <see cref="Missed"/> more are sent (and, when <paramref name="stored"/>, written to the store) while the
-    /// client is away.
-    /// </summary>
+    /// <summary>A reliable client in the room on a second connector, given the first <see cref="Seen"/> messages; that connector then dies.</summary>
     private static async Task<(WebPubSubTestClient Client, List<SequencedMessage> Seen)> AwayOnAConnectorThatDiesAsync(
-        BrokerChatHost host, WebPubSubTestClient sender, CancellationToken ct, bool stored = true)
+        BrokerChatHost host, WebPubSubTestClient sender, CancellationToken ct)
     {
         var away = await SecondConnector.StartAsync(host).WaitAsync(StartTimeout, ct);
         var client = await WebPubSubTestClient.ConnectUrlAsync(away.ClientUrl(Hub, "rita"), new() { Reliable = true }, ct).WaitAsync(Timeout, ct);
@@ -107,7 +133,6 @@ public sealed class StoredSessionRecoveryTests
 
         client.Abort();
         await away.DisposeAsync();
-        await SendMissedAsync(host, sender, ct, stored);
         return (client, seen);
     }
 
@@ -151,6 +176,19 @@ public sealed class StoredSessionRecoveryTests
         await SecondConnector.SendAsync(sender, "room", total + 1, total + 2, ct).WaitAsync(Timeout, ct);
         var live = await resumed.ReadMessagesAsync(2, ct).WaitAsync(Timeout, ct);
         Assert.Equal([(total + 1UL, total + 1), (total + 2UL, total + 2)], live.Select(m => (m.SequenceId, m.N)));
+    }
+
+    /// <summary>Waits until the connection a refused resume opened is gone from <paramref name="host"/>.</summary>
+    private static async Task WaitUntilGoneAsync(BrokerChatHost host, string connectionId, CancellationToken ct)
+    {
+        var connections = host.Services.GetRequiredService<ConnectionIndex>();
+        var deadline = DateTime.UtcNow + Timeout;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (connections.TryGet(connectionId, out _))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Connection {connectionId} ends within {Timeout}.");
+            await poll.WaitForNextTickAsync(ct);
+        }
     }
 
     private static async Task AssertRefusedAsTooOldAsync(WebPubSubTestClient refused, CancellationToken ct)
