@@ -17,6 +17,8 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
 /// <item><term>brokerchat.connector.messages.expired</term><description>counter, tag <c>stage</c>: messages a REST send gave a <c>messageTtlSeconds</c> and that were dropped undelivered once it passed: fanout (read from Kafka after it expired; counted once for all its recipients here), queue (it expired while waiting in a client's outbound queue; per client), history (not sent from a room's history on join or on a session's resume; per client)</description></item>
 /// <item><term>brokerchat.connector.sessions.resumed</term><description>counter, tag <c>from</c> (local, token): reliable sessions resumed after a dropped connection</description></item>
+/// <item><term>brokerchat.connector.sessions.store_resumes</term><description>counter: reliable sessions resumed from a token with a gap the rooms' memory no longer covered, filled from the history store</description></item>
+/// <item><term>brokerchat.connector.sessions.store_replayed</term><description>counter: messages such resumes gave from the history store (the rest of their replay came from memory)</description></item>
 /// <item><term>brokerchat.connector.sessions.token_refreshes</term><description>counter, tag <c>reason</c>: reconnection tokens sent in a reliable session's stream after its first (<c>connected</c> messages with the session's own id): group (its groups changed), partition (the next message comes from another partition), server (after a message only this connector can replay), history (the rooms' histories would soon no longer reach back to the last token), permission (a REST grant or revocation changed its permissions), shutdown</description></item>
 /// <item><term>brokerchat.connector.sessions.ended</term><description>counter: reliable sessions the server ended for good (REST closes), refused everywhere when their clients try to resume them</description></item>
 /// <item><term>brokerchat.connector.delivery.latency</term><description>histogram, seconds: from the request's arrival at its connector to the delivery's fan-out here (across connectors this includes clock skew)</description></item>
@@ -43,6 +45,8 @@ public sealed class ConnectorMetrics : IDisposable
     private readonly Counter<long> _resumed;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _expired;
+    private readonly Counter<long> _storeResumes;
+    private readonly Counter<long> _storeReplayed;
     private readonly Counter<long> _tokenRefreshes;
     private readonly Counter<long> _sessionsEnded;
     private readonly Histogram<double> _deliveryLatency;
@@ -72,6 +76,8 @@ public sealed class ConnectorMetrics : IDisposable
             "From a request's arrival at its connector to its delivery's fan-out here.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _resumed = _meter.CreateCounter<long>("brokerchat.connector.sessions.resumed", "{session}", "Reliable sessions resumed after a dropped connection (from = local or token).");
+        _storeResumes = _meter.CreateCounter<long>("brokerchat.connector.sessions.store_resumes", "{session}", "Reliable sessions resumed with messages from the history store.");
+        _storeReplayed = _meter.CreateCounter<long>("brokerchat.connector.sessions.store_replayed", "{message}", "Messages resuming sessions were given from the history store.");
         _tokenRefreshes = _meter.CreateCounter<long>("brokerchat.connector.sessions.token_refreshes", "{frame}", "Reconnection tokens sent in a reliable session's stream after its first.");
         _sessionsEnded = _meter.CreateCounter<long>("brokerchat.connector.sessions.ended", "{session}", "Reliable sessions the server ended for good.");
     }
@@ -110,6 +116,12 @@ public sealed class ConnectorMetrics : IDisposable
     internal void Delivered(TimeSpan latency) => _deliveryLatency.Record(Math.Max(0, latency.TotalSeconds));
 
     internal void Resumed(string from) => _resumed.Add(1, new KeyValuePair<string, object?>("from", from));
+
+    internal void ResumedFromStore(int messages)
+    {
+        _storeResumes.Add(1);
+        _storeReplayed.Add(messages);
+    }
 
     internal void TokenRefreshed(string reason) => _tokenRefreshes.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -257,7 +257,8 @@ public sealed class ConnectorOptions
 
     /// <summary>
     /// How long resuming a session from its token may wait for this connector to read the outbound stream as far as
-    /// the connector the session came from did. The default is 5 s.
+    /// the connector the session came from did, and then, for rooms whose gap the memory no longer covers, for the
+    /// history store to be read and written up to where the memory begins (a second wait as long). The default is 5 s.
     /// </summary>
     public TimeSpan RecoveryCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

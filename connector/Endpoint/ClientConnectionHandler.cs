@@ -152,7 +152,7 @@ internal sealed class ClientConnectionHandler(
                 break;
             case ResumeKind.FromToken or ResumeKind.TakeOver:
                 var state = resume.State!;
-                var failure = await CatchUpAsync(state).ConfigureAwait(false) ?? sessions.ResumeFromToken(connection, state);
+                var failure = await CatchUpAsync(state).ConfigureAwait(false) ?? await sessions.ResumeFromTokenAsync(connection, state).ConfigureAwait(false);
                 if (failure is null)
                 {
                     connection.Announced = true; // its first connector told the functions it opened

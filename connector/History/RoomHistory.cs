@@ -94,8 +94,11 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
     }
 
     /// <summary>Whether every message of the room from <paramref name="offset"/> on is held (or there were none).</summary>
-    public bool Covers(string hub, string group, int partition, long offset) =>
-        offset >= (_rooms.TryGetValue((hub, group), out var room) ? room.CoveredFrom : CoveredFrom(partition));
+    public bool Covers(string hub, string group, int partition, long offset) => offset >= CompleteFrom(hub, group, partition);
+
+    /// <summary>The offset from which on every message of the room is held.</summary>
+    public long CompleteFrom(string hub, string group, int partition) =>
+        _rooms.TryGetValue((hub, group), out var room) ? room.CoveredFrom : CoveredFrom(partition);
 
     /// <summary>The partition a room's messages were read from, when the room has a history.</summary>
     public bool TryGetPartition(string hub, string group, out int partition)

@@ -3,6 +3,8 @@ using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.History;
 using BrokerChat.Connector.Presence;
 using BrokerChat.Contracts.Messages;
+using BrokerChat.History;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Connector.Sessions;
@@ -41,15 +43,19 @@ namespace BrokerChat.Connector.Sessions;
 /// kept for its client to come back stays a member; one closed because this connector is shutting down is not
 /// announced as leaving, as it is expected to resume elsewhere. A session the server ended
 /// (<see cref="EndedSessions"/>) is never resumed from its token, here or elsewhere.</para>
+/// <para>A room whose gap the rooms' memory no longer covers is given from the durable history store when its hub keeps
+/// one (<c>ReliableSessions.Store.cs</c>).</para>
 /// </remarks>
-internal sealed class ReliableSessions(
+internal sealed partial class ReliableSessions(
     ConnectionIndex connections,
     OutboundState outbound,
     ReconnectionTokens tokens,
     PresenceFeed presence,
+    StoredHistory stored,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<ReliableSessions> logger)
 {
     private readonly int _refreshMessages = Math.Max(1, Math.Min(options.Value.ReconnectionTokenRefreshMessages, options.Value.RoomHistoryMessages / 2));
     private readonly TimeSpan _refreshInterval = TimeSpan.FromTicks(Math.Min(options.Value.ReconnectionTokenRefreshInterval.Ticks, options.Value.RoomHistoryAge.Ticks / 2));
@@ -104,10 +110,11 @@ internal sealed class ReliableSessions(
     /// <summary>
     /// Resumes, on this connector, a session another connector (or this one, before it forgot it) held: registers
     /// <paramref name="connection"/> under the session's id in its groups and replays what the client missed from the
-    /// rooms' histories. Returns null on success, or why the session cannot be resumed (the client is then told
-    /// with 1008 and connects afresh).
+    /// rooms' histories, and from <paramref name="stored"/> (the store's reads, by group) for rooms whose gap the
+    /// memory no longer covers. Returns null on success, or why the session cannot be resumed (the client is then
+    /// told with 1008 and connects afresh).
     /// </summary>
-    public string? ResumeFromToken(ClientConnection connection, ReconnectionState state)
+    private string? ResumeFromToken(ClientConnection connection, ReconnectionState state, IReadOnlyDictionary<string, RecoveryRead>? stored)
     {
         if (!state.IsPortable)
         {
@@ -124,11 +131,13 @@ internal sealed class ReliableSessions(
 
             var groups = state.Groups!.Distinct(StringComparer.Ordinal).ToArray();
             var partitions = groups.Select(g => outbound.PartitionOf(connection.Hub, g)).ToArray();
+            var fromStore = new IReadOnlyList<CatchUpMessage>?[groups.Length];
             for (var i = 0; i < groups.Length; i++)
             {
-                if (!outbound.History.Covers(connection.Hub, groups[i], partitions[i], cursor[partitions[i]]))
+                if (!outbound.History.Covers(connection.Hub, groups[i], partitions[i], cursor[partitions[i]])
+                    && (fromStore[i] = JoinStored(connection, groups[i], partitions[i], cursor[partitions[i]], stored)) is null)
                 {
-                    return "The messages missed since the connection dropped are too old to be recovered.";
+                    return TooOld;
                 }
             }
 
@@ -158,10 +167,10 @@ internal sealed class ReliableSessions(
             // The partition the client may have seen messages of after its token goes first, in offset order.
             var missed = new List<(int Partition, long Offset, Delivery Delivery)>();
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var expired = 0;
+            var (expired, replayedFromStore) = (0, 0);
             for (var i = 0; i < groups.Length; i++)
             {
-                foreach (var (offset, delivery) in outbound.History.From(connection.Hub, groups[i], cursor[partitions[i]]))
+                foreach (var (offset, delivery, fromTheStore) in fromStore[i] ?? Memory(connection.Hub, groups[i], cursor[partitions[i]]))
                 {
                     if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= now)
                     {
@@ -170,6 +179,7 @@ internal sealed class ReliableSessions(
                     else if (Recipients.Accepts(delivery, connection, Recipients.FilterOf(delivery)))
                     {
                         missed.Add((partitions[i], offset, delivery));
+                        replayedFromStore += fromTheStore ? 1 : 0;
                     }
                 }
             }
@@ -177,6 +187,11 @@ internal sealed class ReliableSessions(
             if (expired > 0)
             {
                 metrics.Expired("history", expired);
+            }
+
+            if (fromStore.Any(m => m is not null))
+            {
+                metrics.ResumedFromStore(replayedFromStore);
             }
 
             missed.Sort((a, b) => a.Partition == b.Partition

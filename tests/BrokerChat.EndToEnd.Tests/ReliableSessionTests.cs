@@ -77,7 +77,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         await SecondConnector.SendMixedAsync(sender, 11, 20, ct);
 
         var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
-        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 20, ct), 20);
+        ReliableStreams.AssertExactlyOnceInOrder(await ReliableStreams.ReadAllAsync(resumed, seen, 20, ct), 20);
         await resumed.DisposeAsync();
     }
 
@@ -101,7 +101,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         await SecondConnector.SendMixedAsync(sender, 7, 12, ct);
 
         var resumed = await client.ResumeAsync(fixture.Host.ClientUrl(hub, "rita"), ct);
-        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, 12, ct), 12);
+        ReliableStreams.AssertExactlyOnceInOrder(await ReliableStreams.ReadAllAsync(resumed, seen, 12, ct), 12);
         await resumed.DisposeAsync();
     }
 
@@ -171,7 +171,7 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
         await using var sender = await fixture.Host.ConnectAsync(hub, "sam", ct);
         await SecondConnector.SendAsync(sender, "room", count + 1, count + 20, ct);
         var resumed = await client.ResumeAsync(other.ClientUrl(hub, "rita"), ct);
-        AssertExactlyOnceInOrder(await ReadAllAsync(resumed, seen, count + 20, ct), count + 20);
+        ReliableStreams.AssertExactlyOnceInOrder(await ReliableStreams.ReadAllAsync(resumed, seen, count + 20, ct), count + 20);
         await resumed.DisposeAsync();
     }
 
@@ -194,43 +194,5 @@ public sealed class ReliableSessionTests(PipelineFixture fixture)
             Assert.Equal(placed, groups.Select(g => outbound.PartitionOf(hub, g)));
             Assert.True(placed.Distinct().Count() > 1);
         }
-    }
-
-    /// <summary>Reads until the messages a client keeps (see <see cref="Kept"/>) number <paramref name="count"/>; returns all it read.</summary>
-    private static async Task<List<SequencedMessage>> ReadAllAsync(WebPubSubTestClient client, List<SequencedMessage> seen, int count, CancellationToken ct)
-    {
-        var all = new List<SequencedMessage>(seen);
-        while (Kept(all).Count < count)
-        {
-            all.AddRange(await client.ReadMessagesAsync(1, ct));
-        }
-
-        return all;
-    }
-
-    /// <summary>What a client keeps: messages whose sequence id is above the highest it saw (the rest are repeats it drops).</summary>
-    private static List<SequencedMessage> Kept(List<SequencedMessage> received)
-    {
-        var kept = new List<SequencedMessage>();
-        ulong highest = 0;
-        foreach (var message in received)
-        {
-            if (message.SequenceId > highest)
-            {
-                highest = message.SequenceId;
-                kept.Add(message);
-            }
-        }
-
-        return kept;
-    }
-
-    private static void AssertExactlyOnceInOrder(List<SequencedMessage> received, int count)
-    {
-        var kept = Kept(received);
-        Assert.Equal(Enumerable.Range(1, kept.Count).Select(i => (ulong)i), kept.Select(m => m.SequenceId));
-        Assert.Equal(Enumerable.Range(1, count), kept.Select(m => m.N).Order());
-        Assert.Equal(kept.Where(m => m.Group == "room").Select(m => m.N).Order(), kept.Where(m => m.Group == "room").Select(m => m.N));
-        Assert.Equal(kept.Where(m => m.Group == "lobby").Select(m => m.N).Order(), kept.Where(m => m.Group == "lobby").Select(m => m.N));
     }
 }

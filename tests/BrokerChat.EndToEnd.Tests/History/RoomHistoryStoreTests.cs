@@ -32,7 +32,7 @@ public sealed class RoomHistoryStoreTests
                 Assert.True((await alice.SendToGroupAsync("room", $"before restart {i}", cancellationToken: ct).WaitAsync(Timeout, ct))!.Success);
             }
 
-            await WaitForStoredAsync(first, 6, ct);
+            await HistoryHosts.WaitForStoredAsync(first, 6, ct);
         }
 
         await using var second = await BrokerChatHost.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(90), ct);
@@ -42,18 +42,18 @@ public sealed class RoomHistoryStoreTests
         Assert.Equal(Enumerable.Range(2, 4).Select(i => $"before restart {i}"), joined.Select(m => (string?)m["data"]));
         Assert.All(joined, m => Assert.True((bool?)m["history"]));
         Assert.True((await bob.SendToGroupAsync("room", "after restart", cancellationToken: ct).WaitAsync(Timeout, ct))!.Success);
-        await WaitForStoredAsync(second, 7, ct);
+        await HistoryHosts.WaitForStoredAsync(second, 7, ct);
 
         // REST, newest page first, then older by nextLink; oldest first within each page.
-        var latest = await GetAsync(second, "/api/hubs/chat/groups/room/messages?limit=3", ct);
+        var latest = await HistoryHosts.GetAsync(second, "/api/hubs/chat/groups/room/messages?limit=3", ct);
         Assert.Equal(["before restart 4", "before restart 5", "after restart"], Texts(latest));
         Assert.Equal("bob", (string?)latest["value"]![2]!["fromUserId"]);
         Assert.Equal("json", (string?)latest["value"]![2]!["dataType"]);
         Assert.NotNull((string?)latest["value"]![2]!["messageId"]);
         Assert.True(DateTimeOffset.TryParse((string?)latest["value"]![2]!["timestamp"], out _));
-        var older = await GetAsync(second, (string)latest["nextLink"]!, ct);
+        var older = await HistoryHosts.GetAsync(second, (string)latest["nextLink"]!, ct);
         Assert.Equal(["before restart 1", "before restart 2", "before restart 3"], Texts(older));
-        var oldest = await GetAsync(second, (string)older["nextLink"]!, ct);
+        var oldest = await HistoryHosts.GetAsync(second, (string)older["nextLink"]!, ct);
         Assert.Equal(["before restart 0"], Texts(oldest));
         Assert.Null(oldest["nextLink"]);
 
@@ -111,30 +111,9 @@ public sealed class RoomHistoryStoreTests
     private static List<string?> Texts(JsonNode page, string name = "value") =>
         page[name]!.AsArray().Select(m => (string?)m!["data"]).ToList();
 
-    private static async Task WaitForStoredAsync(BrokerChatHost host, int count, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while ((await GetAsync(host, "/api/hubs/chat/groups/room/messages?limit=100", ct))["value"]!.AsArray().Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The store holds {count} messages within {Timeout}.");
-            await poll.WaitForNextTickAsync(ct);
-        }
-    }
-
-    private static async Task<JsonObject> GetAsync(BrokerChatHost host, string pathAndQuery, CancellationToken ct)
-    {
-        using var response = await SendAsync(host, pathAndQuery, ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
-    }
-
     private static async Task<HttpStatusCode> StatusAsync(BrokerChatHost host, string pathAndQuery, CancellationToken ct)
     {
-        using var response = await SendAsync(host, pathAndQuery, ct);
+        using var response = await HistoryHosts.SendAsync(host, pathAndQuery, ct);
         return response.StatusCode;
     }
-
-    private static Task<HttpResponseMessage> SendAsync(BrokerChatHost host, string pathAndQuery, CancellationToken ct) =>
-        HistoryHosts.SendAsync(host, HttpMethod.Get, pathAndQuery, ct);
 }
