@@ -169,6 +169,9 @@ public sealed partial class BrokerChatClient
                 // Kept only for a request still waiting, so this cannot grow: its ack, next, completes it.
                 _memberLists[listAckId] = new BrokerChatMemberList(frame.Members!, frame.Complete);
                 break;
+            case ServerFrameKind.MessageChanged:
+                await RaiseMessageChangedAsync(frame).ConfigureAwait(false);
+                break;
             default:
                 break; // pong and types this client does not know
         }

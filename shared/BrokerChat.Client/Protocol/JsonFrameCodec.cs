@@ -11,7 +11,7 @@ namespace BrokerChat.Client.Protocol;
 /// <c>json.webpubsub.azure.v1</c> and its reliable twin: one JSON object per text message. <c>data</c> is written as
 /// embedded JSON for <c>json</c>, a string for <c>text</c>, base64 for <c>binary</c>/<c>protobuf</c>.
 /// </summary>
-internal sealed class JsonFrameCodec : FrameCodec
+internal sealed partial class JsonFrameCodec : FrameCodec
 {
     public static readonly JsonFrameCodec Instance = new();
 
@@ -147,6 +147,8 @@ internal sealed class JsonFrameCodec : FrameCodec
                     }
 
                     return frame.IsWellFormedSystem;
+                case ServerFrameKind.MessageChanged:
+                    return ReadChange(root, frame);
                 default:
                     return true;
             }

@@ -23,7 +23,7 @@ namespace BrokerChat.Client.Protocol;
 /// not know are ignored. Nesting is limited by <see cref="MessagePackSecurity.UntrustedData"/>.</item>
 /// </list>
 /// </summary>
-internal sealed class MessagePackFrameCodec : FrameCodec
+internal sealed partial class MessagePackFrameCodec : FrameCodec
 {
     public static readonly MessagePackFrameCodec Instance = new();
 
@@ -155,6 +155,8 @@ internal sealed class MessagePackFrameCodec : FrameCodec
                     case WebPubSubFields.Action: frame.Action = ReadString(ref reader); break;
                     case WebPubSubFields.Complete: frame.Complete = ReadBoolean(ref reader); break;
                     case WebPubSubFields.Members: frame.Members = ReadMembers(ref reader); break;
+                    case WebPubSubFields.MessageId: frame.MessageId = ReadString(ref reader); break;
+                    case WebPubSubFields.Change: frame.Change = ReadString(ref reader); break;
                     default: Skip(ref reader); break;
                 }
             }

@@ -20,6 +20,9 @@ internal enum ServerFrameKind
 
     /// <summary>An <c>invokeResponse</c>: the outcome of the invocation <see cref="ServerFrame.InvocationId"/>.</summary>
     InvokeResponse,
+
+    /// <summary>A <c>messageChanged</c> system message: a stored group message was edited or deleted.</summary>
+    MessageChanged,
 }
 
 /// <summary>
@@ -76,11 +79,19 @@ internal sealed class ServerFrame
     /// <summary>A members frame's <c>complete</c>.</summary>
     public bool Complete { get; set; }
 
+    /// <summary>A messageChanged frame's <c>messageId</c>.</summary>
+    public string? MessageId { get; set; }
+
+    /// <summary>A messageChanged frame's <c>change</c>: <c>edited</c> or <c>deleted</c>.</summary>
+    public string? Change { get; set; }
+
     /// <summary>Whether a presence or members frame has what the client needs.</summary>
     public bool IsWellFormedSystem => Kind switch
     {
         ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is WebPubSubPresenceActions.Join or WebPubSubPresenceActions.Leave,
         ServerFrameKind.Members => Group is not null && Members is not null,
+        ServerFrameKind.MessageChanged => Group is not null && MessageId is not null
+            && (Change == WebPubSubMessageChanges.Deleted || (Change == WebPubSubMessageChanges.Edited && DataType is not null)),
         _ => true,
     };
 
@@ -94,6 +105,7 @@ internal sealed class ServerFrame
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Disconnected => ServerFrameKind.Disconnected,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Presence => ServerFrameKind.Presence,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Members => ServerFrameKind.Members,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.MessageChanged => ServerFrameKind.MessageChanged,
         _ => ServerFrameKind.Unknown,
     };
 
