@@ -47,7 +47,7 @@ internal static class Recipients
     /// <summary>The connections held here that a delivery's target names.</summary>
     public static ClientConnection[] Targets(ConnectionIndex connections, Delivery delivery) => delivery.Target switch
     {
-        DeliveryTarget.Group when delivery.Command is DeliveryCommand.None or DeliveryCommand.Close && delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
+        DeliveryTarget.Group when delivery.Command is DeliveryCommand.None or DeliveryCommand.Close or DeliveryCommand.MessageChanged && delivery.Group is { } group => connections.GroupMembers(delivery.Hub, group),
         DeliveryTarget.User when delivery.UserId is { } user => connections.UserConnections(delivery.Hub, user),
         // Connection ids are unique across hubs, but a request for one hub must not reach another hub's connection.
         DeliveryTarget.Connection when delivery.ConnectionId is { } id => connections.TryGet(id, out var one) && one.Hub == delivery.Hub ? [one] : [],

@@ -75,6 +75,14 @@ internal abstract class FrameWriter
     /// </summary>
     public abstract byte[] Messages(string group, ulong? ackId, HistoryPage page);
 
+    /// <summary>
+    /// The <c>messageChanged</c> system message of a <see cref="DeliveryCommand.MessageChanged"/> delivery: the
+    /// <c>group</c>, the <c>messageId</c> changed, the <c>change</c> (<c>edited</c> or <c>deleted</c>), <c>fromUserId</c>
+    /// (null for the application's backend) and, for an edit, the new <c>dataType</c> and <c>data</c> as a message frame
+    /// has them. Written once per delivery and shared by every recipient; throws as <see cref="Message"/> does.
+    /// </summary>
+    public abstract byte[] MessageChanged(Delivery delivery);
+
     /// <summary>A stored message's time as the protocol writes it: ISO 8601 in UTC.</summary>
     public static string Timestamp(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 

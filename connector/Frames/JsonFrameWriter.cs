@@ -11,7 +11,7 @@ namespace BrokerChat.Connector.Frames;
 /// Writes the server → client frames of <c>json.webpubsub.azure.v1</c>. Every frame is one JSON object meant for
 /// one WebSocket text message. Message frames are written once per delivery and shared by all recipients.
 /// </summary>
-internal sealed class JsonFrameWriter : FrameWriter
+internal sealed partial class JsonFrameWriter : FrameWriter
 {
     /// <summary>The one instance.</summary>
     public static readonly JsonFrameWriter Instance = new();

@@ -13,7 +13,7 @@ namespace BrokerChat.Connector.Frames;
 /// MessagePack map whose keys are the JSON protocol's field names, in one binary WebSocket message. <c>data</c> is a
 /// bin for binary data, a str for text, and a str holding the JSON text for json data.
 /// </summary>
-internal sealed class MessagePackFrameWriter : FrameWriter
+internal sealed partial class MessagePackFrameWriter : FrameWriter
 {
     /// <summary>The one instance.</summary>
     public static readonly MessagePackFrameWriter Instance = new();

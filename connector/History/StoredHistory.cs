@@ -32,6 +32,24 @@ internal sealed class StoredHistory(HistoryStore store, IOptions<HistoryOptions>
         }
     }
 
+    /// <summary>
+    /// The room's message <paramref name="messageId"/>, a tombstone included; <see cref="StoredLookup.NotFound"/> when
+    /// the room holds none, <see cref="StoredLookup.Unavailable"/> when the store could not be read.
+    /// </summary>
+    public async Task<(StoredLookup Outcome, StoredMessage? Message)> FindAsync(string hub, string group, string messageId, CancellationToken token)
+    {
+        try
+        {
+            var message = await store.FindAsync(hub, group, messageId, token).ConfigureAwait(false);
+            return (message is null ? StoredLookup.NotFound : StoredLookup.Found, message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            HistoryLog.StoreReadFailed(logger, "a message", hub, group, ex.Message);
+            return (StoredLookup.Unavailable, null);
+        }
+    }
+
     /// <summary>The room's latest <paramref name="count"/> stored messages (deleted ones left out), oldest first; empty when there are none or the store could not be read.</summary>
     public async Task<IReadOnlyList<StoredMessage>> LatestAsync(string hub, string group, int count, CancellationToken token)
     {
@@ -63,4 +81,17 @@ internal sealed class StoredHistory(HistoryStore store, IOptions<HistoryOptions>
             return null;
         }
     }
+}
+
+/// <summary>What a look-up of one stored message found.</summary>
+internal enum StoredLookup
+{
+    /// <summary>The room holds the message.</summary>
+    Found,
+
+    /// <summary>The room holds no message by that id.</summary>
+    NotFound,
+
+    /// <summary>The store could not be read.</summary>
+    Unavailable,
 }

@@ -72,6 +72,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddBrokerChatHistoryStore(configuration);
         services.AddSingleton<StoredHistory>();
         services.AddSingleton<HistoryRequests>();
+        services.AddSingleton<ChangeRequests>();
         services.AddSingleton<ReconnectionTokens>();
         services.AddSingleton(sp =>
         {

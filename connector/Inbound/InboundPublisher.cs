@@ -68,6 +68,7 @@ internal sealed class InboundPublisher(
             NoEcho = request.NoEcho,
             EventName = request.EventName,
             InvocationId = request.InvocationId,
+            ChangedMessageId = request.ChangedMessageId,
         };
         Stamp(connection, frame);
         var key = request.Group is { } group ? PartitionKeys.Room(connection.Hub, group) : PartitionKeys.Connection(connection.Hub, connection.Id);

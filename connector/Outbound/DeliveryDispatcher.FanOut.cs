@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Filters;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.Rest;
@@ -45,6 +46,10 @@ internal sealed partial class DeliveryDispatcher
             else if (delivery is { Target: DeliveryTarget.Presence, Presence: not null })
             {
                 presence.Apply(delivery, partition);
+            }
+            else if (delivery.Command == DeliveryCommand.MessageChanged)
+            {
+                Announce(delivery, partition, offset);
             }
             else if (HolderQueries.IsQueryOrReply(delivery.Command))
             {
@@ -191,16 +196,8 @@ internal sealed partial class DeliveryDispatcher
                 continue;
             }
 
-            byte[] frame;
-            try
+            if (SharedFrame(recipient, delivery, static (w, d) => w.Message(d), ref json, ref messagePack, partition, offset) is not { } frame)
             {
-                frame = recipient.Protocol.Encoding == ProtocolEncoding.MessagePack
-                    ? messagePack ??= recipient.Writer.Message(delivery)
-                    : json ??= recipient.Writer.Message(delivery);
-            }
-            catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
-            {
-                OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
                 return;
             }
 
@@ -216,6 +213,26 @@ internal sealed partial class DeliveryDispatcher
             {
                 recipient.TryEnqueue(frame, delivery.ExpiresAt);
             }
+        }
+    }
+
+    /// <summary>
+    /// The frame of <paramref name="delivery"/> for <paramref name="recipient"/>'s protocol: encoded by
+    /// <paramref name="encode"/> on the first recipient that speaks it, the same bytes for every other. Null, logged,
+    /// when the delivery's payload does not fit its data type (a corrupt record): nobody is sent it.
+    /// </summary>
+    private byte[]? SharedFrame(ClientConnection recipient, Delivery delivery, Func<FrameWriter, Delivery, byte[]> encode, ref byte[]? json, ref byte[]? messagePack, int partition, long offset)
+    {
+        try
+        {
+            return recipient.Protocol.Encoding == ProtocolEncoding.MessagePack
+                ? messagePack ??= encode(recipient.Writer, delivery)
+                : json ??= encode(recipient.Writer, delivery);
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            OutboundLog.BadDelivery(logger, partition, offset, ex.Message);
+            return null;
         }
     }
 }

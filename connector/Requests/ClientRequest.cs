@@ -26,6 +26,12 @@ internal enum ClientRequestType
 
     /// <summary><c>listMessages</c>: a page of a group's stored history.</summary>
     ListMessages,
+
+    /// <summary><c>editMessage</c>: the sender replaces one of its stored messages.</summary>
+    EditMessage,
+
+    /// <summary><c>deleteMessage</c>: the sender deletes one of its stored messages.</summary>
+    DeleteMessage,
 }
 
 /// <summary>One parsed client request.</summary>
@@ -59,6 +65,9 @@ internal sealed class ClientRequest
     /// <summary><c>listMessages</c>'s <c>limit</c>.</summary>
     public int? Limit { get; set; }
 
+    /// <summary><c>editMessage</c>'s and <c>deleteMessage</c>'s <c>messageId</c>: the message changed.</summary>
+    public string? MessageId { get; set; }
+
     /// <summary>Clears every field, so the object can hold the connection's next request.</summary>
     public void Reset()
     {
@@ -77,8 +86,9 @@ internal sealed class ClientRequest
         Before = null;
         After = null;
         Limit = null;
+        MessageId = null;
     }
 
-    /// <summary>What the inbound topic gets of a <c>sendToGroup</c>, an <c>event</c>, an <c>invoke</c> or a <c>cancelInvocation</c>.</summary>
-    public InboundRequest ToInbound(InboundKind kind) => new(kind, Group, Event, DataType, Data ?? [], NoEcho, AckId, InvocationId);
+    /// <summary>What the inbound topic gets of a <c>sendToGroup</c>, an <c>event</c>, an <c>invoke</c>, a <c>cancelInvocation</c>, an <c>editMessage</c> or a <c>deleteMessage</c>.</summary>
+    public InboundRequest ToInbound(InboundKind kind) => new(kind, Group, Event, DataType, Data ?? [], NoEcho, AckId, InvocationId, MessageId);
 }

@@ -41,6 +41,8 @@ internal static class JsonRequestParser
         [WebPubSubMessageTypes.ListMessages.ToLowerInvariant()] = ClientRequestType.ListMessages,
         [WebPubSubMessageTypes.Invoke.ToLowerInvariant()] = ClientRequestType.Invoke,
         [WebPubSubMessageTypes.CancelInvocation.ToLowerInvariant()] = ClientRequestType.CancelInvocation,
+        [WebPubSubMessageTypes.EditMessage.ToLowerInvariant()] = ClientRequestType.EditMessage,
+        [WebPubSubMessageTypes.DeleteMessage.ToLowerInvariant()] = ClientRequestType.DeleteMessage,
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly int s_longestTypeName = s_typesByLowerName.Dictionary.Keys.Max(name => name.Length);
@@ -111,6 +113,10 @@ internal static class JsonRequestParser
                 {
                     request.InvocationId = ReadString(ref reader);
                 }
+                else if (reader.ValueTextEquals(WebPubSubFields.MessageIdUtf8))
+                {
+                    request.MessageId = ReadString(ref reader);
+                }
                 else if (reader.ValueTextEquals(WebPubSubFields.SequenceIdUtf8))
                 {
                     request.SequenceId = ReadUInt64(ref reader, WebPubSubFields.SequenceId);
@@ -169,7 +175,7 @@ internal static class JsonRequestParser
         }
 
         // An invoke's data is optional; when it has some, it is read as an event's is.
-        if (request.Type is ClientRequestType.SendToGroup or ClientRequestType.Event || (request.Type == ClientRequestType.Invoke && dataStart >= 0))
+        if (HasData(request.Type) || (request.Type == ClientRequestType.Invoke && dataStart >= 0))
         {
             return ReadData(json, request, dataTypeName, dataStart, dataEnd, dataString, out error);
         }
@@ -244,6 +250,9 @@ internal static class JsonRequestParser
         var length = type.AsSpan().ToLowerInvariant(lower);
         return s_typesByLowerName.TryGetValue(lower[..length], out var known) ? known : ClientRequestType.Unknown;
     }
+
+    /// <summary>Whether a request of <paramref name="type"/> must carry <c>data</c> (an invoke may).</summary>
+    internal static bool HasData(ClientRequestType type) => type is ClientRequestType.SendToGroup or ClientRequestType.Event or ClientRequestType.EditMessage;
 
     /// <summary><c>history</c> as a count: any unsigned number is accepted, and more than anyone may get is as many as they may get.</summary>
     internal static int? HistoryCount(ulong? history) => history is { } n ? (int)Math.Min(n, int.MaxValue) : null;

@@ -82,6 +82,9 @@ internal static class MessagePackRequestParser
                         case WebPubSubFields.InvocationId:
                             request.InvocationId = ReadString(ref reader);
                             break;
+                        case WebPubSubFields.MessageId:
+                            request.MessageId = ReadString(ref reader);
+                            break;
                         case WebPubSubFields.SequenceId:
                             request.SequenceId = ReadUInt64(ref reader, WebPubSubFields.SequenceId);
                             break;
@@ -134,7 +137,7 @@ internal static class MessagePackRequestParser
         }
 
         // An invoke's data is optional; when it has some, it is read as an event's is.
-        if (request.Type is not (ClientRequestType.SendToGroup or ClientRequestType.Event) && !(request.Type == ClientRequestType.Invoke && data is not null))
+        if (!JsonRequestParser.HasData(request.Type) && !(request.Type == ClientRequestType.Invoke && data is not null))
         {
             return ParseStatus.Ok;
         }

@@ -34,6 +34,7 @@ internal enum FrameOutcome
 internal sealed class RequestDispatcher(
     GroupMembership membership,
     HistoryRequests history,
+    ChangeRequests changes,
     StoredHistory storedHistory,
     GroupPermissions permissions,
     InboundPublisher publisher,
@@ -115,6 +116,14 @@ internal sealed class RequestDispatcher(
                 if (permissions.Check(connection, request, GroupAccess.List))
                 {
                     await history.ListMessagesAsync(connection, request).ConfigureAwait(false);
+                }
+
+                break;
+            case ClientRequestType.EditMessage:
+            case ClientRequestType.DeleteMessage:
+                if (permissions.Check(connection, request, GroupAccess.Send))
+                {
+                    await changes.ChangeAsync(connection, request).ConfigureAwait(false);
                 }
 
                 break;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using BrokerChat.Connector.Frames;
 using BrokerChat.Connector.History;
+using BrokerChat.Contracts.Messages;
+using BrokerChat.Contracts.Names;
 using BrokerChat.History;
 using Microsoft.AspNetCore.Http;
 
@@ -10,10 +12,12 @@ namespace BrokerChat.Connector.Rest;
 /// The REST API's room history, for the application's backend (access-key token, as the rest of the API):
 /// <c>GET /api/hubs/{hub}/groups/{group}/messages?limit=&amp;before=&amp;after=</c> pages a group's stored messages
 /// (JSON <c>{"value":[…],"nextLink":…}</c>, oldest first within a page), <c>DELETE …/groups/{group}/messages/{id}</c>
-/// deletes one (a tombstone stays), <c>PUT …/groups/{group}/messages/{id}</c> replaces its content with the body, and
-/// <c>DELETE /api/hubs/{hub}/users/{user}/messages</c> deletes every message a user sent in the hub (erasure requests).
+/// deletes one (a tombstone stays) and <c>PUT …/groups/{group}/messages/{id}</c> replaces its content with the body,
+/// both through Kafka as a client's change goes (announced to the group, applied by the history function), and
+/// <c>DELETE /api/hubs/{hub}/users/{user}/messages</c> deletes every message a user sent in the hub (erasure requests),
+/// written to the store at once and announced to nobody.
 /// </summary>
-internal sealed class RestHistory(StoredHistory history, HistoryStore store, TimeProvider clock)
+internal sealed class RestHistory(StoredHistory history, HistoryStore store, ServerRequestPublisher publisher, TimeProvider clock)
 {
     /// <summary>Answers a page request; <paramref name="error"/> is called for a refusal (status, code, message).</summary>
     public async Task ListAsync(HttpContext context, string hub, string hubName, string group, Func<int, string, string, Task> error)
@@ -91,35 +95,36 @@ internal sealed class RestHistory(StoredHistory history, HistoryStore store, Tim
         await json.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary>Deletes one message as the backend (any sender's): 204, or 404 when the room holds no such message.</summary>
+    /// <summary>
+    /// Deletes one message as the backend (any sender's): checked against the store, then produced to the inbound
+    /// topic keyed by the room, so it is announced to the group's members and applied by the history function. 202
+    /// once Kafka holds it; 404 when the room holds no such message (or it was deleted), 503 when the store cannot be
+    /// read or Kafka does not take it.
+    /// </summary>
     public async Task DeleteAsync(HttpContext context, string hub, string group, string messageId, Func<int, string, string, Task> error)
     {
-        if (!await EnabledAsync(hub, error))
+        if (await FoundAsync(context, hub, group, messageId, error))
         {
-            return;
+            await ProduceAsync(context, new InboundFrame { Kind = InboundKind.ServerDeleteMessage, Hub = hub, Group = group, ChangedMessageId = messageId }, error);
         }
-
-        var outcome = await store.DeleteAsync(hub, group, messageId, null, Now, context.RequestAborted);
-        await AnswerAsync(context, outcome, messageId, error);
     }
 
-    /// <summary>Replaces one message's content with the request body (its content type gives the data type).</summary>
-    public async Task EditAsync(HttpContext context, string hub, string group, string messageId, Contracts.Messages.DataType dataType, byte[] body, Func<int, string, string, Task> error)
+    /// <summary>Replaces one message's content with the request body (its content type gives the data type), as for <see cref="DeleteAsync"/>.</summary>
+    public async Task EditAsync(HttpContext context, string hub, string group, string messageId, DataType dataType, byte[] body, Func<int, string, string, Task> error)
     {
-        if (!await EnabledAsync(hub, error))
-        {
-            return;
-        }
-
-        if ((dataType == Contracts.Messages.DataType.Json && !Contracts.Messages.JsonPayload.IsSingleValue(body))
-            || (dataType == Contracts.Messages.DataType.Text && !System.Text.Unicode.Utf8.IsValid(body)))
+        if ((dataType == DataType.Json && !JsonPayload.IsSingleValue(body)) || (dataType == DataType.Text && !System.Text.Unicode.Utf8.IsValid(body)))
         {
             await error(StatusCodes.Status400BadRequest, "BadRequest", "The body is not valid for its content type.");
             return;
         }
 
-        var outcome = await store.EditAsync(hub, group, messageId, null, dataType, body, Now, context.RequestAborted);
-        await AnswerAsync(context, outcome, messageId, error);
+        if (await FoundAsync(context, hub, group, messageId, error))
+        {
+            await ProduceAsync(context, new InboundFrame
+            {
+                Kind = InboundKind.ServerEditMessage, Hub = hub, Group = group, ChangedMessageId = messageId, DataType = dataType, Payload = body,
+            }, error);
+        }
     }
 
     /// <summary>Deletes every message of a user in the hub; answers 200 with <c>{"deleted":n}</c>.</summary>
@@ -147,14 +152,44 @@ internal sealed class RestHistory(StoredHistory history, HistoryStore store, Tim
         return false;
     }
 
-    private static Task AnswerAsync(HttpContext context, HistoryChangeOutcome outcome, string messageId, Func<int, string, string, Task> error)
+    /// <summary>Whether the room holds the message, not deleted; otherwise the refusal has been answered.</summary>
+    private async Task<bool> FoundAsync(HttpContext context, string hub, string group, string messageId, Func<int, string, string, Task> error)
     {
-        if (outcome == HistoryChangeOutcome.Applied)
+        if (!await EnabledAsync(hub, error))
         {
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return Task.CompletedTask;
+            return false;
         }
 
-        return error(StatusCodes.Status404NotFound, "NotFound", $"The group holds no message {messageId}.");
+        if (!MessageIds.IsValid(messageId))
+        {
+            await error(StatusCodes.Status404NotFound, "NotFound", $"The group holds no message {messageId}.");
+            return false;
+        }
+
+        var (outcome, message) = await history.FindAsync(hub, group, messageId, context.RequestAborted);
+        if (outcome == StoredLookup.Unavailable)
+        {
+            await error(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable", "The message history cannot be read now; retry later.");
+            return false;
+        }
+
+        if (message is null || message.IsDeleted)
+        {
+            await error(StatusCodes.Status404NotFound, "NotFound", $"The group holds no message {messageId}.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ProduceAsync(HttpContext context, InboundFrame frame, Func<int, string, string, Task> error)
+    {
+        if (await publisher.PublishAsync(frame, context.RequestAborted))
+        {
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        await error(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable", "The request could not be handed to Kafka now; retry later.");
     }
 }

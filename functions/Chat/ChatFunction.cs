@@ -60,7 +60,7 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
 
     /// <summary>
     /// What an accepted request makes when no application handler takes it: a group message for
-    /// <c>sendToGroup</c>, the sender's ack for an event, a <c>NotFound</c> answer for an invocation, nothing for a
+    /// <c>sendToGroup</c>, the group's change announcement for an edit or a delete, the sender's ack for an event, a <c>NotFound</c> answer for an invocation, nothing for a
     /// connection record or a cancel.
     /// </summary>
     public IReadOnlyList<Delivery> Accepted(InboundFrame frame, InboundPosition position)
@@ -81,6 +81,9 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
             case InboundKind.Invoke:
                 return [AckDeliveries.InvokeFailed(frame, position.MessageId(), now, new Rejection(AckErrorNames.NotFound,
                     $"No handler answers invocations of event '{frame.EventName}' on hub '{frame.Hub}'."))];
+
+            case InboundKind.EditMessage or InboundKind.DeleteMessage:
+                return [MessageChanges.Changed(frame, position, now)];
 
             case InboundKind.Connected or InboundKind.Disconnected or InboundKind.CancelInvocation:
                 return [];
@@ -119,5 +122,5 @@ public sealed class ChatFunction(FrameValidator validator, TimeProvider timeProv
         };
     }
 
-    private static bool IsClientContent(InboundKind kind) => kind is InboundKind.SendToGroup or InboundKind.Event or InboundKind.Invoke;
+    private static bool IsClientContent(InboundKind kind) => kind is InboundKind.SendToGroup or InboundKind.Event or InboundKind.Invoke or InboundKind.EditMessage;
 }

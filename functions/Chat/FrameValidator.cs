@@ -37,8 +37,8 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
             return Bad($"The message of {frame.Payload.Length} bytes exceeds the limit of {_maxMessageBytes} bytes.");
         }
 
-        // An invocation may carry no data at all.
-        if (!(frame.Kind == InboundKind.Invoke && frame.Payload.Length == 0) && PayloadError(frame) is { } payloadError)
+        // An invocation may carry no data at all, and a delete carries none.
+        if (!(frame.Kind == InboundKind.Invoke && frame.Payload.Length == 0) && frame.Kind != InboundKind.DeleteMessage && PayloadError(frame) is { } payloadError)
         {
             return Bad(payloadError);
         }
@@ -65,6 +65,8 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
                 return !IsInvocationId(frame.InvocationId) ? Bad(InvalidInvocationId)
                     : EventNames.IsValid(frame.EventName) ? null : Bad(InvalidEventName);
 
+            case InboundKind.EditMessage or InboundKind.DeleteMessage:
+                return ValidateChange(frame);
 
             default:
                 return Bad($"Unknown request kind {(int)frame.Kind}.");
@@ -113,6 +115,32 @@ public sealed class FrameValidator(IOptions<FunctionsOptions> options)
 
         return IsId(frame.ConnectionId) && frame.Groups is not { Length: > MaxConnectGroups } && frame.Reason is not { Length: > MaxReasonLength }
             ? null : Bad("Malformed connection record.");
+    }
+
+    /// <summary>
+    /// A client's edit or delete: a valid group and message id, the send permission for the group, and a user id (only
+    /// a message's sender may change it, and an anonymous connection is nobody's sender).
+    /// </summary>
+    private static Rejection? ValidateChange(InboundFrame frame)
+    {
+        if (!GroupNames.IsValid(frame.Group))
+        {
+            return Bad("Invalid group name: it must be 1 to 1024 characters, not only whitespace, with no control characters.");
+        }
+
+        if (!MessageIds.IsValid(frame.ChangedMessageId))
+        {
+            return Bad(MessageIds.Rule);
+        }
+
+        if (!Permissions.CanSendToGroup(frame.Roles, frame.Group!))
+        {
+            return new Rejection(AckErrorNames.Forbidden, $"The client does not have permission to send to group '{frame.Group}'.");
+        }
+
+        return string.IsNullOrEmpty(frame.UserId)
+            ? new Rejection(AckErrorNames.Forbidden, "Only a message's sender may change it, and an anonymous connection has sent none.")
+            : null;
     }
 
     private static bool IsInvocationId(string? id) => id is { Length: > 0 and <= MaxInvocationIdLength };

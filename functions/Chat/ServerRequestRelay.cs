@@ -26,7 +26,8 @@ internal static class ServerRequestRelay
     public const int MaxMessageTtlSeconds = 300;
 
     /// <summary>Whether the kind is one of the REST API's.</summary>
-    public static bool IsServerRequest(InboundKind kind) => kind is >= InboundKind.SendToAll and <= InboundKind.CloseConnections;
+    public static bool IsServerRequest(InboundKind kind) =>
+        kind is (>= InboundKind.SendToAll and <= InboundKind.CloseConnections) or InboundKind.ServerEditMessage or InboundKind.ServerDeleteMessage;
 
     /// <summary>The delivery for a REST request, or none when it is malformed.</summary>
     public static IReadOnlyList<Delivery> Handle(InboundFrame frame, InboundPosition position, long now, FrameValidator validator)
@@ -85,6 +86,11 @@ internal static class ServerRequestRelay
                 delivery.Group = frame.Target == DeliveryTarget.Group ? frame.Group : null;
                 delivery.Reason = frame.Reason;
                 return Command(frame, delivery);
+            case InboundKind.ServerEditMessage or InboundKind.ServerDeleteMessage:
+                return GroupNames.IsValid(frame.Group) && MessageIds.IsValid(frame.ChangedMessageId)
+                    && (frame.Kind == InboundKind.ServerDeleteMessage || validator.PayloadProblem(frame) is null)
+                    ? [MessageChanges.Changed(frame, position, now)]
+                    : [];
             default:
                 return [];
         }

@@ -34,4 +34,7 @@ internal static partial class HistoryLog
 
     [LoggerMessage(349, LogLevel.Information, "History function left the group.", EventName = "HistoryStopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(350, LogLevel.Information, "The {Change} of message {MessageId} in group {Group} of hub {Hub} was not applied: {Outcome}.", EventName = "HistoryChangeNotApplied")]
+    public static partial void ChangeNotApplied(ILogger logger, string change, string messageId, string group, string hub, string outcome);
 }

@@ -91,20 +91,29 @@ public sealed partial class HistoryWorker
 
         var epoch = state.Mark.Epoch;
         var records = new List<HistoryRecord>(batch.Count);
+        var pending = 0;
         foreach (var result in batch)
         {
-            if (ToRecord(result, epoch) is { } record)
+            switch (Read(result, epoch))
             {
-                records.Add(record);
+                case { Record: { } record }:
+                    records.Add(record);
+                    break;
+                case { Change: { } change }:
+                    // In the room's order: the messages before the change are written (and the mark moved up to it)
+                    // first, so the change finds the message it changes. Applied again after a crash, it changes nothing more.
+                    if (records.Count > pending)
+                    {
+                        await WriteRecordsAsync(partition, epoch, first, batch.Count, result.Offset.Value, records[pending..], token).ConfigureAwait(false);
+                        pending = records.Count;
+                    }
+
+                    await ApplyAsync(partition, result.Offset.Value, change, token).ConfigureAwait(false);
+                    break;
             }
         }
 
-        var next = batch[^1].Offset.Value + 1;
-        var written = await RetryAsync(partition, first, batch.Count,
-            (s, ct) => new ValueTask<int>(s.Store.WriteBatchAsync(s.Partition, s.Epoch, s.Next, s.Records, ct)),
-            (Store: _store, Partition: partition, Epoch: epoch, Next: next, Records: records), token).ConfigureAwait(false);
-        Interlocked.Add(ref _written, written);
-        _metrics.Written(records.Count, written);
+        await WriteRecordsAsync(partition, epoch, first, batch.Count, batch[^1].Offset.Value + 1, records[pending..], token).ConfigureAwait(false);
         var progress = state.Lane.Progress;
         foreach (var result in batch)
         {
@@ -112,8 +121,21 @@ public sealed partial class HistoryWorker
         }
     }
 
-    /// <summary>The store record of an outbound record that is a group message of a hub with history on; null for anything else.</summary>
-    private HistoryRecord? ToRecord(ConsumeResult<byte[], byte[]> result, int epoch)
+    /// <summary>Writes <paramref name="records"/> with the partition's mark at <paramref name="next"/>, until the database takes them.</summary>
+    private async Task WriteRecordsAsync(int partition, int epoch, long first, int count, long next, List<HistoryRecord> records, CancellationToken token)
+    {
+        var written = await RetryAsync(partition, first, count,
+            (s, ct) => new ValueTask<int>(s.Store.WriteBatchAsync(s.Partition, s.Epoch, s.Next, s.Records, ct)),
+            (Store: _store, Partition: partition, Epoch: epoch, Next: next, Records: records), token).ConfigureAwait(false);
+        Interlocked.Add(ref _written, written);
+        _metrics.Written(records.Count, written);
+    }
+
+    /// <summary>
+    /// The store record of an outbound record that is a group message of a hub with history on, or the change of one
+    /// (<see cref="DeliveryCommand.MessageChanged"/>); neither for anything else.
+    /// </summary>
+    private (HistoryRecord? Record, StoredChange? Change) Read(ConsumeResult<byte[], byte[]> result, int epoch)
     {
         Delivery delivery;
         try
@@ -123,20 +145,29 @@ public sealed partial class HistoryWorker
         catch (ContractException ex)
         {
             Log.BadRecord(_logger, result.Partition.Value, result.Offset.Value, ex.Message);
-            return null;
+            return default;
         }
 
-        if (delivery is not { Target: DeliveryTarget.Group, HasMessage: true, Command: DeliveryCommand.None, Group: { } group, Payload: { } payload }
-            || delivery.MessageId.Length == 0 || !_options.IsEnabled(delivery.Hub))
+        if (delivery is not { Target: DeliveryTarget.Group, Group: { } group } || delivery.MessageId.Length == 0 || !_options.IsEnabled(delivery.Hub))
         {
-            return null;
+            return default;
+        }
+
+        if (delivery.Command == DeliveryCommand.MessageChanged)
+        {
+            return (null, ToChange(delivery, group));
+        }
+
+        if (delivery is not { HasMessage: true, Command: DeliveryCommand.None, Payload: { } payload })
+        {
+            return default;
         }
 
         string[]? excluded = delivery.ExcludedConnectionId is { } sender
             ? [sender, .. delivery.ExcludedConnectionIds ?? []]
             : delivery.ExcludedConnectionIds;
-        return new HistoryRecord(delivery.Hub, group, delivery.MessageId, epoch, result.Partition.Value, result.Offset.Value,
-            delivery.FromUserId, delivery.DataType, payload, delivery.ProducedAt, excluded, delivery.Filter);
+        return (new HistoryRecord(delivery.Hub, group, delivery.MessageId, epoch, result.Partition.Value, result.Offset.Value,
+            delivery.FromUserId, delivery.DataType, payload, delivery.ProducedAt, excluded, delivery.Filter), null);
     }
 
     /// <summary>Runs a store call until it succeeds (or the lane is abandoned), with the backoff of <see cref="HistoryOptions.RetryDelay"/>.</summary>

@@ -172,6 +172,9 @@ public sealed partial class BrokerChatClient
             case ServerFrameKind.MessagePage:
                 KeepMessagePage(frame);
                 break;
+            case ServerFrameKind.MessageChanged:
+                await RaiseMessageChangedAsync(frame).ConfigureAwait(false);
+                break;
             default:
                 break; // pong and types this client does not know
         }

@@ -22,6 +22,19 @@ public sealed partial class HistoryStore
             "UPDATE brokerchat_history_messages SET payload = NULL, deleted_at = @at WHERE seq = @seq",
             token, ("@at", atUnixMs));
 
+    /// <summary>
+    /// The room's message <paramref name="messageId"/> (the latest by that id, a tombstone included), or null when the
+    /// room holds none: what a change is checked against before it is accepted.
+    /// </summary>
+    public async Task<StoredMessage?> FindAsync(string hub, string group, string messageId, CancellationToken token)
+    {
+        await using var connection = await OpenAsync(token).ConfigureAwait(false);
+        var rows = await ReadAsync(connection,
+            $"SELECT {Columns} FROM brokerchat_history_messages WHERE hub = @hub AND grp = @grp AND message_id = @id ORDER BY seq DESC LIMIT 1",
+            token, ("@hub", hub), ("@grp", group), ("@id", messageId)).ConfigureAwait(false);
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
     /// <summary>Deletes every message <paramref name="userId"/> sent in the hub, leaving tombstones; returns how many.</summary>
     public async Task<int> DeleteUserMessagesAsync(string hub, string userId, long atUnixMs, CancellationToken token)
     {

@@ -31,6 +31,23 @@ public sealed class JsonFrameWriterTests
     }
 
     [Fact]
+    public void AMessageChangedFrameNamesTheMessageTheChangeAndWhoMadeItWithAnEditsData()
+    {
+        var edited = Encoding.UTF8.GetString(JsonFrameWriter.Instance.MessageChanged(new Delivery
+        {
+            Target = DeliveryTarget.Group, Group = "g", Command = DeliveryCommand.MessageChanged, ChangedMessageId = "0-17",
+            Change = MessageChange.Edited, FromUserId = "alice", DataType = DataType.Json, Payload = """{"a":2}"""u8.ToArray(),
+        }));
+        Assert.Equal("""{"type":"system","event":"messageChanged","group":"g","messageId":"0-17","change":"edited","fromUserId":"alice","dataType":"json","data":{"a":2}}""", edited);
+
+        var deleted = Encoding.UTF8.GetString(JsonFrameWriter.Instance.MessageChanged(new Delivery
+        {
+            Target = DeliveryTarget.Group, Group = "g", Command = DeliveryCommand.MessageChanged, ChangedMessageId = "0-17", Change = MessageChange.Deleted,
+        }));
+        Assert.Equal("""{"type":"system","event":"messageChanged","group":"g","messageId":"0-17","change":"deleted","fromUserId":null}""", deleted);
+    }
+
+    [Fact]
     public void InvalidJsonPayloadCannotProduceABrokenFrame() =>
         Assert.ThrowsAny<Exception>(() => JsonFrameWriter.Instance.Message(new Delivery { Target = DeliveryTarget.Group, Group = "g", DataType = DataType.Json, Payload = "{\"a\":"u8.ToArray() }));
 

@@ -110,6 +110,36 @@ public sealed class JsonRequestParserTests
         Assert.Equal((ClientRequestType.ListMembers, "g", 4UL), (request.Type, request.Group, request.AckId));
     }
 
+    [Fact]
+    public void AnEditCarriesItsMessageIdAndItsNewDataOfItsDataType()
+    {
+        var request = Parse("""{"type":"editMessage","group":"g","messageId":"0-17","dataType":"text","data":"fixed","ackId":1}""", ParseStatus.Ok);
+        Assert.Equal((ClientRequestType.EditMessage, "g", "0-17", 1UL, DataType.Text), (request.Type, request.Group, request.MessageId, request.AckId, request.DataType));
+        Assert.Equal("fixed", Encoding.UTF8.GetString(request.Data!));
+
+        var json = Parse("""{"data":{"a":1},"messageId":"0-17","type":"EDITMESSAGE","group":"g"}""", ParseStatus.Ok);
+        Assert.Equal((ClientRequestType.EditMessage, DataType.Json, """{"a":1}"""), (json.Type, json.DataType, Encoding.UTF8.GetString(json.Data!)));
+    }
+
+    [Fact]
+    public void ADeleteNeedsNoData()
+    {
+        var request = Parse("""{"type":"deleteMessage","group":"g","messageId":"0-17","ackId":2}""", ParseStatus.Ok);
+        Assert.Equal((ClientRequestType.DeleteMessage, "g", "0-17", 2UL), (request.Type, request.Group, request.MessageId, request.AckId));
+        Assert.Null(request.Data);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"editMessage","group":"g","messageId":"0-17","dataType":"text","ackId":3}""")]
+    [InlineData("""{"type":"editMessage","group":"g","messageId":"0-17","dataType":"text","data":7,"ackId":3}""")]
+    [InlineData("""{"type":"editMessage","group":"g","messageId":"0-17","dataType":"morse","data":"x","ackId":3}""")]
+    [InlineData("""{"type":"deleteMessage","group":"g","ackId":3,"messageId":17}""")]
+    public void AChangeWithoutItsDataOrWithAWrongFieldIsInvalidButAnswerable(string json)
+    {
+        var request = Parse(json, ParseStatus.Invalid);
+        Assert.Equal(3UL, request.AckId);
+    }
+
     private static ClientRequest Parse(string json, ParseStatus expected)
     {
         var request = new ClientRequest();

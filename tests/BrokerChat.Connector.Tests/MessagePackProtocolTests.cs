@@ -167,6 +167,70 @@ public sealed class MessagePackProtocolTests
         Assert.False(history.ContainsKey("sequenceId"));
     }
 
+    [Fact]
+    public void EditAndDeleteRequestsAreReadWithTheirMessageIdAndAnEditsData()
+    {
+        var edit = new ClientRequest();
+        Assert.Equal(ParseStatus.Ok, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(6);
+            w.Write("type"); w.Write("editMessage");
+            w.Write("group"); w.Write("room");
+            w.Write("messageId"); w.Write("0-17");
+            w.Write("dataType"); w.Write("binary");
+            w.Write("data"); w.Write(new byte[] { 7 });
+            w.Write("ackId"); w.Write(1UL);
+        }), edit, out _));
+        Assert.Equal((ClientRequestType.EditMessage, "room", "0-17", (ulong?)1, DataType.Binary), (edit.Type, edit.Group, edit.MessageId, edit.AckId, edit.DataType));
+        Assert.Equal(new byte[] { 7 }, edit.Data);
+
+        var delete = new ClientRequest();
+        Assert.Equal(ParseStatus.Ok, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(3);
+            w.Write("type"); w.Write("deleteMessage");
+            w.Write("group"); w.Write("room");
+            w.Write("messageId"); w.Write("0-17");
+        }), delete, out _));
+        Assert.Equal((ClientRequestType.DeleteMessage, "0-17"), (delete.Type, delete.MessageId));
+
+        var noData = new ClientRequest();
+        Assert.Equal(ParseStatus.Invalid, MessagePackRequestParser.Parse(Write((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(4);
+            w.Write("type"); w.Write("editMessage");
+            w.Write("group"); w.Write("room");
+            w.Write("messageId"); w.Write("0-17");
+            w.Write("dataType"); w.Write("text");
+        }), noData, out var error));
+        Assert.Contains("str", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMessageChangedFrameIsAMapWithTheJsonFieldNames()
+    {
+        var edited = Read(MessagePackFrameWriter.Instance.MessageChanged(new Delivery
+        {
+            Target = DeliveryTarget.Group, Group = "room", Command = DeliveryCommand.MessageChanged, ChangedMessageId = "0-17",
+            Change = MessageChange.Edited, FromUserId = "alice", DataType = DataType.Text, Payload = "fixed"u8.ToArray(),
+        }));
+        Assert.Equal(("system", "messageChanged", "room", "0-17", "edited", "alice", "text", "fixed"),
+            ((string)edited["type"]!, (string)edited["event"]!, (string)edited["group"]!, (string)edited["messageId"]!, (string)edited["change"]!,
+             (string?)edited["fromUserId"], (string)edited["dataType"]!, (string)edited["data"]!));
+
+        var deleted = Read(MessagePackFrameWriter.Instance.MessageChanged(new Delivery
+        {
+            Target = DeliveryTarget.Group, Group = "room", Command = DeliveryCommand.MessageChanged, ChangedMessageId = "0-17", Change = MessageChange.Deleted,
+        }));
+        Assert.Equal(("deleted", null), ((string)deleted["change"]!, (string?)deleted["fromUserId"]));
+        Assert.True(deleted.ContainsKey("fromUserId"));
+        Assert.False(deleted.ContainsKey("data"));
+        Assert.Throws<ArgumentException>(() => MessagePackFrameWriter.Instance.MessageChanged(new Delivery
+        {
+            Target = DeliveryTarget.Group, Group = "room", ChangedMessageId = "0-17", Change = MessageChange.Edited, DataType = DataType.Text, Payload = [0xFF],
+        }));
+    }
+
     private delegate void Body(ref MessagePackWriter writer);
 
     private static byte[] Write(Body body)

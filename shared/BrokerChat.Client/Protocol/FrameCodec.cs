@@ -64,6 +64,12 @@ internal abstract class FrameCodec
 
     public abstract byte[] SequenceAck(ulong sequenceId);
 
+    /// <summary><c>editMessage</c> (BrokerChat): replace the content of the stored message <paramref name="messageId"/> of <paramref name="group"/>.</summary>
+    public abstract byte[] EditMessage(string group, string messageId, WebPubSubDataType dataType, ReadOnlySpan<byte> data, ulong? ackId);
+
+    /// <summary><c>deleteMessage</c> (BrokerChat): delete the stored message <paramref name="messageId"/> of <paramref name="group"/>.</summary>
+    public abstract byte[] DeleteMessage(string group, string messageId, ulong? ackId);
+
     /// <summary>
     /// Decodes one WebSocket message. Returns false for a frame that is not well-formed (wrong message type, bad
     /// encoding, wrong field types); unknown fields and unknown <c>type</c>s are not errors.

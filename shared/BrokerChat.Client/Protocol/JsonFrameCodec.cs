@@ -150,6 +150,8 @@ internal sealed partial class JsonFrameCodec : FrameCodec
                 case ServerFrameKind.MessagePage:
                     ReadMessagePage(root, frame);
                     return frame.IsWellFormedSystem;
+                case ServerFrameKind.MessageChanged:
+                    return ReadChange(root, frame);
                 default:
                     return true;
             }

@@ -157,6 +157,8 @@ internal sealed partial class MessagePackFrameCodec : FrameCodec
                     case WebPubSubFields.Members: frame.Members = ReadMembers(ref reader); break;
                     case WebPubSubFields.Messages: frame.StoredMessages = ReadStoredMessages(ref reader); break;
                     case WebPubSubFields.Next: frame.Next = ReadString(ref reader); break;
+                    case WebPubSubFields.MessageId: frame.MessageId = ReadString(ref reader); break;
+                    case WebPubSubFields.Change: frame.Change = ReadString(ref reader); break;
                     default: Skip(ref reader); break;
                 }
             }

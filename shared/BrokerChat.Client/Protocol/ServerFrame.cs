@@ -23,6 +23,8 @@ internal enum ServerFrameKind
 
     /// <summary>A <c>messages</c> system message: a page of stored history, the answer to <c>listMessages</c>.</summary>
     MessagePage,
+    /// <summary>A <c>messageChanged</c> system message: a stored group message was edited or deleted.</summary>
+    MessageChanged,
 }
 
 /// <summary>
@@ -85,12 +87,20 @@ internal sealed class ServerFrame
     /// <summary>A messages frame's <c>next</c> cursor, or null.</summary>
     public string? Next { get; set; }
 
+    /// <summary>A messageChanged frame's <c>messageId</c>.</summary>
+    public string? MessageId { get; set; }
+
+    /// <summary>A messageChanged frame's <c>change</c>: <c>edited</c> or <c>deleted</c>.</summary>
+    public string? Change { get; set; }
+
     /// <summary>Whether a presence or members frame has what the client needs.</summary>
     public bool IsWellFormedSystem => Kind switch
     {
         ServerFrameKind.Presence => Group is not null && ConnectionId is not null && Action is WebPubSubPresenceActions.Join or WebPubSubPresenceActions.Leave,
         ServerFrameKind.Members => Group is not null && Members is not null,
         ServerFrameKind.MessagePage => Group is not null && StoredMessages is not null,
+        ServerFrameKind.MessageChanged => Group is not null && MessageId is not null
+            && (Change == WebPubSubMessageChanges.Deleted || (Change == WebPubSubMessageChanges.Edited && DataType is not null)),
         _ => true,
     };
 
@@ -105,6 +115,7 @@ internal sealed class ServerFrame
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Presence => ServerFrameKind.Presence,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Members => ServerFrameKind.Members,
         WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.Messages => ServerFrameKind.MessagePage,
+        WebPubSubMessageTypes.System when systemEvent == WebPubSubSystemEvents.MessageChanged => ServerFrameKind.MessageChanged,
         _ => ServerFrameKind.Unknown,
     };
 

@@ -41,6 +41,8 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>27</term><description>for the permission queries (<see cref="DeliveryCommand.GrantPermission"/> and after): the permission (<see cref="GroupPermission"/> as int)</description></item>
 /// <item><term>28</term><description>for <see cref="DeliveryCommand.ExistsReply"/> to a permission query: whether the connection has the permission afterwards</description></item>
 /// <item><term>29</term><description>expires-at, Unix time in milliseconds, after which the message is no longer delivered (a REST send's <c>messageTtlSeconds</c>); 0 = never</description></item>
+/// <item><term>30</term><description>for <see cref="DeliveryCommand.MessageChanged"/>: the id of the group message changed</description></item>
+/// <item><term>31</term><description>for <see cref="DeliveryCommand.MessageChanged"/>: what became of it (<see cref="MessageChange"/> as int)</description></item>
 /// </list>
 /// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
 /// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
@@ -79,4 +81,6 @@ public sealed class Delivery
     [Key(27)] public GroupPermission Permission { get; set; }
     [Key(28)] public bool Permitted { get; set; }
     [Key(29)] public long ExpiresAt { get; set; }
+    [Key(30)] public string? ChangedMessageId { get; set; }
+    [Key(31)] public MessageChange Change { get; set; }
 }

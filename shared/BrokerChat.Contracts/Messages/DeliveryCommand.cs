@@ -64,4 +64,12 @@ public enum DeliveryCommand
     /// it produces this straight to the outbound topic, keyed by the connection, before it closes the socket.
     /// </summary>
     SessionEnded = 11,
+
+    /// <summary>
+    /// The group message <see cref="Delivery.ChangedMessageId"/> of <see cref="Delivery.Group"/> was changed as
+    /// <see cref="Delivery.Change"/> says, by <see cref="Delivery.FromUserId"/> (nil: the application's backend); an
+    /// edit carries the new <see cref="Delivery.Payload"/> of <see cref="Delivery.DataType"/>. Every connector tells
+    /// the group's members held there; the history function applies it to the store. It may carry the sender's ack.
+    /// </summary>
+    MessageChanged = 12,
 }

@@ -34,6 +34,7 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>21</term><description>for <see cref="InboundKind.Connected"/>: the subprotocol the connection speaks, or nil for a simple WebSocket client</description></item>
 /// <item><term>22</term><description>for a client's records: the connection's state as its hub's event handler last set it (<c>ce-connectionState</c>, opaque), or nil</description></item>
 /// <item><term>23</term><description>for the REST sends: <c>messageTtlSeconds</c>, how long after item 10 the message may still be delivered (1 to 300); 0 = no limit</description></item>
+/// <item><term>24</term><description>for the message changes (<see cref="InboundKind.EditMessage"/> and after): the id of the group message changed</description></item>
 /// </list>
 /// For the REST kinds (<see cref="InboundKind.SendToAll"/> and after) items 3 and 5 name the target connection and
 /// user rather than a sender, and item 4 is the connector that accepted the request.
@@ -65,4 +66,5 @@ public sealed class InboundFrame
     [Key(21)] public string? Subprotocol { get; set; }
     [Key(22)] public string? ConnectionState { get; set; }
     [Key(23)] public int MessageTtlSeconds { get; set; }
+    [Key(24)] public string? ChangedMessageId { get; set; }
 }

@@ -69,4 +69,20 @@ public enum InboundKind
     /// invocation it cancels.
     /// </summary>
     CancelInvocation = 13,
+
+    /// <summary>
+    /// A client's <c>editMessage</c>: replace the payload of the group message <see cref="InboundFrame.ChangedMessageId"/>
+    /// of <see cref="InboundFrame.Group"/> with this record's payload and data type. Keyed by the room like a
+    /// <see cref="SendToGroup"/>, so it comes after the message it changes. Only the message's sender may.
+    /// </summary>
+    EditMessage = 14,
+
+    /// <summary>A client's <c>deleteMessage</c> of the group message <see cref="InboundFrame.ChangedMessageId"/>, as for <see cref="EditMessage"/>.</summary>
+    DeleteMessage = 15,
+
+    /// <summary>The REST API's edit of a group message, as <see cref="EditMessage"/> but from the application's backend, which may change any message.</summary>
+    ServerEditMessage = 16,
+
+    /// <summary>The REST API's delete of a group message, as <see cref="DeleteMessage"/> but from the application's backend.</summary>
+    ServerDeleteMessage = 17,
 }

@@ -204,4 +204,10 @@ public static class WebPubSubFields
 
     /// <summary><see cref="Deleted"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> DeletedUtf8 => "deleted"u8;
+
+    /// <summary><c>change</c>: what became of a message in a <see cref="WebPubSubSystemEvents.MessageChanged"/> system message (<see cref="WebPubSubMessageChanges"/>).</summary>
+    public const string Change = "change";
+
+    /// <summary><see cref="Change"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> ChangeUtf8 => "change"u8;
 }

@@ -65,6 +65,22 @@ public static class WebPubSubMessageTypes
     /// <summary><see cref="ListMessages"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> ListMessagesUtf8 => "listMessages"u8;
 
+    /// <summary>
+    /// Client → server <c>editMessage</c> (a BrokerChat extension): replace the <c>data</c> (of <c>dataType</c>) of the
+    /// stored message <c>messageId</c> of <c>group</c>; only its sender may. Announced to the group's members with a
+    /// <see cref="WebPubSubSystemEvents.MessageChanged"/> system message.
+    /// </summary>
+    public const string EditMessage = "editMessage";
+
+    /// <summary><see cref="EditMessage"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> EditMessageUtf8 => "editMessage"u8;
+
+    /// <summary>Client → server <c>deleteMessage</c> (a BrokerChat extension): delete the stored message <c>messageId</c> of <c>group</c>, as for <see cref="EditMessage"/>.</summary>
+    public const string DeleteMessage = "deleteMessage";
+
+    /// <summary><see cref="DeleteMessage"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> DeleteMessageUtf8 => "deleteMessage"u8;
+
     /// <summary>Client → server <c>listMembers</c> (a BrokerChat extension): who is in <c>group</c>, answered with a <see cref="WebPubSubSystemEvents.Members"/> system message before the ack.</summary>
     public const string ListMembers = "listMembers";
 

@@ -35,4 +35,14 @@ public static class WebPubSubSystemEvents
 
     /// <summary><see cref="Members"/> as UTF-8.</summary>
     public static ReadOnlySpan<byte> MembersUtf8 => "members"u8;
+
+    /// <summary>
+    /// <c>messageChanged</c> (a BrokerChat extension): the message <c>messageId</c> of <c>group</c> was edited or deleted,
+    /// as its <c>change</c> says (<see cref="WebPubSubMessageChanges"/>), by <c>fromUserId</c> (null: the application's
+    /// backend); an edit carries the new <c>dataType</c> and <c>data</c>. Sent to the group's members.
+    /// </summary>
+    public const string MessageChanged = "messageChanged";
+
+    /// <summary><see cref="MessageChanged"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> MessageChangedUtf8 => "messageChanged"u8;
 }

@@ -78,6 +78,8 @@ internal static class FuzzTargets
             Map(("type", "sequenceAck"), ("sequenceId", ulong.MaxValue)),
             Map(("type", "ping")),
             Map(("type", "listMembers"), ("group", "room"), ("ackId", 4UL)),
+            Map(("type", "editMessage"), ("group", "room"), ("messageId", "0-42"), ("dataType", "text"), ("data", "fixed"), ("ackId", 5UL)),
+            Map(("type", "deleteMessage"), ("group", "room"), ("messageId", "0-42"), ("ackId", 6UL)),
         ],
         input => () => Request(MessagePackRequestParser.Parse(input, new ClientRequest(), out var error), error));
 
@@ -268,6 +270,8 @@ internal static class FuzzTargets
         """{"type":"sequenceAck","sequenceId":18446744073709551615}""",
         """{"type":"ping"}""",
         """{"type":"listMembers","group":"room","ackId":4}""",
+        """{"type":"editMessage","group":"room","messageId":"0-42","dataType":"json","data":{"text":"fixed"},"ackId":5}""",
+        """{"type":"deleteMessage","group":"room","messageId":"0-42","ackId":6}""",
     ];
 
     private static Delivery[] DeliverySeeds() =>
@@ -287,6 +291,11 @@ internal static class FuzzTargets
         {
             Target = DeliveryTarget.Presence, Hub = Hub, Group = "room", MessageId = "m3", HasMessage = false,
             Presence = new PresenceChange { Action = PresenceAction.Join, ConnectorId = "c1", Version = 3, ConnectionId = "x", UserId = "bob", Members = [new PresenceMember { Hub = Hub, Group = "room", ConnectionId = "x" }] },
+        },
+        new Delivery
+        {
+            Target = DeliveryTarget.Group, Hub = Hub, Group = "room", MessageId = "m4", HasMessage = false, Command = DeliveryCommand.MessageChanged,
+            ChangedMessageId = "m1", Change = MessageChange.Edited, DataType = DataType.Text, Payload = "fixed"u8.ToArray(), FromUserId = "alice",
         },
     ];
 

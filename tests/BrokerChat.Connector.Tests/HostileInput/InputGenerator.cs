@@ -25,12 +25,12 @@ internal sealed class InputGenerator(int seed, InputShape shape, IReadOnlyList<b
         "null", "true", "false", "0", "-1", "1.5", "1e400", "-1e400", "18446744073709551615", "18446744073709551616",
         "-9223372036854775809", "9223372036854775807", "00", "1e", "-", "[]", "{}", "[1,2,3]", "{\"a\":{\"b\":[]}}",
         "\"\"", "\"x\"", "\"\\ud800\"", "\"\\udc00\\ud800\"", "\"\\u0000\"", "\"\\x\"", "\"\\\"", "\"AAAA\"", "\"!!!!\"",
-        "\"joinGroup\"", "\"sendToGroup\"", "\"event\"", "\"binary\"", "\"text\"", "\"json\"", "NaN", "Infinity", "'x'",
+        "\"joinGroup\"", "\"sendToGroup\"", "\"editMessage\"", "\"deleteMessage\"", "\"event\"", "\"binary\"", "\"text\"", "\"json\"", "NaN", "Infinity", "'x'",
     ];
 
     private static readonly string[] s_jsonKeys =
     [
-        "type", "group", "ackId", "dataType", "data", "noEcho", "event", "sequenceId", "history", "presence",
+        "type", "group", "ackId", "dataType", "data", "noEcho", "event", "sequenceId", "history", "presence", "messageId",
         "exp", "nbf", "aud", "sub", "role", "webpubsub.group", "alg", "Data", "Metadata", "request", "Partition",
         "Offset", "Key", "Value", "PartitionArray", "OffsetArray", "KeyArray",
     ];
