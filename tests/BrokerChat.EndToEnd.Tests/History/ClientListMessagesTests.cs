@@ -59,7 +59,8 @@ public sealed class ClientListMessagesTests
             Assert.True(delete.IsSuccessStatusCode, delete.StatusCode.ToString());
         }
 
-        var forward = await client.ListMessagesAsync("room", limit: 4, after: older.Next, cancellationToken: ct).WaitAsync(Timeout, ct);
+        // Changes go through Kafka to the history function, so the page shows them once it has written them.
+        var forward = await WaitForPageAsync(client, older.Next, p => p.Messages[0].EditedAt is not null && p.Messages[1].IsDeleted, ct);
         Assert.Equal(all.Skip(2).Take(4).Select(m => m.MessageId), forward.Messages.Select(m => m.MessageId));
         Assert.Equal((WebPubSubDataType.Text, "edited"), (forward.Messages[0].DataType, forward.Messages[0].GetText()));
         Assert.NotNull(forward.Messages[0].EditedAt);
@@ -125,6 +126,24 @@ public sealed class ClientListMessagesTests
         WebPubSubDataType.Json => System.Text.Json.JsonDocument.Parse(message.Data).RootElement.GetProperty("n").GetInt32(),
         _ => message.Data.Span[2],
     };
+
+    /// <summary>Pages four messages after <paramref name="after"/> until <paramref name="done"/> holds (the history function writes in batches).</summary>
+    private static async Task<BrokerChatMessagePage> WaitForPageAsync(BrokerChatClient client, string? after, Func<BrokerChatMessagePage, bool> done, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (true)
+        {
+            var page = await client.ListMessagesAsync("room", limit: 4, after: after, cancellationToken: ct).WaitAsync(Timeout, ct);
+            if (done(page))
+            {
+                return page;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The store shows the change within {Timeout}.");
+            await poll.WaitForNextTickAsync(ct).AsTask().WaitAsync(Timeout, ct);
+        }
+    }
 
     /// <summary>Pages the room's latest three until the store holds <paramref name="count"/> messages (the history function writes in batches).</summary>
     private static async Task<BrokerChatMessagePage> WaitForStoredAsync(BrokerChatClient client, int count, CancellationToken ct)
