@@ -41,7 +41,6 @@ public sealed partial class HistoryWorker : BackgroundService
     private readonly HistoryMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly RetentionReaders? _readers;
     private readonly ConcurrentDictionary<int, HistoryLane> _lanes = new();
     private readonly OffsetStore _offsets;
     private readonly ResiliencePipeline _retry;
@@ -56,8 +55,7 @@ public sealed partial class HistoryWorker : BackgroundService
         IOptions<HistoryOptions> options,
         HistoryMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<HistoryWorker> logger,
-        RetentionReaders? readers = null)
+        ILogger<HistoryWorker> logger)
     {
         _store = store;
         _factory = factory;
@@ -66,7 +64,6 @@ public sealed partial class HistoryWorker : BackgroundService
         _metrics = metrics;
         _time = timeProvider;
         _logger = logger;
-        _readers = readers;
         // Each partition holds at most MaxInFlightPerPartition; the worker-wide bound only backs that up.
         _offsets = new OffsetStore(factory.Topics.Outbound, (int)Math.Min(int.MaxValue, _options.MaxInFlightPerPartition * 64L));
         _retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }.AddRetry(new RetryStrategyOptions
@@ -107,8 +104,6 @@ public sealed partial class HistoryWorker : BackgroundService
             return;
         }
 
-        // The outbound records wait in Kafka for the group until the store takes them: the embedded cluster keeps them.
-        _readers?.AddGroup(_options.GroupId, _factory.Topics.Outbound);
         await _endpoint.Ready.WaitAsync(stoppingToken).ConfigureAwait(false);
         await MigrateAsync(stoppingToken).ConfigureAwait(false);
         var trim = TrimLoopAsync(stoppingToken);

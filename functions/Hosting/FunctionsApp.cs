@@ -1,5 +1,4 @@
 using BrokerChat.Functions.Hubs;
-using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -55,7 +54,7 @@ public static class FunctionsApp
         web.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         AddWorkers(web.Services, web.Configuration);
         web.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(FunctionsMetrics.MeterName, KafkaMetrics.MeterName, "System.Runtime")
+            .AddMeter(FunctionsMetrics.MeterName, "System.Runtime")
             .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
         web.Services.AddBrokerChatEventHandler(web.Configuration);

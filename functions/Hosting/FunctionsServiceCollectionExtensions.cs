@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Functions.Hosting;
 
@@ -26,15 +25,9 @@ public static class FunctionsServiceCollectionExtensions
         services.AddBrokerChatKafka(configuration);
         services.AddBrokerChatFunction(configuration);
         services.AddBrokerChatHubRuntime(configuration);
-        services.TryAddSingleton(sp =>
-        {
-            // The group reads the inbound topic wherever its members run (here, or processes joined to this one's embedded
-            // cluster): the embedded cluster keeps the records it has not committed past.
-            sp.GetRequiredService<RetentionReaders>().AddGroup(sp.GetRequiredService<IOptions<FunctionsOptions>>().Value.GroupId, sp.GetRequiredService<KafkaEndpoint>().Topics.Inbound);
-            return new FunctionWorkers(Enumerable.Range(0, workers)
-                .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
-                .ToArray());
-        });
+        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
+            .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
+            .ToArray()));
         services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
         if (workers > 0)
         {

@@ -25,13 +25,4 @@ internal static partial class KafkaLog
 
     [LoggerMessage(106, LogLevel.Warning, "Kafka producer still had {Count} records in flight when it was closed.", EventName = "ProducerUnflushed")]
     public static partial void ProducerUnflushed(ILogger logger, int count);
-
-    [LoggerMessage(107, LogLevel.Warning, "The embedded cluster dropped {Count} records of {Topic} partition {Partition} before their slowest reader read them: it is at offset {Position}, {Behind} records behind the newest (Kafka:EmbeddedRetentionMaxRecords is {Max}).", EventName = "TrimmedUnread")]
-    public static partial void TrimmedUnread(ILogger logger, long count, string topic, int partition, long position, long behind, int max);
-
-    [LoggerMessage(108, LogLevel.Debug, "Could not read the committed offsets of group {Group} ({Reason}); its topic is kept whole on this pass.", EventName = "CommittedUnknown")]
-    public static partial void CommittedUnknown(ILogger logger, string group, string reason);
-
-    [LoggerMessage(109, LogLevel.Warning, "A pass of the embedded cluster's retention failed ({Reason}); it tries again in a second.", EventName = "RetentionPassFailed")]
-    public static partial void RetentionPassFailed(ILogger logger, string reason);
 }
