@@ -88,6 +88,21 @@ public sealed class EmbeddedKafkaCluster : ILocalKafkaCluster
     /// <summary>Delays every response of a broker by <paramref name="rttMs"/> milliseconds.</summary>
     public void SetBrokerRtt(int brokerId, int rttMs) => Check(RdKafkaMock.rd_kafka_mock_broker_set_rtt(Cluster(), brokerId, rttMs), brokerId);
 
+    /// <summary>
+    /// Makes the cluster's Metadata name <paramref name="host"/>:<paramref name="port"/> as a broker's address, so
+    /// clients that learn the brokers from it connect there (a forwarder's address, say); the broker still listens on
+    /// 127.0.0.1 at its own port, and the <see cref="BootstrapServers"/> stay as they were.
+    /// </summary>
+    public void AdvertiseBroker(int brokerId, string host, int port)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokerId, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(brokerId, BrokerCount);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        RdKafkaMock.rd_kafka_mock_broker_set_host_port(Cluster(), brokerId, host, port);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

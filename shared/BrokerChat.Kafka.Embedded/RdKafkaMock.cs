@@ -112,4 +112,8 @@ internal static partial class RdKafkaMock
     [DllImport(Lib)] public static extern int rd_kafka_mock_broker_set_down(IntPtr mc, int brokerId);
     [DllImport(Lib)] public static extern int rd_kafka_mock_broker_set_up(IntPtr mc, int brokerId);
     [DllImport(Lib)] public static extern int rd_kafka_mock_broker_set_rtt(IntPtr mc, int brokerId, int rttMs);
+
+    // --- advertised address (Metadata only; the listener stays where it is) ---
+    [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    public static extern void rd_kafka_mock_broker_set_host_port(IntPtr mc, int brokerId, string host, int port);
 }

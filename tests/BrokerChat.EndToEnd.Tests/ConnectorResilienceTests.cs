@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BrokerChat.Connector.Connections;
 using BrokerChat.Connector.Inbound;
+using BrokerChat.EndToEnd.Tests.Faults;
 using BrokerChat.Kafka;
 using BrokerChat.Kafka.Embedded;
 using BrokerChat.Testing;
@@ -312,27 +313,11 @@ public sealed class ConnectorResilienceTests
         await using var sender = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "sender"), cancellationToken: ct);
         await using var reader = await WebPubSubTestClient.ConnectUrlAsync(host.ClientUrl("outage", "reader"), cancellationToken: ct);
         await reader.JoinGroupAsync("room", ct);
-        var acked = new HashSet<int>();
-        var n = 0;
-        async Task SendBatchAsync(int count)
-        {
-            var batch = new List<(int N, Task<AckFrame> Ack)>();
-            for (var i = 0; i < count; i++, n++)
-            {
-                batch.Add((n, await sender.SendWithoutWaitingAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "room", ["data"] = n }, ct)));
-            }
+        var tally = new MessageTally();
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = tally.ReceiveAsync(reader, "reader", ["room"], stopReading.Token);
 
-            foreach (var (number, ack) in batch)
-            {
-                if ((await ack).Success)
-                {
-                    acked.Add(number);
-                }
-            }
-        }
-
-        await SendBatchAsync(5);
-        Assert.Equal(5, acked.Count);
+        Assert.All(await tally.SendBatchAsync(sender, "sender", "room", 5, ct), a => Assert.True(a.Success, a.ErrorMessage));
 
         for (var broker = 1; broker <= cluster.BrokerCount; broker++)
         {
@@ -340,9 +325,9 @@ public sealed class ConnectorResilienceTests
         }
 
         var during = new List<AckFrame>();
-        for (var i = 0; i < 8; i++, n++)
+        for (var i = 0; i < 8; i++)
         {
-            during.Add(await sender.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "room", ["data"] = n }, cancellationToken: ct) ?? throw new InvalidOperationException());
+            during.AddRange(await tally.SendBatchAsync(sender, "sender", "room", 1, ct));
         }
 
         // The first requests wait for Kafka and time out; once the bound of 5 is full the rest are refused as busy.
@@ -357,25 +342,21 @@ public sealed class ConnectorResilienceTests
 
         // Once Kafka is back, requests succeed again; then every acknowledged message must have been delivered.
         var recovered = false;
-        for (var attempt = 0; attempt < 30 && !recovered; attempt++, n++)
+        for (var attempt = 0; attempt < 30 && !recovered; attempt++)
         {
-            recovered = (await sender.SendAsync(new JsonObject { ["type"] = "sendToGroup", ["group"] = "room", ["data"] = n }, cancellationToken: ct))!.Success;
-            if (recovered)
-            {
-                acked.Add(n);
-            }
+            recovered = (await tally.SendBatchAsync(sender, "sender", "room", 1, ct))[0].Success;
         }
 
         Assert.True(recovered, "requests did not succeed again after the brokers came back");
-        await SendBatchAsync(5);
-        var fence = n - 1;
-        var received = new HashSet<int>();
-        while (!received.Contains(fence))
-        {
-            received.Add((int)(await reader.NextMessageAsync(ct))["data"]!);
-        }
-
-        Assert.Empty(acked.Except(received));
+        await tally.SendBatchAsync(sender, "sender", "room", 5, ct);
+        await Wait.UntilAsync(tally.ReachedLastSuccess, ct);
+        await stopReading.CancelAsync();
+        await reading.WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
+        var counts = tally.Count();
+        TestContext.Current.TestOutputHelper?.WriteLine(counts.Table());
+        Assert.Equal(0, counts.LostAfterSuccess);
+        Assert.Equal(0, counts.Duplicated);
+        Assert.Equal(0, counts.Reordered);
     }
 
     [Fact(Timeout = Timeout)]
