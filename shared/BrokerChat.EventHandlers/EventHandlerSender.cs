@@ -79,10 +79,17 @@ public sealed class EventHandlerSender : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var entered = false;
         var answered = false;
+        var waitStarted = _time.GetTimestamp();
         try
         {
             await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
             entered = true;
+            if (_time.GetElapsedTime(waitStarted) >= _options.RequestTimeout)
+            {
+                // A slot freed just as this call's time ran out: no time is left to send it in.
+                throw SlotsStayedTaken(handler);
+            }
+
             if (!health.IsValidated)
             {
                 await ValidateAsync(handler, health, linked.Token).ConfigureAwait(false);
@@ -96,9 +103,9 @@ public sealed class EventHandlerSender : IDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw Unavailable(handler, EventHandlerUnavailableReason.TimedOut, entered
-                ? $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s"
-                : $"all {_options.MaxConcurrentRequests} request slots of this process stayed taken for {_options.RequestTimeout.TotalSeconds:0.###} s", null);
+            throw entered
+                ? Unavailable(handler, EventHandlerUnavailableReason.TimedOut, $"it did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s", null)
+                : SlotsStayedTaken(handler);
         }
         catch (HttpRequestException ex)
         {
@@ -128,6 +135,9 @@ public sealed class EventHandlerSender : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _slots.Dispose();
+
+    private EventHandlerUnavailableException SlotsStayedTaken(EventHandlerEndpoint handler) =>
+        Unavailable(handler, EventHandlerUnavailableReason.TimedOut, $"all {_options.MaxConcurrentRequests} request slots of this process stayed taken for {_options.RequestTimeout.TotalSeconds:0.###} s", null);
 
     private async Task ValidateAsync(EventHandlerEndpoint handler, HandlerHealth health, CancellationToken cancellationToken)
     {
