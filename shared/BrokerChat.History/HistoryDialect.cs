@@ -30,6 +30,12 @@ internal abstract class HistoryDialect
     /// </summary>
     public abstract int RowsPerInsert { get; }
 
+    /// <summary>
+    /// Whether the database takes one writer at a time and answers synchronously, so the store runs its writes one
+    /// after the other on a thread of their own (<see cref="HistoryWriteThread"/>) rather than on pool threads.
+    /// </summary>
+    public virtual bool SerializesWrites => false;
+
     /// <summary>A pool of connections to the database.</summary>
     public abstract DbDataSource CreateDataSource(string connectionString);
 
@@ -68,6 +74,10 @@ internal abstract class HistoryDialect
         public override string SequenceColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
         public override string BytesType => "BLOB";
+
+        // Each write would otherwise block a pool thread in SQLite's busy wait for the one write lock (a partition's
+        // batch each), starving the rest of the process; queued on one thread they cost no waiting at all.
+        public override bool SerializesWrites => true;
 
         // SQLite runs in process, so a statement costs no round trip, only its preparation and steps; binding by name
         // looks each parameter up among the statement's, so binding grows with the square of the parameters. 50 rows

@@ -36,15 +36,19 @@ public sealed partial class HistoryStore
     }
 
     /// <summary>Deletes every message <paramref name="userId"/> sent in the hub, leaving tombstones; returns how many.</summary>
-    public async Task<int> DeleteUserMessagesAsync(string hub, string userId, long atUnixMs, CancellationToken token)
+    public Task<int> DeleteUserMessagesAsync(string hub, string userId, long atUnixMs, CancellationToken token) => RunWriteAsync(async t =>
     {
-        await using var connection = await OpenAsync(token).ConfigureAwait(false);
+        await using var connection = await OpenAsync(t).ConfigureAwait(false);
         return await ExecuteAsync(connection, null,
             "UPDATE brokerchat_history_messages SET payload = NULL, deleted_at = @at WHERE hub = @hub AND from_user_id = @user AND deleted_at IS NULL",
-            token, ("@at", atUnixMs), ("@hub", hub), ("@user", userId)).ConfigureAwait(false);
-    }
+            t, ("@at", atUnixMs), ("@hub", hub), ("@user", userId)).ConfigureAwait(false);
+    }, token);
 
-    private async Task<HistoryChangeOutcome> ChangeAsync(
+    private Task<HistoryChangeOutcome> ChangeAsync(
+        string hub, string group, string messageId, string? byUserId, string update, CancellationToken token, params (string Name, object? Value)[] values) =>
+        RunWriteAsync(t => ChangeNowAsync(hub, group, messageId, byUserId, update, t, values), token);
+
+    private async Task<HistoryChangeOutcome> ChangeNowAsync(
         string hub, string group, string messageId, string? byUserId, string update, CancellationToken token, params (string Name, object? Value)[] values)
     {
         await using var connection = await OpenAsync(token).ConfigureAwait(false);

@@ -26,9 +26,14 @@ public sealed partial class HistoryStore
     /// so the store sequence follows the offsets; what each insert returns are the rows it wrote, counted per room for
     /// retention.
     /// </remarks>
-    public async Task<int> WriteBatchAsync(int partition, int epoch, long nextOffset, IReadOnlyList<HistoryRecord> records, CancellationToken token)
+    public Task<int> WriteBatchAsync(int partition, int epoch, long nextOffset, IReadOnlyList<HistoryRecord> records, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(records);
+        return RunWriteAsync(t => WriteBatchNowAsync(partition, epoch, nextOffset, records, t), token);
+    }
+
+    private async Task<int> WriteBatchNowAsync(int partition, int epoch, long nextOffset, IReadOnlyList<HistoryRecord> records, CancellationToken token)
+    {
         await using var connection = await OpenAsync(token).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
         var written = 0;
@@ -146,7 +151,10 @@ public sealed partial class HistoryStore
     /// (a local run's embedded Kafka after a restart) and begins the next epoch, so that its reused offsets and
     /// message ids are told apart from the old ones.
     /// </summary>
-    public async Task<PartitionMark> StartPartitionAsync(int partition, long lowWatermark, long highWatermark, CancellationToken token)
+    public Task<PartitionMark> StartPartitionAsync(int partition, long lowWatermark, long highWatermark, CancellationToken token) =>
+        RunWriteAsync(t => StartPartitionNowAsync(partition, lowWatermark, highWatermark, t), token);
+
+    private async Task<PartitionMark> StartPartitionNowAsync(int partition, long lowWatermark, long highWatermark, CancellationToken token)
     {
         await using var connection = await OpenAsync(token).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
@@ -165,7 +173,9 @@ public sealed partial class HistoryStore
     }
 
     /// <summary>Deletes the messages older than their hub's <see cref="HistoryOptions.MaxAgeFor"/>; returns how many went.</summary>
-    public async Task<int> TrimByAgeAsync(long nowUnixMs, CancellationToken token)
+    public Task<int> TrimByAgeAsync(long nowUnixMs, CancellationToken token) => RunWriteAsync(t => TrimByAgeNowAsync(nowUnixMs, t), token);
+
+    private async Task<int> TrimByAgeNowAsync(long nowUnixMs, CancellationToken token)
     {
         await using var connection = await OpenAsync(token).ConfigureAwait(false);
         var hubs = new List<string>();

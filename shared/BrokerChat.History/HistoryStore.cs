@@ -5,7 +5,8 @@ namespace BrokerChat.History;
 /// <summary>
 /// The durable history of rooms in a database (PostgreSQL or SQLite): written by the history function in batches,
 /// idempotent on the message id, and read by any connector for pages, history on join and session recovery. One
-/// store object per process holds a pool of connections; every member is thread-safe.
+/// store object per process holds a pool of connections; every member is thread-safe. On SQLite, which takes one
+/// writer at a time, the writes run one after the other on a thread of the store's own (<see cref="HistoryWriteThread"/>).
 /// </summary>
 /// <remarks>
 /// <para>The schema (<see cref="HistorySchema"/>) is created and migrated by <see cref="MigrateAsync"/>, which every
@@ -20,6 +21,7 @@ public sealed partial class HistoryStore : IAsyncDisposable
     private readonly HistoryDialect _dialect;
     private readonly Lazy<DbDataSource> _dataSource;
     private readonly int _commandTimeout;
+    private readonly Lazy<HistoryWriteThread> _writeThread = new(() => new HistoryWriteThread("brokerchat-history-write"));
 
     /// <summary>Creates the store <paramref name="options"/> describe; nothing is opened until it is used.</summary>
     public HistoryStore(HistoryOptions options)
@@ -36,7 +38,13 @@ public sealed partial class HistoryStore : IAsyncDisposable
     public HistoryOptions Options { get; }
 
     /// <summary>Creates the tables and indexes, or brings an older schema up to date.</summary>
-    public async Task MigrateAsync(CancellationToken token)
+    public Task MigrateAsync(CancellationToken token) => RunWriteAsync(async t =>
+    {
+        await MigrateNowAsync(t).ConfigureAwait(false);
+        return true;
+    }, token);
+
+    private async Task MigrateNowAsync(CancellationToken token)
     {
         await using var connection = await OpenAsync(token).ConfigureAwait(false);
         await using var transaction = await _dialect.BeginMigrationAsync(connection, token).ConfigureAwait(false);
@@ -71,7 +79,19 @@ public sealed partial class HistoryStore : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.IsValueCreated ? _dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        if (_writeThread.IsValueCreated)
+        {
+            _writeThread.Value.Dispose();
+        }
+
+        return _dataSource.IsValueCreated ? _dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs a write: on the write thread where the database takes one writer at a time, else here.</summary>
+    private Task<T> RunWriteAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken token) =>
+        _dialect.SerializesWrites ? _writeThread.Value.RunAsync(write, token) : write(token);
 
     private async Task<DbConnection> OpenAsync(CancellationToken token)
     {
