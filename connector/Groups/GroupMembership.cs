@@ -158,9 +158,9 @@ internal sealed class GroupMembership(
         var recent = outbound.History.Last(connection.Hub, group, count).ToList();
         if (stored is { Count: > 0 } && recent.Count < count)
         {
-            // The store lags the live stream by a batch at most; what both hold is taken from memory.
-            var held = recent.Select(d => d.MessageId).ToHashSet(StringComparer.Ordinal);
-            var older = stored.Where(m => !held.Contains(m.MessageId)).Select(m => m.ToDelivery()).ToList();
+            // The store lags the live stream by a batch at most; what both hold is taken from memory, where a change
+            // the store may not have applied yet is already applied (a deleted message is left out of both).
+            var older = stored.Where(m => !outbound.History.Holds(connection.Hub, group, m.MessageId)).Select(m => m.ToDelivery()).ToList();
             recent = [.. older.Skip(Math.Max(0, older.Count - (count - recent.Count))), .. recent];
         }
 

@@ -93,6 +93,53 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
         }
     }
 
+    /// <summary>
+    /// Applies an edit or a delete of the room's message <paramref name="messageId"/> to the copy held here, as the
+    /// store applies it: an edit replaces its payload, a delete leaves it out of replays and join history from now on.
+    /// A change naming a user (<paramref name="byUserId"/>) applies only to that user's own message. False when the
+    /// message is not held (or not the user's).
+    /// </summary>
+    /// <remarks>The held delivery is changed in place: after its fan-out only this history refers to it.</remarks>
+    public bool Apply(string hub, string group, string messageId, MessageChange change, string? byUserId, DataType dataType, byte[]? payload)
+    {
+        if (!_rooms.TryGetValue((hub, group), out var room) || !room.Ids.Contains(messageId))
+        {
+            return false;
+        }
+
+        Entry? target = null;
+        foreach (var entry in room.Entries)
+        {
+            // The latest by that id, as the store changes.
+            if (!entry.Deleted && string.Equals(entry.Delivery.MessageId, messageId, StringComparison.Ordinal))
+            {
+                target = entry;
+            }
+        }
+
+        if (target is null || (byUserId is not null && !string.Equals(byUserId, target.Delivery.FromUserId, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        var before = target.Delivery.Payload?.Length ?? 0;
+        if (change == MessageChange.Deleted)
+        {
+            target.Deleted = true;
+            target.Delivery.Payload = null;
+        }
+        else
+        {
+            target.Delivery.DataType = dataType;
+            target.Delivery.Payload = payload;
+        }
+
+        var delta = (payload?.Length ?? 0) * (change == MessageChange.Deleted ? 0 : 1) - before;
+        target.Size += delta;
+        _bytes += delta;
+        return true;
+    }
+
     /// <summary>Whether every message of the room from <paramref name="offset"/> on is held (or there were none).</summary>
     public bool Covers(string hub, string group, int partition, long offset) => offset >= CompleteFrom(hub, group, partition);
 
@@ -118,14 +165,18 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
 
         foreach (var entry in room.Entries)
         {
-            if (entry.Offset >= offset)
+            if (entry.Offset >= offset && !entry.Deleted)
             {
                 yield return (entry.Offset, entry.Delivery);
             }
         }
     }
 
-    /// <summary>The room's latest <paramref name="count"/> messages (fewer when it holds fewer), oldest first.</summary>
+    /// <summary>Whether the room's history holds the message <paramref name="messageId"/>, deleted here or not.</summary>
+    public bool Holds(string hub, string group, string messageId) =>
+        _rooms.TryGetValue((hub, group), out var room) && room.Ids.Contains(messageId);
+
+    /// <summary>The room's latest <paramref name="count"/> messages not deleted (fewer when it holds fewer), oldest first.</summary>
     public IEnumerable<Delivery> Last(string hub, string group, int count)
     {
         if (count <= 0 || !_rooms.TryGetValue((hub, group), out var room))
@@ -133,7 +184,7 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
             return [];
         }
 
-        return room.Entries.Skip(Math.Max(0, room.Entries.Count - count)).Select(e => e.Delivery);
+        return room.Entries.Where(e => !e.Deleted).TakeLast(count).Select(e => e.Delivery);
     }
 
     /// <summary>Where the history of a room without entries on <paramref name="partition"/> is complete from.</summary>
@@ -189,8 +240,9 @@ internal sealed class RoomHistory(int maxMessagesPerRoom, TimeSpan maxAge, long 
         public (string Hub, string Group) Key { get; } = key;
         public long Offset { get; } = offset;
         public Delivery Delivery { get; } = delivery;
-        public int Size { get; } = size;
+        public int Size { get; set; } = size;
         public long At { get; } = at;
         public bool Evicted { get; set; }
+        public bool Deleted { get; set; }
     }
 }

@@ -7,7 +7,8 @@ namespace BrokerChat.Connector.Outbound;
 /// The announcement of an edited or deleted group message (<see cref="DeliveryCommand.MessageChanged"/>): a
 /// <c>messageChanged</c> system message for every member of the group held here, encoded once per protocol and the
 /// same bytes queued for each. It is not part of the reliable stream (no sequence id, not replayed on resume, as
-/// presence messages are not): it changes stored history, which a client reads back with <c>listMessages</c>.
+/// presence messages are not): it changes stored history, which a client reads back with <c>listMessages</c>, and the
+/// copy of the message this connector holds in its room history, which replays and join history then show.
 /// </summary>
 internal sealed partial class DeliveryDispatcher
 {
@@ -19,6 +20,9 @@ internal sealed partial class DeliveryDispatcher
             OutboundLog.BadDelivery(logger, partition, offset, "A message change names no group or message.");
             return;
         }
+
+        // The copy held for replays and join history changes with the store's (the client's, when it names one).
+        outbound.History.Apply(delivery.Hub, delivery.Group, delivery.ChangedMessageId, delivery.Change, delivery.FromUserId, delivery.DataType, delivery.Payload);
 
         byte[]? json = null;
         byte[]? messagePack = null;

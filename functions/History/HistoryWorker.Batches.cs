@@ -158,7 +158,8 @@ public sealed partial class HistoryWorker
             return (null, ToChange(delivery, group));
         }
 
-        if (delivery is not { HasMessage: true, Command: DeliveryCommand.None, Payload: { } payload })
+        // A message sent with a time to live is not history: it is served from the connectors' memory while it lives.
+        if (delivery is not { HasMessage: true, Command: DeliveryCommand.None, Payload: { } payload, ExpiresAt: 0 })
         {
             return default;
         }

@@ -79,6 +79,28 @@ public sealed class RoomHistoryTests
         Assert.Equal(["new"], history.Last("hub", "room", 10).Select(d => d.MessageId));
     }
 
+    [Fact]
+    public void AnEditChangesTheHeldCopyAndADeleteLeavesItOutOfReplaysAndJoinHistory()
+    {
+        var history = Started(maxMessages: 10);
+        history.TryAdd("hub", "room", 0, 60, Delivery("a", from: "ann"), 1);
+        history.TryAdd("hub", "room", 0, 61, Delivery("b", from: "bob"), 1);
+        history.TryAdd("hub", "room", 0, 62, Delivery("c", from: "ann"), 1);
+
+        Assert.True(history.Apply("hub", "room", "a", MessageChange.Edited, "ann", DataType.Text, [7, 7, 7]));
+        Assert.True(history.Apply("hub", "room", "b", MessageChange.Deleted, null, DataType.Json, null)); // the backend may change any
+        Assert.False(history.Apply("hub", "room", "c", MessageChange.Deleted, "bob", DataType.Json, null)); // not bob's to delete
+        Assert.False(history.Apply("hub", "room", "zz", MessageChange.Deleted, null, DataType.Json, null));
+
+        var edited = history.From("hub", "room", 0).First().Delivery;
+        Assert.Equal(DataType.Text, edited.DataType);
+        Assert.Equal([7, 7, 7], edited.Payload);
+        Assert.Equal([60L, 62L], history.From("hub", "room", 0).Select(e => e.Offset));
+        Assert.Equal(["a", "c"], history.Last("hub", "room", 2).Select(d => d.MessageId));
+        Assert.Equal(4, history.Bytes); // 3 held at 1 each; sizes follow the payloads: a grew by two, b lost its one
+        Assert.False(history.Apply("hub", "room", "b", MessageChange.Edited, null, DataType.Text, [1])); // a tombstone stays one
+    }
+
     private RoomHistory Started(int maxMessages, long maxBytes = 1_000_000)
     {
         var history = new RoomHistory(maxMessages, TimeSpan.FromMinutes(5), maxBytes, 1000, _time);
@@ -86,5 +108,6 @@ public sealed class RoomHistoryTests
         return history;
     }
 
-    private static Delivery Delivery(string id) => new() { Target = DeliveryTarget.Group, Hub = "hub", Group = "room", MessageId = id, Payload = [1] };
+    private static Delivery Delivery(string id, string? from = null) =>
+        new() { Target = DeliveryTarget.Group, Hub = "hub", Group = "room", MessageId = id, Payload = [1], FromUserId = from };
 }

@@ -22,7 +22,10 @@ public sealed class HistoryWorkerTests
         using var kafka = new HistoryKafka();
         using var host = await kafka.StartAsync(store.Options, ct, settings: s => s["History:Hubs:quiet:Enabled"] = "false");
 
-        var deliveries = new List<Delivery>();
+        // First, so that it would be in the first batch: a message with a time to live is not history.
+        var shortLived = Message("room0", "ttl-1", "short-lived");
+        shortLived.ExpiresAt = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        var deliveries = new List<Delivery> { shortLived };
         for (var i = 0; i < 200; i++)
         {
             deliveries.Add(Message($"room{i % 7}", $"0-{i}", $"m{i}"));

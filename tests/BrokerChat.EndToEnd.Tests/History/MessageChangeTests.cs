@@ -64,6 +64,31 @@ public sealed class MessageChangeTests(ChangesFixture fixture) : IClassFixture<C
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task AMemberJoiningAfterAnEditAndADeleteGetsTheCurrentTextInItsJoinHistoryFromTheConnectorsMemory()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await fixture.First.ConnectAsync("chat", "alice", ct).WaitAsync(Timeout, ct);
+        await using var bob = await fixture.Second.ConnectAsync("chat", "bob", ct).WaitAsync(Timeout, ct);
+        await alice.JoinAndTakeHistoryAsync("recent", cancellationToken: ct).WaitAsync(Timeout, ct);
+        await bob.JoinAndTakeHistoryAsync("recent", cancellationToken: ct).WaitAsync(Timeout, ct);
+        Assert.True((await alice.SendToGroupAsync("recent", "kept", cancellationToken: ct).WaitAsync(Timeout, ct))!.Success);
+        Assert.True((await alice.SendToGroupAsync("recent", "helo", cancellationToken: ct).WaitAsync(Timeout, ct))!.Success);
+        Assert.True((await alice.SendToGroupAsync("recent", "oops", cancellationToken: ct).WaitAsync(Timeout, ct))!.Success);
+        var typo = await fixture.StoredIdAsync("recent", "helo", ct);
+        var oops = await fixture.StoredIdAsync("recent", "oops", ct);
+
+        Assert.True((await ChangeAsync(alice, "editMessage", "recent", typo, ("dataType", "text"), ("data", "hello"), ct)).Success);
+        Assert.True((await ChangeAsync(alice, "deleteMessage", "recent", oops, ct)).Success);
+        // Bob heard both on the second connector, so that connector has read them.
+        await bob.WaitForFrameAsync(f => IsChange(f, oops, "deleted"), ct).WaitAsync(Timeout, ct);
+
+        await using var dave = await fixture.Second.ConnectAsync("chat", "dave", ct).WaitAsync(Timeout, ct);
+        var history = await dave.JoinAndTakeHistoryAsync("recent", history: 10, cancellationToken: ct).WaitAsync(Timeout, ct);
+
+        Assert.True(history.Select(f => (string?)f["data"]).SequenceEqual(["kept", "hello"]), string.Join(" | ", history.Select(f => f.ToJsonString())));
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task AnEditShowsInListMessagesAndTheRestPageWithItsEditedAt()
     {
         var ct = TestContext.Current.CancellationToken;
