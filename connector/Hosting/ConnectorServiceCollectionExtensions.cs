@@ -44,6 +44,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ConnectionIndex>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<InboundCapacity>();
+        services.AddSingleton(sp => new AwaitedOutcomes(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxAwaitedOutcomes));
         services.AddSingleton(sp =>
         {
             var connections = sp.GetRequiredService<ConnectionIndex>();

@@ -60,6 +60,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
     private readonly DeadLetterWriter _deadLetters;
     private readonly RunningInvocations _invocations;
     private long _processed;
+    private long _expired;
     private volatile bool _inGroup;
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
@@ -93,6 +94,9 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
 
     /// <summary>Requests this worker has run the handler on successfully since it started.</summary>
     public long Processed => Interlocked.Read(ref _processed);
+
+    /// <summary>Requests this worker skipped because their connector had stopped waiting for their outcome (<see cref="BrokerChat.Contracts.Messages.InboundFrame.AnswerBy"/>).</summary>
+    public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>
     /// Whether this worker is in its consumer group right now, as of the client's latest statistics (every 5 s by
