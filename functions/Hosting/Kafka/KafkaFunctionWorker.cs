@@ -74,7 +74,8 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         FunctionsMetrics metrics,
         RunningInvocations invocations,
         TimeProvider timeProvider,
-        ILogger<KafkaFunctionWorker> logger)
+        ILogger<KafkaFunctionWorker> logger,
+        RetentionReaders? readers = null)
     {
         _index = index;
         _handler = handler;
@@ -85,7 +86,8 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         _time = timeProvider;
         _logger = logger;
         _invocations = invocations;
-        _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight);
+        // The embedded cluster's retention keeps the inbound records this worker has not finished.
+        _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight, readers?.AddGroup(_options.GroupId, factory.Topics.Inbound));
         _retry = new RequestRetryPolicy(_options, metrics, timeProvider, logger);
         _producer = new DeliveryProducer(producerHost, _offsets, metrics, timeProvider, logger);
         _deadLetters = new DeadLetterWriter(handler, _producer, factory.Topics, metrics, timeProvider, logger);
