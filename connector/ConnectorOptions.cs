@@ -130,6 +130,16 @@ public sealed class ConnectorOptions
     [Range(1, 10_000_000)]
     public int MaxPendingProduces { get; set; } = 20_000;
 
+    /// <summary>
+    /// Client requests awaiting their outcome (a request with an <c>ackId</c> waiting for its ack, an <c>invoke</c>
+    /// waiting for its response), across the process. This bounds the backlog the functions have to work through:
+    /// past it a request is answered at once with the ack error <c>InternalServerError</c> "busy" and never reaches
+    /// Kafka, so a flood gets quick refusals instead of a queue that grows until every request times out. Set it to
+    /// about what the functions handle in the latency you accept (about a second's worth). The default is 10,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxAwaitedOutcomes { get; set; } = 10_000;
+
     /// <summary>How long a connection waits for room to hand a request to Kafka before it is refused. The default is 5 s.</summary>
     public TimeSpan InboundBackpressureTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

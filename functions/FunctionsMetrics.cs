@@ -7,7 +7,8 @@ namespace BrokerChat.Functions;
 /// Metrics of the worker functions, on the meter <c>BrokerChat.Functions</c>:
 /// <list type="bullet">
 /// <item><c>brokerchat.functions.requests</c>: requests handled, tagged <c>outcome</c> = delivered | acknowledged
-/// (their rate is the processed-per-second figure);</item>
+/// (their rate is the processed-per-second figure), or skipped unhandled: expired (read after the connector had
+/// stopped waiting for its outcome and answered <c>Timeout</c>, <c>InboundFrame.AnswerBy</c>);</item>
 /// <item><c>brokerchat.functions.failures</c>: tries that threw (each try counts);</item>
 /// <item><c>brokerchat.functions.retries</c>: tries made again after a failure;</item>
 /// <item><c>brokerchat.functions.dead_letters</c>: records set aside on the dead-letter topic, tagged <c>reason</c> =
@@ -67,6 +68,8 @@ public sealed class FunctionsMetrics : IDisposable
 
     internal void Processed(bool delivered) =>
         _requests.Add(1, new KeyValuePair<string, object?>("outcome", delivered ? "delivered" : "acknowledged"));
+
+    internal void Expired() => _requests.Add(1, new KeyValuePair<string, object?>("outcome", "expired"));
 
     internal void Failed() => _failures.Add(1);
 

@@ -14,12 +14,18 @@ internal sealed partial class ClientConnection
         }
     }
 
-    /// <summary>Registers a request awaiting its outcome; false when the ackId is already pending or too many are.</summary>
-    public bool TryAddPendingAck(ulong ackId, long deadlineTimestamp, out bool tooMany)
+    /// <summary>
+    /// The process-wide count of requests awaiting an outcome that this connection's pending acks and invocations
+    /// take part in, or null for none.
+    /// </summary>
+    public AwaitedOutcomes? AwaitedOutcomes { get; init; }
+
+    /// <summary>Registers a request awaiting its outcome; false, with the reason, when the ackId is already pending or too many are.</summary>
+    public bool TryAddPendingAck(ulong ackId, long deadlineTimestamp, out PendingRefusal refusal)
     {
         lock (_gate)
         {
-            return (_pendingAcks ??= new PendingDeadlines<ulong>(MaxPendingAcks)).TryAdd(ackId, deadlineTimestamp, out tooMany);
+            return (_pendingAcks ??= new PendingDeadlines<ulong>(MaxPendingAcks, AwaitedOutcomes)).TryAdd(ackId, deadlineTimestamp, out refusal);
         }
     }
 
@@ -64,6 +70,8 @@ internal sealed partial class ClientConnection
     {
         lock (_gate)
         {
+            _pendingAcks?.Clear();
+            _pendingInvocations?.Clear();
             _pendingAcks = null;
             _pendingInvocations = null;
         }

@@ -21,12 +21,12 @@ internal sealed partial class ClientConnection
         }
     }
 
-    /// <summary>Registers an invocation awaiting its response; false when the id is already pending or too many are.</summary>
-    public bool TryAddPendingInvocation(string invocationId, long deadlineTimestamp, out bool tooMany)
+    /// <summary>Registers an invocation awaiting its response; false, with the reason, when the id is already pending or too many are.</summary>
+    public bool TryAddPendingInvocation(string invocationId, long deadlineTimestamp, out PendingRefusal refusal)
     {
         lock (_gate)
         {
-            return (_pendingInvocations ??= new PendingDeadlines<string>(MaxPendingInvocations, StringComparer.Ordinal)).TryAdd(invocationId, deadlineTimestamp, out tooMany);
+            return (_pendingInvocations ??= new PendingDeadlines<string>(MaxPendingInvocations, AwaitedOutcomes, StringComparer.Ordinal)).TryAdd(invocationId, deadlineTimestamp, out refusal);
         }
     }
 

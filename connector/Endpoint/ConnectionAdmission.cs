@@ -54,6 +54,7 @@ internal sealed class ConnectionAdmission(
     ConnectionEvents events,
     ConnectorMetrics metrics,
     KafkaLink kafka,
+    AwaitedOutcomes awaitedOutcomes,
     IOptions<ConnectorOptions> options,
     TimeProvider timeProvider,
     ILogger<ConnectionAdmission> logger)
@@ -170,6 +171,7 @@ internal sealed class ConnectionAdmission(
         {
             FrameSent = _frameSent,
             MessageExpired = _messageExpired,
+            AwaitedOutcomes = awaitedOutcomes,
             Subprotocol = subprotocol,
             HasEventHandlers = connectHandlers.HasEventHandlers(hub),
             ConnectionState = state,

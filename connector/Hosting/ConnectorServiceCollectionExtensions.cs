@@ -44,6 +44,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton<ConnectionIndex>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<InboundCapacity>();
+        services.AddSingleton(sp => new AwaitedOutcomes(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxAwaitedOutcomes));
         services.AddSingleton(sp =>
         {
             var connections = sp.GetRequiredService<ConnectionIndex>();
@@ -107,7 +108,7 @@ public static class ConnectorServiceCollectionExtensions
         // Every tag BrokerChat records has a handful of values, so each stream keeps room for 100 tag combinations
         // rather than the SDK's default 2,000 (which costs about 140 KB per stream whether used or not).
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ConnectorMetrics.MeterName, "System.Runtime")
+            .AddMeter(ConnectorMetrics.MeterName, KafkaMetrics.MeterName, "System.Runtime")
             .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
         services.AddBrokerChatTracing(configuration, ConnectorTelemetry.SourceName);

@@ -29,6 +29,9 @@ internal sealed class InboundPublisher(
     TimeProvider timeProvider,
     ILogger<InboundPublisher> logger)
 {
+    /// <summary>The ack error message of a request refused because the server is at one of its bounds.</summary>
+    internal const string BusyMessage = "The server is busy; retry later.";
+
     private static readonly byte[] ControlCancel = Encoding.UTF8.GetBytes(InboundHeaders.ControlCancel);
     private readonly TimeSpan _ackTimeout = options.Value.AckTimeout;
     private readonly TimeSpan _invokeTimeout = options.Value.InvokeTimeout;
@@ -42,7 +45,7 @@ internal sealed class InboundPublisher(
         if (!await capacity.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
         {
             metrics.RequestRejected("busy");
-            Answer(connection, request.AckId, InvocationOf(request), AckErrorNames.InternalServerError, "The server is busy; retry later.");
+            Answer(connection, request.AckId, InvocationOf(request), AckErrorNames.InternalServerError, BusyMessage);
             return;
         }
 
@@ -52,6 +55,7 @@ internal sealed class InboundPublisher(
             return;
         }
 
+        var receivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var frame = new InboundFrame
         {
             Kind = request.Kind,
@@ -64,7 +68,8 @@ internal sealed class InboundPublisher(
             AckId = request.AckId,
             DataType = request.DataType,
             Payload = request.Data,
-            ReceivedAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds(),
+            ReceivedAt = receivedAt,
+            AnswerBy = AnswerBy(request, receivedAt),
             NoEcho = request.NoEcho,
             EventName = request.EventName,
             InvocationId = request.InvocationId,
@@ -119,32 +124,43 @@ internal sealed class InboundPublisher(
 
     /// <summary>
     /// Registers what will answer the request (its ackId, or an invocation's id); false, with the client answered,
-    /// when it cannot wait for that answer.
+    /// when it cannot wait for that answer: a repeat of a pending id (<c>Duplicate</c>), too many pending on the
+    /// connection (<c>TooManyRequests</c>), or too many awaiting an outcome in the process (<c>InternalServerError</c>
+    /// busy, <see cref="ConnectorOptions.MaxAwaitedOutcomes"/>).
     /// </summary>
     private bool Track(ClientConnection connection, InboundRequest request)
     {
         if (request.AckId is { } ackId)
         {
-            if (!connection.TryAddPendingAck(ackId, Deadline(_ackTimeout), out var tooMany))
+            if (connection.TryAddPendingAck(ackId, Deadline(_ackTimeout), out var refusal))
             {
-                metrics.RequestRejected("pending_acks");
-                connection.TryEnqueue(tooMany
-                    ? connection.Writer.AckError(ackId, AckErrorNames.TooManyRequests, "Too many requests are awaiting acknowledgement on this connection.")
-                    : connection.Writer.AckError(ackId, AckErrorNames.Duplicate, $"A request with ackId {ackId} is already being processed."));
-                return false;
+                return true;
             }
+
+            metrics.RequestRejected(refusal == PendingRefusal.Busy ? "awaited_outcomes" : "pending_acks");
+            var (name, message) = Refused(refusal, $"A request with ackId {ackId} is already being processed.", "Too many requests are awaiting acknowledgement on this connection.");
+            connection.TryEnqueue(connection.Writer.AckError(ackId, name, message));
+            return false;
         }
-        else if (InvocationOf(request) is { } invocationId && !connection.TryAddPendingInvocation(invocationId, Deadline(_invokeTimeout), out var tooMany))
+
+        if (InvocationOf(request) is { } invocationId && !connection.TryAddPendingInvocation(invocationId, Deadline(_invokeTimeout), out var refused))
         {
-            metrics.RequestRejected("pending_invocations");
-            connection.TryEnqueue(tooMany
-                ? connection.Writer.InvokeError(invocationId, AckErrorNames.TooManyRequests, "Too many invocations are awaiting a response on this connection.")
-                : connection.Writer.InvokeError(invocationId, AckErrorNames.Duplicate, $"An invocation with id {invocationId} is already being processed."));
+            metrics.RequestRejected(refused == PendingRefusal.Busy ? "awaited_outcomes" : "pending_invocations");
+            var (name, message) = Refused(refused, $"An invocation with id {invocationId} is already being processed.", "Too many invocations are awaiting a response on this connection.");
+            connection.TryEnqueue(connection.Writer.InvokeError(invocationId, name, message));
             return false;
         }
 
         return true;
     }
+
+    /// <summary>The ack error's name and message for a request that could not be registered.</summary>
+    private static (string Name, string Message) Refused(PendingRefusal refusal, string duplicate, string tooMany) => refusal switch
+    {
+        PendingRefusal.Duplicate => (AckErrorNames.Duplicate, duplicate),
+        PendingRefusal.TooMany => (AckErrorNames.TooManyRequests, tooMany),
+        _ => (AckErrorNames.InternalServerError, BusyMessage),
+    };
 
     /// <summary>
     /// Produces <paramref name="frame"/>, a client's request in a span of its own when <paramref name="traced"/> (a
@@ -248,6 +264,15 @@ internal sealed class InboundPublisher(
             connection.TryEnqueue(connection.Writer.InvokeError(invocationId, name, message));
         }
     }
+
+    /// <summary>
+    /// When this connector stops waiting for the request's outcome and answers <c>Timeout</c> itself (Unix
+    /// milliseconds), so the functions skip it if they read it later; 0 when nobody waits for one.
+    /// </summary>
+    private long AnswerBy(InboundRequest request, long receivedAt) =>
+        request.AckId is not null ? receivedAt + (long)_ackTimeout.TotalMilliseconds
+        : InvocationOf(request) is not null ? receivedAt + (long)_invokeTimeout.TotalMilliseconds
+        : 0;
 
     /// <summary>The invocation a request waits for a response to: an <c>invoke</c>'s id, and nothing for anything else.</summary>
     private static string? InvocationOf(InboundRequest request) => request.Kind == InboundKind.Invoke ? request.InvocationId : null;

@@ -36,6 +36,7 @@ internal sealed partial class DeliveryDispatcher(
     ConnectorMetrics metrics,
     PresenceFeed presence,
     HolderQueries queries,
+    RetentionReaders readers,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
@@ -80,6 +81,9 @@ internal sealed partial class DeliveryDispatcher(
         var (low, high) = Watermarks(consumer, topic);
         var (coveredFrom, warmed) = HistoryWarmup.Read(consumer, topic, low, high, options.Value.RoomHistoryWarmupRecords, options.Value.RoomHistoryAge, clock, logger);
         outbound.Start(high, coveredFrom, warmed);
+        // The embedded cluster keeps what this connector has not fanned out yet (the positions only grow, so reading
+        // one outside the gate is safe: at worst it is a record behind).
+        using var reading = readers.AddReader(topic, p => p < outbound.PartitionCount ? Volatile.Read(ref outbound.Next[p]) : -1);
         consumer.Assign(high.Select((offset, p) => new TopicPartitionOffset(topic, p, offset)).ToList());
         _consumer = consumer;
         _ready.TrySetResult();

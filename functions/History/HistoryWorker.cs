@@ -55,7 +55,8 @@ public sealed partial class HistoryWorker : BackgroundService
         IOptions<HistoryOptions> options,
         HistoryMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<HistoryWorker> logger)
+        ILogger<HistoryWorker> logger,
+        RetentionReaders? readers = null)
     {
         _store = store;
         _factory = factory;
@@ -65,7 +66,9 @@ public sealed partial class HistoryWorker : BackgroundService
         _time = timeProvider;
         _logger = logger;
         // Each partition holds at most MaxInFlightPerPartition; the worker-wide bound only backs that up.
-        _offsets = new OffsetStore(factory.Topics.Outbound, (int)Math.Min(int.MaxValue, _options.MaxInFlightPerPartition * 64L));
+        // The embedded cluster's retention keeps the outbound records the store has not taken yet (when history is on).
+        _offsets = new OffsetStore(factory.Topics.Outbound, (int)Math.Min(int.MaxValue, _options.MaxInFlightPerPartition * 64L),
+            _options.AnyEnabled ? readers?.AddGroup(_options.GroupId, factory.Topics.Outbound) : null);
         _retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }.AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),

@@ -1,4 +1,5 @@
 using BrokerChat.Functions.Hubs;
+using BrokerChat.Kafka;
 using BrokerChat.Kafka.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -54,7 +55,7 @@ public static class FunctionsApp
         web.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         AddWorkers(web.Services, web.Configuration);
         web.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(FunctionsMetrics.MeterName, "System.Runtime")
+            .AddMeter(FunctionsMetrics.MeterName, KafkaMetrics.MeterName, "System.Runtime")
             .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 100 })
             .AddPrometheusExporter());
         web.Services.AddBrokerChatEventHandler(web.Configuration);

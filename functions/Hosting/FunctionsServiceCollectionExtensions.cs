@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace BrokerChat.Functions.Hosting;
 
@@ -25,9 +26,16 @@ public static class FunctionsServiceCollectionExtensions
         services.AddBrokerChatKafka(configuration);
         services.AddBrokerChatFunction(configuration);
         services.AddBrokerChatHubRuntime(configuration);
-        services.TryAddSingleton(sp => new FunctionWorkers(Enumerable.Range(0, workers)
-            .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
-            .ToArray()));
+        services.TryAddSingleton(sp =>
+        {
+            // The group reads the inbound topic wherever its members run (here, or in processes joined to this one's
+            // embedded cluster): until a member here reports a partition's position, the embedded cluster keeps it
+            // whole (up to Kafka:EmbeddedRetentionMaxRecords).
+            sp.GetRequiredService<RetentionReaders>().AddGroup(sp.GetRequiredService<IOptions<FunctionsOptions>>().Value.GroupId, sp.GetRequiredService<KafkaEndpoint>().Topics.Inbound);
+            return new FunctionWorkers(Enumerable.Range(0, workers)
+                .Select(index => ActivatorUtilities.CreateInstance<KafkaFunctionWorker>(sp, index))
+                .ToArray());
+        });
         services.AddHostedService(sp => sp.GetRequiredService<FunctionWorkers>());
         if (workers > 0)
         {

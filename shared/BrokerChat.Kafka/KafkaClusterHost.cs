@@ -14,7 +14,15 @@ namespace BrokerChat.Kafka;
 /// Register it before every other hosted service: hosts stop services in reverse order, so it stops last and
 /// destroys the embedded cluster only after every client of this process has closed.
 /// </remarks>
-public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory factory, IOptions<KafkaOptions> options, ILogger<KafkaClusterHost> logger, LocalKafkaClusterFactory? localCluster = null) : IHostedService, IDisposable
+public sealed class KafkaClusterHost(
+    KafkaEndpoint endpoint,
+    KafkaClientFactory factory,
+    RetentionReaders readers,
+    KafkaMetrics metrics,
+    IOptions<KafkaOptions> options,
+    ILogger<KafkaClusterHost> logger,
+    LocalKafkaClusterFactory? localCluster = null,
+    TimeProvider? clock = null) : IHostedService, IDisposable
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
     private readonly KafkaOptions _options = options.Value;
@@ -45,9 +53,9 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
             if (_options.EmbeddedRetainedRecords > 0)
             {
                 _retention = new CancellationTokenSource();
-                var embedded = _embedded;
+                var retention = new EmbeddedRetention(_embedded, endpoint, factory, readers, metrics, clock ?? TimeProvider.System, logger);
                 var token = _retention.Token;
-                _retentionLoop = Task.Factory.StartNew(() => TrimLoop(embedded, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                _retentionLoop = Task.Run(() => retention.RunAsync(token), CancellationToken.None);
             }
 
             return;
@@ -85,45 +93,6 @@ public sealed class KafkaClusterHost(KafkaEndpoint endpoint, KafkaClientFactory 
             _embedded = null;
             embedded.Dispose();
             KafkaLog.EmbeddedStopped(logger);
-        }
-    }
-
-    /// <summary>
-    /// Keeps each embedded partition at most <see cref="KafkaOptions.EmbeddedRetainedRecords"/> long (plus a tenth,
-    /// so it trims in steps rather than on every record), reading the logs' ends once a second.
-    /// </summary>
-    private void TrimLoop(ILocalKafkaCluster cluster, CancellationToken cancellationToken)
-    {
-        var retained = _options.EmbeddedRetainedRecords;
-        var slack = Math.Max(1, retained / 10);
-        var partitions = endpoint.Topics.All
-            .SelectMany(topic => Enumerable.Range(0, _options.Partitions).Select(p => new TopicPartition(topic, p)))
-            .ToList();
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(factory.ConsumerConfig("brokerchat-embedded-retention", "brokerchat-embedded-retention"))
-            .SetLogHandler((_, message) => factory.Log(message))
-            .Build();
-        while (!cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
-        {
-            foreach (var partition in partitions)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                try
-                {
-                    var offsets = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
-                    if (offsets.High.Value - offsets.Low.Value > retained + slack)
-                    {
-                        cluster.DeleteRecordsBefore(partition.Topic, partition.Partition.Value, offsets.High.Value - retained);
-                    }
-                }
-                catch (KafkaException)
-                {
-                    // The cluster is stopping or busy; try again on the next pass.
-                }
-            }
         }
     }
 

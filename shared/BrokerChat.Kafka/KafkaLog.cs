@@ -25,4 +25,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(106, LogLevel.Warning, "Kafka producer still had {Count} records in flight when it was closed.", EventName = "ProducerUnflushed")]
     public static partial void ProducerUnflushed(ILogger logger, int count);
+
+    [LoggerMessage(107, LogLevel.Warning, "The embedded cluster dropped {Count} records of {Topic} partition {Partition} before their slowest reader read them (or a group whose position on it is not known in this process): it is at offset {Position}, {Behind} records behind the newest (Kafka:EmbeddedRetentionMaxRecords is {Max}).", EventName = "TrimmedUnread")]
+    public static partial void TrimmedUnread(ILogger logger, long count, string topic, int partition, long position, long behind, int max);
+
+    [LoggerMessage(109, LogLevel.Warning, "A pass of the embedded cluster's retention failed ({Reason}); it tries again in a second.", EventName = "RetentionPassFailed")]
+    public static partial void RetentionPassFailed(ILogger logger, string reason);
 }

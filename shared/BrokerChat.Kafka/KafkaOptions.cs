@@ -8,7 +8,7 @@ namespace BrokerChat.Kafka;
 /// Kafka settings, bound from the <c>Kafka</c> configuration section. Every default is chosen for chat latency
 /// and stated here; <see cref="ClientSettings"/> passes any other librdkafka property through (security, SASL).
 /// </summary>
-public sealed class KafkaOptions
+public sealed class KafkaOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Kafka";
@@ -43,14 +43,27 @@ public sealed class KafkaOptions
     public int EmbeddedBrokers { get; set; } = 3;
 
     /// <summary>
-    /// Records the embedded cluster keeps per partition; older ones are dropped every second, as retention would.
-    /// The embedded cluster finds a fetch's position by walking a partition's stored batches, so a short log keeps
-    /// every fetch cheap; it must still cover how far a consumer may fall behind and the records a starting connector
-    /// reads back (<c>Connector:RoomHistoryWarmupRecords</c>). The default is 5,000; 0 keeps the cluster's own
-    /// limit (about 5 MiB or 100,000 batches per partition).
+    /// Records the embedded cluster keeps per partition; older ones are dropped every second, as retention would,
+    /// but never one that a known reader has yet to read (the functions' and the history's consumer groups by their
+    /// committed offsets, this process's connector by its positions; see <see cref="RetentionReaders"/>), up to
+    /// <see cref="EmbeddedRetentionMaxRecords"/>. The embedded cluster finds a fetch's position by walking a
+    /// partition's stored batches, so a short log keeps every fetch cheap; it must cover the records a starting
+    /// connector reads back (<c>Connector:RoomHistoryWarmupRecords</c>). The default is 5,000; 0 keeps the cluster's
+    /// own limit (about 5 MiB or 100,000 batches per partition).
     /// </summary>
     [Range(0, 10_000_000)]
     public int EmbeddedRetainedRecords { get; set; } = 5_000;
+
+    /// <summary>
+    /// The most records the embedded cluster keeps per partition for a reader that lags (plus a tenth of
+    /// <see cref="EmbeddedRetainedRecords"/>): a reader further behind loses its oldest records, and they are logged
+    /// and counted (<c>brokerchat.kafka.embedded.trimmed_unread</c>), so a stuck reader cannot grow memory and fetch
+    /// cost without bound. The cluster's own limit (about 5 MiB per partition) still applies first when records are
+    /// large. The default is 20,000; 0 means only the cluster's own limit. Must be 0 or at least
+    /// <see cref="EmbeddedRetainedRecords"/>.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int EmbeddedRetentionMaxRecords { get; set; } = 20_000;
 
     /// <summary>
     /// Producer <c>linger.ms</c>: how long a producer waits to batch. The default is 1 ms: a chat message is
@@ -94,4 +107,15 @@ public sealed class KafkaOptions
 
     /// <summary>The effective <c>fetch.wait.max.ms</c>.</summary>
     public int EffectiveFetchWaitMaxMs => FetchWaitMaxMs ?? (IsEmbedded ? 10 : 100);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (EmbeddedRetentionMaxRecords > 0 && EmbeddedRetentionMaxRecords < EmbeddedRetainedRecords)
+        {
+            yield return new ValidationResult(
+                $"Kafka:EmbeddedRetentionMaxRecords ({EmbeddedRetentionMaxRecords}) must be 0 or at least Kafka:EmbeddedRetainedRecords ({EmbeddedRetainedRecords}).",
+                [nameof(EmbeddedRetentionMaxRecords)]);
+        }
+    }
 }

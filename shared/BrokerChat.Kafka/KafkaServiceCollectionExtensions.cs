@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using BrokerChat.Contracts.Topics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,8 @@ public static class KafkaServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(sp => new KafkaEndpoint(new KafkaTopics(sp.GetRequiredService<IOptions<KafkaOptions>>().Value.TopicPrefix)));
         services.TryAddSingleton<KafkaClientFactory>();
+        services.TryAddSingleton<RetentionReaders>();
+        services.TryAddSingleton(sp => new KafkaMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<KafkaClusterHost>();
         services.TryAddSingleton<KafkaProducerHost>();
         services.AddHostedService(sp => sp.GetRequiredService<KafkaClusterHost>());

@@ -137,13 +137,39 @@ public sealed class ClientConnectionTests
         using var connection = new ClientConnection("c", "hub", "u", [], 10, 1024);
         Assert.True(connection.TryAddPendingAck(1, deadlineTimestamp: 100, out _));
         Assert.True(connection.TryAddPendingAck(2, deadlineTimestamp: 200, out _));
-        Assert.False(connection.TryAddPendingAck(1, deadlineTimestamp: 300, out var tooMany));
-        Assert.False(tooMany);
+        Assert.False(connection.TryAddPendingAck(1, deadlineTimestamp: 300, out var refusal));
+        Assert.Equal(PendingRefusal.Duplicate, refusal);
 
         Assert.Equal([1UL], connection.ExpireAcks(150));
         Assert.Null(connection.ExpireAcks(150));
         Assert.False(connection.TryCompleteAck(1));
         Assert.True(connection.TryCompleteAck(2));
         Assert.Equal(0, connection.PendingAckCount);
+    }
+
+    [Fact]
+    public void RequestsAwaitingAnOutcomeAreBoundedAcrossConnectionsAndEveryWayTheyEndGivesTheirPlaceBack()
+    {
+        var awaited = new AwaitedOutcomes(3);
+        using var first = new ClientConnection("c1", "hub", "u", [], 10, 1024) { AwaitedOutcomes = awaited };
+        using var second = new ClientConnection("c2", "hub", "u", [], 10, 1024) { AwaitedOutcomes = awaited };
+        Assert.True(first.TryAddPendingAck(1, deadlineTimestamp: 100, out _));
+        Assert.True(first.TryAddPendingInvocation("i", deadlineTimestamp: 100, out _));
+        Assert.True(second.TryAddPendingAck(1, deadlineTimestamp: 200, out _));
+
+        Assert.False(second.TryAddPendingAck(2, deadlineTimestamp: 200, out var refusal));
+        Assert.Equal(PendingRefusal.Busy, refusal);
+        Assert.False(first.TryAddPendingAck(1, deadlineTimestamp: 200, out refusal));
+        Assert.Equal(PendingRefusal.Duplicate, refusal);
+        Assert.Equal(3, awaited.Count);
+
+        Assert.True(second.TryCompleteAck(1)); // an outcome
+        Assert.Equal(2, awaited.Count);
+        Assert.Equal([1UL], first.ExpireAcks(150)); // a timeout
+        Assert.Equal(1, awaited.Count);
+        Assert.True(second.TryAddPendingAck(2, deadlineTimestamp: 200, out _));
+        first.ClearPendingAcks(); // the end of a connection, with an invocation pending
+        second.ClearPendingAcks();
+        Assert.Equal(0, awaited.Count);
     }
 }

@@ -30,6 +30,7 @@ public sealed class ContractSerializerTests
             Filter = "userId eq 'x'",
             Reason = "bye",
             MessageTtlSeconds = 30,
+            AnswerBy = 1_700_000_010_123,
         };
 
         var back = ContractSerializer.DeserializeInbound(ContractSerializer.Serialize(frame));
@@ -110,6 +111,30 @@ public sealed class ContractSerializerTests
         Assert.Null(back.Payload);
         Assert.Null(back.Ack);
         Assert.True(back.HasMessage);
+    }
+
+    [Fact]
+    public void AnInboundFrameFromAnOlderConnectorHasNoAnswerByDeadline()
+    {
+        // An older connector's request: the items up to the message change's id (24), without answer-by (25).
+        var current = ContractSerializer.Serialize(new InboundFrame { Hub = "chat", Group = "g", ConnectionId = "c", AckId = 3, AnswerBy = 123 });
+        var reader = new MessagePackReader(current);
+        Assert.Equal(26, reader.ReadArrayHeader());
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(writer);
+        w.WriteArrayHeader(25);
+        for (var i = 0; i < 25; i++)
+        {
+            var start = reader.Position;
+            reader.Skip();
+            w.WriteRaw(reader.Sequence.Slice(start, reader.Position));
+        }
+
+        w.Flush();
+
+        var back = ContractSerializer.DeserializeInbound(writer.WrittenMemory);
+
+        Assert.Equal(("chat", "g", 3UL, 0L), (back.Hub, back.Group, back.AckId, back.AnswerBy));
     }
 
     [Theory]

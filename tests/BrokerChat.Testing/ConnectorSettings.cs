@@ -122,6 +122,13 @@ public sealed class ConnectorSettings : HostSettingsSection
         set => Set(nameof(ConnectorOptions.MaxPendingProduces), value);
     }
 
+    /// <summary>Requests awaiting their outcome across the process before more are refused as busy.</summary>
+    public int? MaxAwaitedOutcomes
+    {
+        get => Get<int>(nameof(ConnectorOptions.MaxAwaitedOutcomes));
+        set => Set(nameof(ConnectorOptions.MaxAwaitedOutcomes), value);
+    }
+
     /// <summary>How long a request may wait for room on its way to Kafka.</summary>
     public TimeSpan? InboundBackpressureTimeout
     {

@@ -38,6 +38,13 @@ public sealed class KafkaSettings : HostSettingsSection
         set => Set(nameof(KafkaOptions.EmbeddedRetainedRecords), value);
     }
 
+    /// <summary>The most records the embedded cluster keeps per partition for a reader that lags.</summary>
+    public int? EmbeddedRetentionMaxRecords
+    {
+        get => Get<int>(nameof(KafkaOptions.EmbeddedRetentionMaxRecords));
+        set => Set(nameof(KafkaOptions.EmbeddedRetentionMaxRecords), value);
+    }
+
     /// <summary>How long a fetch waits for records, in milliseconds.</summary>
     public int? FetchWaitMaxMs
     {

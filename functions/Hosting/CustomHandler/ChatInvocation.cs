@@ -21,9 +21,9 @@ namespace BrokerChat.Functions.Hosting.CustomHandler;
 /// The binding produces its <c>Key</c> and <c>Value</c> as UTF-8 text: the key is the inbound record's key (text
 /// already), the value is the base64 text of the exact MessagePack bytes the Kafka worker would produce, which
 /// connectors decode (<see cref="ContractSerializer.DeserializeDelivery"/>). A record that is not a request is
-/// logged and skipped, like the Kafka worker does; an invocation without record positions fails.
+/// logged and skipped, like the Kafka worker does, and so is a request read after its connector stopped waiting for it (<see cref="InboundFrame.AnswerBy"/>); an invocation without record positions fails.
 /// </remarks>
-internal sealed class ChatInvocation(IRequestHandler handler, FunctionsMetrics metrics, ILogger<ChatInvocation> logger)
+internal sealed class ChatInvocation(IRequestHandler handler, FunctionsMetrics metrics, TimeProvider timeProvider, ILogger<ChatInvocation> logger)
 {
     private const string TextValueHint =
         " (the trigger delivers values as text, which cannot carry MessagePack: set \"dataType\": \"binary\" on the kafkaTrigger binding)";
@@ -55,6 +55,12 @@ internal sealed class ChatInvocation(IRequestHandler handler, FunctionsMetrics m
                 Log.PoisonRecord(logger, invocationId, position.Partition, position.Offset, reason);
                 logs.Add($"Record {position.Partition}@{position.Offset} is not a valid request and was skipped: {reason}");
                 metrics.Poison();
+                continue;
+            }
+
+            if (frame.HasPassedAnswerBy(timeProvider))
+            {
+                metrics.Expired(); // its connector already answered Timeout: not delivered late, no work spent on it
                 continue;
             }
 

@@ -21,8 +21,11 @@ public sealed partial class KafkaFunctionWorker
             // A record that is no request has nothing to share a call with: it is set aside on its own.
             if (Read(record, out var invalid) is { } frame)
             {
-                requests.Add(record);
-                frames.Add(frame);
+                if (!SkipIfUnanswerable(slot, record, frame))
+                {
+                    requests.Add(record);
+                    frames.Add(frame);
+                }
             }
             else
             {

@@ -17,7 +17,10 @@ public sealed partial class KafkaFunctionWorker
     {
         if (Read(record, out var invalid) is { } frame)
         {
-            await HandleAsync(slot, record, frame, token).ConfigureAwait(false);
+            if (!SkipIfUnanswerable(slot, record, frame))
+            {
+                await HandleAsync(slot, record, frame, token).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -43,6 +46,24 @@ public sealed partial class KafkaFunctionWorker
         }
 
         await CompleteAsync(slot, record, outputs, activity, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Finishes, without handling it, a request read after its connector stopped waiting for its outcome
+    /// (<see cref="InboundFrame.AnswerBy"/>): its sender was told <c>Timeout</c>, so it is not delivered late and no
+    /// work is spent on it, which lets a backlog left by a flood drain fast. True when it was skipped.
+    /// </summary>
+    private bool SkipIfUnanswerable(KeySlot slot, ConsumeResult<byte[], byte[]> record, InboundFrame frame)
+    {
+        if (!frame.HasPassedAnswerBy(_time))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _expired);
+        _metrics.Expired();
+        _offsets.Finish(slot.Lane.Progress, record.Offset.Value);
+        return true;
     }
 
     /// <summary>The request <paramref name="record"/> holds, or null when it is not a valid one (<paramref name="invalid"/> says why).</summary>

@@ -60,6 +60,7 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
     private readonly DeadLetterWriter _deadLetters;
     private readonly RunningInvocations _invocations;
     private long _processed;
+    private long _expired;
     private volatile bool _inGroup;
 
     /// <summary>Creates worker number <paramref name="index"/> of this process.</summary>
@@ -73,7 +74,8 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         FunctionsMetrics metrics,
         RunningInvocations invocations,
         TimeProvider timeProvider,
-        ILogger<KafkaFunctionWorker> logger)
+        ILogger<KafkaFunctionWorker> logger,
+        RetentionReaders? readers = null)
     {
         _index = index;
         _handler = handler;
@@ -84,7 +86,8 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
         _time = timeProvider;
         _logger = logger;
         _invocations = invocations;
-        _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight);
+        // The embedded cluster's retention keeps the inbound records this worker has not finished.
+        _offsets = new OffsetStore(factory.Topics.Inbound, _options.MaxInFlight, readers?.AddGroup(_options.GroupId, factory.Topics.Inbound));
         _retry = new RequestRetryPolicy(_options, metrics, timeProvider, logger);
         _producer = new DeliveryProducer(producerHost, _offsets, metrics, timeProvider, logger);
         _deadLetters = new DeadLetterWriter(handler, _producer, factory.Topics, metrics, timeProvider, logger);
@@ -93,6 +96,9 @@ public sealed partial class KafkaFunctionWorker : BackgroundService
 
     /// <summary>Requests this worker has run the handler on successfully since it started.</summary>
     public long Processed => Interlocked.Read(ref _processed);
+
+    /// <summary>Requests this worker skipped because their connector had stopped waiting for their outcome (<see cref="BrokerChat.Contracts.Messages.InboundFrame.AnswerBy"/>).</summary>
+    public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>
     /// Whether this worker is in its consumer group right now, as of the client's latest statistics (every 5 s by

@@ -1,3 +1,4 @@
+using BrokerChat.Kafka;
 using Confluent.Kafka;
 
 namespace BrokerChat.Functions.Hosting.Kafka;
@@ -11,9 +12,11 @@ namespace BrokerChat.Functions.Hosting.Kafka;
 /// <remarks>
 /// The consumer auto-commits what is stored every 500 ms (<c>enable.auto.offset.store</c> is off, so nothing is
 /// stored behind the worker's back); a revoked partition is committed at once by the rebalance handler. Records
-/// finish on the producer's delivery thread, so every member is thread-safe.
+/// finish on the producer's delivery thread, so every member is thread-safe. What is stored is also reported to
+/// <c>positions</c>, when given, so the embedded cluster's retention keeps what the group has not finished
+/// (<see cref="RetentionReaders"/>).
 /// </remarks>
-internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
+internal sealed class OffsetStore(string topic, int maxInFlight, GroupPositions? positions = null) : IDisposable
 {
     private readonly SemaphoreSlim _inFlight = new(maxInFlight, maxInFlight);
 
@@ -84,6 +87,11 @@ internal sealed class OffsetStore(string topic, int maxInFlight) : IDisposable
 
     private void Store(PartitionProgress progress, long commit)
     {
+        if (commit >= 0)
+        {
+            positions?.Report(progress.Partition, commit);
+        }
+
         if (commit >= 0 && Consumer is { } consumer)
         {
             try

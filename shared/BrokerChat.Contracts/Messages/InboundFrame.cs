@@ -35,6 +35,7 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>22</term><description>for a client's records: the connection's state as its hub's event handler last set it (<c>ce-connectionState</c>, opaque), or nil</description></item>
 /// <item><term>23</term><description>for the REST sends: <c>messageTtlSeconds</c>, how long after item 10 the message may still be delivered (1 to 300); 0 = no limit</description></item>
 /// <item><term>24</term><description>for the message changes (<see cref="InboundKind.EditMessage"/> and after): the id of the group message changed</description></item>
+/// <item><term>25</term><description>answer-by, Unix time in milliseconds: for a client's request whose sender awaits its outcome (an ack or an invocation's response), when the connector stops waiting and answers <c>Timeout</c> itself; a function reading the request later skips it (nothing is delivered, nothing answered). 0 = no deadline (a fire-and-forget request, a connection record, a REST request, or a record from an older connector)</description></item>
 /// </list>
 /// For the REST kinds (<see cref="InboundKind.SendToAll"/> and after) items 3 and 5 name the target connection and
 /// user rather than a sender, and item 4 is the connector that accepted the request.
@@ -67,4 +68,5 @@ public sealed class InboundFrame
     [Key(22)] public string? ConnectionState { get; set; }
     [Key(23)] public int MessageTtlSeconds { get; set; }
     [Key(24)] public string? ChangedMessageId { get; set; }
+    [Key(25)] public long AnswerBy { get; set; }
 }

@@ -17,6 +17,7 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 /// <param name="Reordered">Messages a receiver got after a later one of the same sender.</param>
 /// <param name="DeliveredAfterError">Error-acked messages that some receiver got all the same.</param>
 /// <param name="LongestErrorAck">The longest wait for an error ack.</param>
+/// <param name="LongestAck">The longest wait for any ack.</param>
 public sealed record TallyCounts(
     int Sent,
     int SuccessAcked,
@@ -27,7 +28,8 @@ public sealed record TallyCounts(
     int Duplicated,
     int Reordered,
     int DeliveredAfterError,
-    TimeSpan LongestErrorAck)
+    TimeSpan LongestErrorAck,
+    TimeSpan LongestAck)
 {
     /// <summary>All error acks.</summary>
     public int ErrorAckedTotal => ErrorAcked.Values.Sum();
@@ -42,6 +44,7 @@ public sealed record TallyCounts(
             ("error-acked", $"{Text(ErrorAckedTotal)} ({string.Join(", ", ErrorAcked.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {Text(e.Value)}"))})"),
             ("unanswered", Text(Unanswered)),
             ("longest wait for an error ack", $"{LongestErrorAck.TotalSeconds:0.00} s"),
+            ("longest wait for any ack", $"{LongestAck.TotalSeconds:0.00} s"),
         };
         rows.AddRange(DeliveredTo.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => ($"delivered to {d.Key}", Text(d.Value))));
         rows.Add(("error-acked but delivered", Text(DeliveredAfterError)));
@@ -258,9 +261,13 @@ public sealed class MessageTally
                 duplicated,
                 reordered,
                 errors.Count(m => gotByAnyone.Contains((m.Sender, m.Message.N))),
-                errors.Count == 0 ? TimeSpan.Zero : errors.Max(m => Stopwatch.GetElapsedTime(m.Message.SentAt, m.Message.AckedAt)));
+                Longest(errors),
+                Longest(all.Where(m => m.Message.Ack is not null)));
         }
     }
+
+    private static TimeSpan Longest(IEnumerable<(string Sender, Message Message)> acked) =>
+        acked.Select(m => Stopwatch.GetElapsedTime(m.Message.SentAt, m.Message.AckedAt)).DefaultIfEmpty(TimeSpan.Zero).Max();
 
     private static string ErrorKind(AckFrame ack) =>
         ack.ErrorMessage?.Contains("busy", StringComparison.Ordinal) == true ? $"{ack.ErrorName} busy" : ack.ErrorName ?? "?";
