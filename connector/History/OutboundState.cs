@@ -1,3 +1,4 @@
+using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Topics;
 
 namespace BrokerChat.Connector.History;
@@ -9,7 +10,7 @@ namespace BrokerChat.Connector.History;
 /// under the gate no record is half-delivered, and the positions say exactly which records every local connection
 /// has been given.
 /// </summary>
-internal sealed class OutboundState(RoomHistory history)
+internal sealed class OutboundState(RoomHistory history, RoomPositions positions)
 {
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -18,6 +19,9 @@ internal sealed class OutboundState(RoomHistory history)
 
     /// <summary>The recent messages of every room.</summary>
     public RoomHistory History { get; } = history;
+
+    /// <summary>The newest position of every room's sources, by which repeats are recognised.</summary>
+    public RoomPositions Positions { get; } = positions;
 
     /// <summary>Partitions of the outbound topic (0 until the dispatcher started).</summary>
     public int PartitionCount { get; private set; }
@@ -42,12 +46,25 @@ internal sealed class OutboundState(RoomHistory history)
             History.Start(coveredFrom ?? startOffsets);
             foreach (var message in warmed ?? [])
             {
+                if (IsRepeat(message.Delivery))
+                {
+                    continue;
+                }
+
                 History.TryAdd(message.Delivery.Hub, message.Delivery.Group!, message.Partition, message.Offset, message.Delivery, message.Size, message.At);
             }
         }
 
         _started.TrySetResult();
     }
+
+    /// <summary>
+    /// Whether <paramref name="delivery"/> (a message to a room or a change of one) repeats one fanned out already:
+    /// its source is at or below the newest of that source in the room. A delivery without a source is never a
+    /// repeat by position. Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
+    /// </summary>
+    public bool IsRepeat(Delivery delivery) =>
+        delivery is { Target: DeliveryTarget.Group, Group: { } group, Source: { } source } && !Positions.TryAdvance(delivery.Hub, group, source);
 
     /// <summary>The partition holding a room.</summary>
     public int PartitionOf(string hub, string group) => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, group), PartitionCount);

@@ -11,13 +11,21 @@ namespace BrokerChat.Connector.Outbound;
 /// </summary>
 internal sealed partial class DeliveryDispatcher
 {
-    /// <summary>Tells the group's members held here of a change. Under the outbound gate.</summary>
-    private void Announce(Delivery delivery, int partition, long offset)
+    /// <summary>
+    /// Tells the group's members held here of a change; false, telling nobody, when it repeats one announced already
+    /// (a worker handling the change's record again). Under the outbound gate.
+    /// </summary>
+    private bool Announce(Delivery delivery, int partition, long offset)
     {
         if (delivery is not { Target: DeliveryTarget.Group, Group: not null, ChangedMessageId: not null })
         {
             OutboundLog.BadDelivery(logger, partition, offset, "A message change names no group or message.");
-            return;
+            return true;
+        }
+
+        if (IsRepeat(delivery, partition, offset))
+        {
+            return false;
         }
 
         byte[]? json = null;
@@ -32,10 +40,12 @@ internal sealed partial class DeliveryDispatcher
 
             if (SharedFrame(recipient, delivery, static (w, d) => w.MessageChanged(d), ref json, ref messagePack, partition, offset) is not { } frame)
             {
-                return;
+                return true;
             }
 
             recipient.TryEnqueueOnce(frame);
         }
+
+        return true;
     }
 }
