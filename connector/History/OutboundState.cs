@@ -10,7 +10,7 @@ namespace BrokerChat.Connector.History;
 /// under the gate no record is half-delivered, and the positions say exactly which records every local connection
 /// has been given.
 /// </summary>
-internal sealed class OutboundState(RoomHistory history, RoomPositions positions)
+internal sealed class OutboundState(RoomHistory history, TargetPositions positions)
 {
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -20,8 +20,8 @@ internal sealed class OutboundState(RoomHistory history, RoomPositions positions
     /// <summary>The recent messages of every room.</summary>
     public RoomHistory History { get; } = history;
 
-    /// <summary>The newest position of every room's sources, by which repeats are recognised.</summary>
-    public RoomPositions Positions { get; } = positions;
+    /// <summary>The newest position of every target's sources, by which repeats are recognised.</summary>
+    public TargetPositions Positions { get; } = positions;
 
     /// <summary>Partitions of the outbound topic (0 until the dispatcher started).</summary>
     public int PartitionCount { get; private set; }
@@ -59,12 +59,22 @@ internal sealed class OutboundState(RoomHistory history, RoomPositions positions
     }
 
     /// <summary>
-    /// Whether <paramref name="delivery"/> (a message to a room or a change of one) repeats one fanned out already:
-    /// its source is at or below the newest of that source in the room. A delivery without a source is never a
-    /// repeat by position. Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
+    /// Whether <paramref name="delivery"/> (a message, or a change of a room's message) repeats one fanned out
+    /// already: its source is at or below the newest of that source for its target. A delivery without a source is
+    /// never a repeat by position. Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
     /// </summary>
     public bool IsRepeat(Delivery delivery) =>
-        delivery is { Target: DeliveryTarget.Group, Group: { } group, Source: { } source } && !Positions.TryAdvance(delivery.Hub, group, source);
+        delivery.Source is { } source && TargetName(delivery) is { } name && !Positions.TryAdvance(delivery.Hub, delivery.Target, name, source);
+
+    /// <summary>What names a delivery's target within its kind and hub: the group, the user, the connection, or "" for the whole hub.</summary>
+    private static string? TargetName(Delivery delivery) => delivery.Target switch
+    {
+        DeliveryTarget.Group => delivery.Group,
+        DeliveryTarget.User => delivery.UserId,
+        DeliveryTarget.Connection => delivery.ConnectionId,
+        DeliveryTarget.All => "",
+        _ => null,
+    };
 
     /// <summary>The partition holding a room.</summary>
     public int PartitionOf(string hub, string group) => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, group), PartitionCount);

@@ -69,7 +69,7 @@ public static class ConnectorServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
             return new OutboundState(
                 new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()),
-                new RoomPositions(options.RoomHistoryRooms));
+                new TargetPositions(options.RoomHistoryRooms));
         });
         services.AddBrokerChatHistoryStore(configuration);
         services.AddSingleton<StoredHistory>();

@@ -230,7 +230,7 @@ internal sealed partial class DeliveryDispatcher
     }
 
     /// <summary>
-    /// Whether a room's delivery repeats one fanned out already by its source's position
+    /// Whether a delivery repeats one fanned out already by its source's position
     /// (<see cref="OutboundState.IsRepeat"/>); a repeat is logged and counted. Under the outbound gate.
     /// </summary>
     private bool IsRepeat(Delivery delivery, int partition, long offset)

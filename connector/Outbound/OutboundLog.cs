@@ -17,7 +17,7 @@ internal static partial class OutboundLog
     [LoggerMessage(220, LogLevel.Debug, "Outbound record {Partition}@{Offset} repeats message {MessageId}; not delivered again", EventName = "DuplicateDelivery")]
     public static partial void DuplicateDelivery(ILogger logger, string messageId, int partition, long offset);
 
-    [LoggerMessage(219, LogLevel.Debug, "Outbound record {Partition}@{Offset} (message {MessageId}) repeats inbound record {SourcePartition}@{SourceOffset}, which its room already had; not delivered again", EventName = "RepeatedSource")]
+    [LoggerMessage(219, LogLevel.Debug, "Outbound record {Partition}@{Offset} (message {MessageId}) repeats inbound record {SourcePartition}@{SourceOffset}, which its target already had; not delivered again", EventName = "RepeatedSource")]
     public static partial void RepeatedSource(ILogger logger, int partition, long offset, int sourcePartition, long sourceOffset, string messageId);
 
     [LoggerMessage(263, LogLevel.Warning, "Outbound record {Partition}@{Offset} has a filter that cannot be evaluated: {Reason}", EventName = "BadDeliveryFilter")]

@@ -5,7 +5,8 @@ namespace BrokerChat.Contracts.Messages;
 /// <summary>
 /// Where a delivery comes from: the inbound record it was made from (its partition, offset and key) and its place
 /// among the deliveries made from that record. The records of one key are handled in offset order and their
-/// deliveries produced in that order, so for one room and one source (partition and key) the positions only grow:
+/// deliveries produced in that order, so for one target (a room, a user, a connection, a hub) and one source
+/// (partition and key) the positions only grow:
 /// a delivery at or below one already fanned out is a repeat (a worker that lost its partitions producing what it
 /// still held, or a new owner handling again records whose offsets were not committed), and connectors drop it.
 /// </summary>

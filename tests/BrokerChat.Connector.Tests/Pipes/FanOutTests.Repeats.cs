@@ -6,9 +6,10 @@ using BrokerChat.Contracts.Messages;
 namespace BrokerChat.Connector.Tests.Pipes;
 
 /// <summary>
-/// Repeats recognised by position: every delivery names the inbound record it was made from, and a room's delivery
-/// at or below the newest one of the same source (inbound partition and key) is a repeat, as when a worker that
-/// lost its partitions still produces what it held. The message ids here all differ, so only the position can tell.
+/// Repeats recognised by position: every delivery names the inbound record it was made from, and a message at or
+/// below the newest one of the same source (inbound partition and key) to the same target is a repeat, as when a
+/// worker that lost its partitions still produces what it held. The message ids here all differ, so only the
+/// position can tell.
 /// </summary>
 public sealed partial class FanOutTests
 {
@@ -74,6 +75,28 @@ public sealed partial class FanOutTests
         Dispatch(services, Sourced("other-partition", 3, 0, RoomKey, partition: 2), offset: 7);
 
         foreach (var text in new[] { "room-10", "event-4", "room-10-1", "older-worker-1", "older-worker-2", "other-partition" })
+        {
+            Assert.Contains($"\"data\":\"{text}\"", await member.ReadTextAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.False(member.HasUnreadFrame());
+    }
+
+    [Fact]
+    public async Task AMessageToAConnectionAtOrBelowItsSourcesNewestPositionIsNotDeliveredAgain()
+    {
+        await using var services = Started();
+        var member = Member(services, "j1", ClientProtocol.Json, "room");
+        await member.ReadFrameAsync();
+
+        foreach (var (text, inboundOffset) in new[] { ("first", 3L), ("second", 4L), ("stale", 3L), ("third", 5L) })
+        {
+            var message = Sourced(text, inboundOffset, 0, ConnectionKey);
+            (message.Target, message.Group, message.ConnectionId) = (DeliveryTarget.Connection, null, "j1");
+            Dispatch(services, message, offset: inboundOffset);
+        }
+
+        foreach (var text in new[] { "first", "second", "third" })
         {
             Assert.Contains($"\"data\":\"{text}\"", await member.ReadTextAsync(), StringComparison.Ordinal);
         }
