@@ -59,12 +59,22 @@ internal sealed class OutboundState(RoomHistory history, TargetPositions positio
     }
 
     /// <summary>
-    /// Whether <paramref name="delivery"/> (a message, or a change of a room's message) repeats one fanned out
-    /// already: its source is at or below the newest of that source for its target. A delivery without a source is
-    /// never a repeat by position. Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
+    /// Whether <paramref name="delivery"/> repeats one carried out already: its source is at or below the newest of
+    /// that source for its target. A delivery without a source (or a presence record) is never a repeat by position.
+    /// Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
     /// </summary>
+    /// <remarks>
+    /// The target is what the delivery is for and, for a group change (join, leave), the group: so one target's
+    /// deliveries of one source are always on one outbound partition (<see cref="PartitionKeys.ForDelivery"/> keys
+    /// anything about a group by the room, the rest by the record's key), where they keep their order.
+    /// </remarks>
     public bool IsRepeat(Delivery delivery) =>
-        delivery.Source is { } source && TargetName(delivery) is { } name && !Positions.TryAdvance(delivery.Hub, delivery.Target, name, source);
+        delivery.Source is { } source && TargetName(delivery) is { } name
+        && !Positions.TryAdvance(new PositionTarget(delivery.Hub, delivery.Target, name, GroupChanged(delivery)), source);
+
+    /// <summary>The group a join or leave command is about, else null.</summary>
+    private static string? GroupChanged(Delivery delivery) =>
+        delivery.Command is DeliveryCommand.AddToGroup or DeliveryCommand.RemoveFromGroup ? delivery.Group ?? "" : null;
 
     /// <summary>What names a delivery's target within its kind and hub: the group, the user, the connection, or "" for the whole hub.</summary>
     private static string? TargetName(Delivery delivery) => delivery.Target switch

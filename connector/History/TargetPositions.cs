@@ -2,8 +2,15 @@ using BrokerChat.Contracts.Messages;
 
 namespace BrokerChat.Connector.History;
 
+/// <summary>What a position is kept for: one target of deliveries.</summary>
+/// <param name="Hub">The hub.</param>
+/// <param name="Kind">What kind of target.</param>
+/// <param name="Name">The group, user or connection; "" for a whole hub.</param>
+/// <param name="ChangedGroup">For a join or leave command, the group joined or left ("" for every group); else null.</param>
+internal readonly record struct PositionTarget(string Hub, DeliveryTarget Kind, string Name, string? ChangedGroup);
+
 /// <summary>
-/// Per target of a message (a room, a user, a connection or a whole hub), the newest <see cref="DeliverySource"/> of
+/// Per target of deliveries (a room, a user, a connection or a whole hub), the newest <see cref="DeliverySource"/> of
 /// each source (inbound partition and key) whose delivery was fanned out here, so that a repeat (a delivery at or
 /// below it) is recognised however long ago the original was delivered and whatever the room history still holds:
 /// the output of a worker that lost its partitions but still produced what it held, or of a new owner handling again
@@ -16,20 +23,19 @@ internal sealed class TargetPositions(int maxTargets)
     /// <summary>Sources kept per target: a room's own key, plus those of connections whose events make group messages.</summary>
     public const int SourcesPerTarget = 16;
 
-    private readonly Dictionary<(string Hub, DeliveryTarget Kind, string Name), LinkedListNode<Target>> _targets = [];
+    private readonly Dictionary<PositionTarget, LinkedListNode<Target>> _targets = [];
     private readonly LinkedList<Target> _recent = new(); // least recently advanced first
 
     /// <summary>Targets with positions.</summary>
     public int Targets => _targets.Count;
 
     /// <summary>
-    /// Records that <paramref name="source"/>'s delivery to the target <paramref name="kind"/> <paramref name="name"/>
-    /// is fanned out; false, recording nothing, when the target already had a delivery of the same source at or after
-    /// that position (a repeat, not to be delivered).
+    /// Records that <paramref name="source"/>'s delivery to <paramref name="key"/> is carried out; false, recording
+    /// nothing, when the target already had a delivery of the same source at or after that position (a repeat, not
+    /// to be carried out).
     /// </summary>
-    public bool TryAdvance(string hub, DeliveryTarget kind, string name, DeliverySource source)
+    public bool TryAdvance(PositionTarget key, DeliverySource source)
     {
-        var key = (hub, kind, name);
         if (_targets.TryGetValue(key, out var node))
         {
             if (!node.Value.TryAdvance(source))
@@ -54,12 +60,12 @@ internal sealed class TargetPositions(int maxTargets)
         return true;
     }
 
-    private sealed class Target((string Hub, DeliveryTarget Kind, string Name) key)
+    private sealed class Target(PositionTarget key)
     {
         // Few sources per target: a list searched in order beats a dictionary, and keeps the least recently advanced first.
         private readonly List<Newest> _sources = new(1);
 
-        public (string Hub, DeliveryTarget Kind, string Name) Key { get; } = key;
+        public PositionTarget Key { get; } = key;
 
         public bool TryAdvance(DeliverySource source)
         {

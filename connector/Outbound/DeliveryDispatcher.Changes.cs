@@ -11,21 +11,13 @@ namespace BrokerChat.Connector.Outbound;
 /// </summary>
 internal sealed partial class DeliveryDispatcher
 {
-    /// <summary>
-    /// Tells the group's members held here of a change; false, telling nobody, when it repeats one announced already
-    /// (a worker handling the change's record again). Under the outbound gate.
-    /// </summary>
-    private bool Announce(Delivery delivery, int partition, long offset)
+    /// <summary>Tells the group's members held here of a change. Under the outbound gate.</summary>
+    private void Announce(Delivery delivery, int partition, long offset)
     {
         if (delivery is not { Target: DeliveryTarget.Group, Group: not null, ChangedMessageId: not null })
         {
             OutboundLog.BadDelivery(logger, partition, offset, "A message change names no group or message.");
-            return true;
-        }
-
-        if (IsRepeat(delivery, partition, offset))
-        {
-            return false;
+            return;
         }
 
         byte[]? json = null;
@@ -40,12 +32,10 @@ internal sealed partial class DeliveryDispatcher
 
             if (SharedFrame(recipient, delivery, static (w, d) => w.MessageChanged(d), ref json, ref messagePack, partition, offset) is not { } frame)
             {
-                return true;
+                return;
             }
 
             recipient.TryEnqueueOnce(frame);
         }
-
-        return true;
     }
 }

@@ -37,10 +37,15 @@ internal sealed partial class DeliveryDispatcher
             ? StartDeliverActivity(delivery, partition, offset, headers)
             : null;
 
-        var repeat = false;
+        bool repeat;
         lock (outbound.Gate)
         {
-            if (delivery.HasMessage)
+            repeat = IsRepeat(delivery, partition, offset);
+            if (repeat)
+            {
+                // Nothing of a repeat is carried out: its message, change or command came before, in its place.
+            }
+            else if (delivery.HasMessage)
             {
                 repeat = !FanOut(delivery, partition, offset, value.Length);
             }
@@ -50,7 +55,7 @@ internal sealed partial class DeliveryDispatcher
             }
             else if (delivery.Command == DeliveryCommand.MessageChanged)
             {
-                repeat = !Announce(delivery, partition, offset);
+                Announce(delivery, partition, offset);
             }
             else if (HolderQueries.IsQueryOrReply(delivery.Command))
             {
@@ -80,7 +85,7 @@ internal sealed partial class DeliveryDispatcher
             }
         }
 
-        if (delivery.Command == DeliveryCommand.InvokeResponse)
+        if (!repeat && delivery.Command == DeliveryCommand.InvokeResponse)
         {
             Respond(delivery, partition, offset);
         }
@@ -149,8 +154,8 @@ internal sealed partial class DeliveryDispatcher
     }
 
     /// <summary>
-    /// Fans one message out to the local recipients; false, giving it to nobody, when it repeats a message fanned out
-    /// already (<see cref="IsRepeat"/>). Under the outbound gate.
+    /// Fans one message out to the local recipients; false, giving it to nobody, when it repeats a group message whose
+    /// id the room history holds. Under the outbound gate.
     /// </summary>
     private bool FanOut(Delivery delivery, int partition, long offset, int size)
     {
@@ -167,11 +172,6 @@ internal sealed partial class DeliveryDispatcher
             // is not kept for history either.
             metrics.Expired("fanout");
             return true;
-        }
-
-        if (IsRepeat(delivery, partition, offset))
-        {
-            return false;
         }
 
         if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
@@ -230,8 +230,8 @@ internal sealed partial class DeliveryDispatcher
     }
 
     /// <summary>
-    /// Whether a delivery repeats one fanned out already by its source's position
-    /// (<see cref="OutboundState.IsRepeat"/>); a repeat is logged and counted. Under the outbound gate.
+    /// Whether a delivery (a message, a change, a command, a query) repeats one carried out already, by its source's
+    /// position (<see cref="OutboundState.IsRepeat"/>); a repeat is logged and counted. Under the outbound gate.
     /// </summary>
     private bool IsRepeat(Delivery delivery, int partition, long offset)
     {

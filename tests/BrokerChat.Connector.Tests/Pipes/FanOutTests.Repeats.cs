@@ -105,6 +105,22 @@ public sealed partial class FanOutTests
     }
 
     [Fact]
+    public async Task ARepeatedJoinCommandAfterALaterLeaveDoesNotPutTheConnectionBackInTheGroup()
+    {
+        await using var services = Started();
+        var member = Member(services, "j1", ClientProtocol.Json, "room");
+        await member.ReadFrameAsync();
+        var connection = services.Get<ConnectionIndex>().GroupMembers("chat", "room").Single();
+
+        Dispatch(services, GroupChange(DeliveryCommand.AddToGroup, 20), offset: 0);
+        Assert.True(connection.IsMember("extra"));
+        Dispatch(services, GroupChange(DeliveryCommand.RemoveFromGroup, 21), offset: 1);
+        Dispatch(services, GroupChange(DeliveryCommand.AddToGroup, 20), offset: 2); // the zombie's copy of the join
+
+        Assert.False(connection.IsMember("extra"));
+    }
+
+    [Fact]
     public async Task ARepeatedMessageChangeIsNotAnnouncedAgain()
     {
         await using var services = Started();
@@ -138,6 +154,19 @@ public sealed partial class FanOutTests
         ChangedMessageId = "m",
         Change = MessageChange.Deleted,
         Source = new DeliverySource { Partition = 1, Offset = inboundOffset, KeyHash = DeliverySource.HashKey(RoomKey) },
+    };
+
+    /// <summary>A REST join or leave of group "extra" for connection j1, made from inbound record 1@<paramref name="inboundOffset"/>.</summary>
+    private static Delivery GroupChange(DeliveryCommand command, long inboundOffset) => new()
+    {
+        Target = DeliveryTarget.Connection,
+        Hub = "chat",
+        ConnectionId = "j1",
+        Group = "extra",
+        HasMessage = false,
+        Command = command,
+        MessageId = $"1-{inboundOffset}",
+        Source = new DeliverySource { Partition = 1, Offset = inboundOffset, KeyHash = DeliverySource.HashKey("chat/extra"u8) },
     };
 
     /// <summary>The member's next text frame, which must hold <paramref name="expected"/>.</summary>
