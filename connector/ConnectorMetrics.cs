@@ -14,7 +14,7 @@ namespace BrokerChat.Connector;
 /// <item><term>brokerchat.connector.requests.rejected</term><description>counter, tag <c>reason</c>: requests answered with an ack error by the connector (rate_limit, busy, forbidden, bad_request, max_groups, pending_acks, pending_invocations, awaited_outcomes (the process's <c>Connector:MaxAwaitedOutcomes</c> bound), duplicate, timeout for an ack or an invocation not answered in time, kafka)</description></item>
 /// <item><term>brokerchat.connector.connection_events.skipped</term><description>counter, tag <c>event</c> (connected, disconnected): connection records not produced to the inbound topic because its bound was full or Kafka refused them at once</description></item>
 /// <item><term>brokerchat.connector.heartbeat.timeouts</term><description>counter: connections closed because nothing arrived within the client timeout</description></item>
-/// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter: group messages read again from Kafka (after the functions handled a request twice) and dropped, not delivered twice</description></item>
+/// <item><term>brokerchat.connector.deliveries.duplicate</term><description>counter, tag <c>by</c>: messages and message changes read again from Kafka (after the functions handled a request twice, or a worker that lost its partitions still produced) and dropped, not delivered twice; <c>position</c> when recognised by their inbound record's position (<see cref="Contracts.Messages.DeliverySource"/>), <c>message_id</c> (group messages only) by a message id the room history holds</description></item>
 /// <item><term>brokerchat.connector.messages.expired</term><description>counter, tag <c>stage</c>: messages a REST send gave a <c>messageTtlSeconds</c> and that were dropped undelivered once it passed: fanout (read from Kafka after it expired; counted once for all its recipients here), queue (it expired while waiting in a client's outbound queue; per client), history (not sent from a room's history on join or on a session's resume; per client)</description></item>
 /// <item><term>brokerchat.connector.sessions.resumed</term><description>counter, tag <c>from</c> (local, token): reliable sessions resumed after a dropped connection</description></item>
 /// <item><term>brokerchat.connector.sessions.store_resumes</term><description>counter: reliable sessions resumed from a token with a gap the rooms' memory no longer covered, filled from the history store</description></item>
@@ -68,7 +68,7 @@ public sealed class ConnectorMetrics : IDisposable
         _requestsRejected = _meter.CreateCounter<long>("brokerchat.connector.requests.rejected", "{request}");
         _heartbeatTimeouts = _meter.CreateCounter<long>("brokerchat.connector.heartbeat.timeouts", "{connection}");
         _connectionEventsSkipped = _meter.CreateCounter<long>("brokerchat.connector.connection_events.skipped", "{record}", "Connected and disconnected records not produced to the inbound topic.");
-        _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Group messages read again from Kafka and dropped.");
+        _duplicates = _meter.CreateCounter<long>("brokerchat.connector.deliveries.duplicate", "{message}", "Messages and message changes read again from Kafka and dropped.");
         _expired = _meter.CreateCounter<long>("brokerchat.connector.messages.expired", "{message}", "Messages dropped undelivered because their time to live passed.");
         _deliveryLatency = _meter.CreateHistogram(
             "brokerchat.connector.delivery.latency",
@@ -106,7 +106,7 @@ public sealed class ConnectorMetrics : IDisposable
 
     internal void ConnectionEventSkipped(string @event) => _connectionEventsSkipped.Add(1, new KeyValuePair<string, object?>("event", @event));
 
-    internal void DuplicateDropped() => _duplicates.Add(1);
+    internal void DuplicateDropped(string by) => _duplicates.Add(1, new KeyValuePair<string, object?>("by", by));
 
     internal void Expired(string stage, int count = 1) => _expired.Add(count, new KeyValuePair<string, object?>("stage", stage));
 

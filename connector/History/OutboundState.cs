@@ -1,3 +1,4 @@
+using BrokerChat.Contracts.Messages;
 using BrokerChat.Contracts.Topics;
 
 namespace BrokerChat.Connector.History;
@@ -9,7 +10,7 @@ namespace BrokerChat.Connector.History;
 /// under the gate no record is half-delivered, and the positions say exactly which records every local connection
 /// has been given.
 /// </summary>
-internal sealed class OutboundState(RoomHistory history)
+internal sealed class OutboundState(RoomHistory history, TargetPositions positions)
 {
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -18,6 +19,9 @@ internal sealed class OutboundState(RoomHistory history)
 
     /// <summary>The recent messages of every room.</summary>
     public RoomHistory History { get; } = history;
+
+    /// <summary>The newest position of every target's sources, by which repeats are recognised.</summary>
+    public TargetPositions Positions { get; } = positions;
 
     /// <summary>Partitions of the outbound topic (0 until the dispatcher started).</summary>
     public int PartitionCount { get; private set; }
@@ -42,12 +46,45 @@ internal sealed class OutboundState(RoomHistory history)
             History.Start(coveredFrom ?? startOffsets);
             foreach (var message in warmed ?? [])
             {
+                if (IsRepeat(message.Delivery))
+                {
+                    continue;
+                }
+
                 History.TryAdd(message.Delivery.Hub, message.Delivery.Group!, message.Partition, message.Offset, message.Delivery, message.Size, message.At);
             }
         }
 
         _started.TrySetResult();
     }
+
+    /// <summary>
+    /// Whether <paramref name="delivery"/> repeats one carried out already: its source is at or below the newest of
+    /// that source for its target. A delivery without a source (or a presence record) is never a repeat by position.
+    /// Otherwise its position becomes the source's newest. Under <see cref="Gate"/>.
+    /// </summary>
+    /// <remarks>
+    /// The target is what the delivery is for and, for a group change (join, leave), the group: so one target's
+    /// deliveries of one source are always on one outbound partition (<see cref="PartitionKeys.ForDelivery"/> keys
+    /// anything about a group by the room, the rest by the record's key), where they keep their order.
+    /// </remarks>
+    public bool IsRepeat(Delivery delivery) =>
+        delivery.Source is { } source && TargetName(delivery) is { } name
+        && !Positions.TryAdvance(new PositionTarget(delivery.Hub, delivery.Target, name, GroupChanged(delivery)), source);
+
+    /// <summary>The group a join or leave command is about, else null.</summary>
+    private static string? GroupChanged(Delivery delivery) =>
+        delivery.Command is DeliveryCommand.AddToGroup or DeliveryCommand.RemoveFromGroup ? delivery.Group ?? "" : null;
+
+    /// <summary>What names a delivery's target within its kind and hub: the group, the user, the connection, or "" for the whole hub.</summary>
+    private static string? TargetName(Delivery delivery) => delivery.Target switch
+    {
+        DeliveryTarget.Group => delivery.Group,
+        DeliveryTarget.User => delivery.UserId,
+        DeliveryTarget.Connection => delivery.ConnectionId,
+        DeliveryTarget.All => "",
+        _ => null,
+    };
 
     /// <summary>The partition holding a room.</summary>
     public int PartitionOf(string hub, string group) => PartitionKeys.PartitionOf(PartitionKeys.Room(hub, group), PartitionCount);

@@ -68,7 +68,9 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ConnectorOptions>>().Value;
-            return new OutboundState(new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()));
+            return new OutboundState(
+                new RoomHistory(options.RoomHistoryMessages, options.RoomHistoryAge, options.RoomHistoryBytes, options.RoomHistoryRooms, sp.GetRequiredService<TimeProvider>()),
+                new TargetPositions(options.RoomHistoryRooms));
         });
         services.AddBrokerChatHistoryStore(configuration);
         services.AddSingleton<StoredHistory>();

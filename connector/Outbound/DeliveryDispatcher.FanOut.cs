@@ -37,11 +37,17 @@ internal sealed partial class DeliveryDispatcher
             ? StartDeliverActivity(delivery, partition, offset, headers)
             : null;
 
+        bool repeat;
         lock (outbound.Gate)
         {
-            if (delivery.HasMessage)
+            repeat = IsRepeat(delivery, partition, offset);
+            if (repeat)
             {
-                FanOut(delivery, partition, offset, value.Length);
+                // Nothing of a repeat is carried out: its message, change or command came before, in its place.
+            }
+            else if (delivery.HasMessage)
+            {
+                repeat = !FanOut(delivery, partition, offset, value.Length);
             }
             else if (delivery is { Target: DeliveryTarget.Presence, Presence: not null })
             {
@@ -79,12 +85,14 @@ internal sealed partial class DeliveryDispatcher
             }
         }
 
-        if (delivery.Command == DeliveryCommand.InvokeResponse)
+        if (!repeat && delivery.Command == DeliveryCommand.InvokeResponse)
         {
             Respond(delivery, partition, offset);
         }
 
-        if (delivery.Ack is { } ack && IsForThisConnector(delivery)
+        // A repeat's ack is not answered: the original's was (or, when the original never got through, the ack times
+        // out rather than report a success nobody else saw).
+        if (!repeat && delivery.Ack is { } ack && IsForThisConnector(delivery)
             && connections.TryGet(ack.ConnectionId, out var sender) && sender.TryCompleteAck(ack.AckId))
         {
             if (ack.Success)
@@ -145,14 +153,17 @@ internal sealed partial class DeliveryDispatcher
         return activity;
     }
 
-    /// <summary>Fans one message out to the local recipients. Under the outbound gate.</summary>
-    private void FanOut(Delivery delivery, int partition, long offset, int size)
+    /// <summary>
+    /// Fans one message out to the local recipients; false, giving it to nobody, when it repeats a group message whose
+    /// id the room history holds. Under the outbound gate.
+    /// </summary>
+    private bool FanOut(Delivery delivery, int partition, long offset, int size)
     {
         var filter = Recipients.FilterOf(delivery, out var invalid);
         if (invalid is not null)
         {
             OutboundLog.BadDeliveryFilter(logger, partition, offset, invalid);
-            return;
+            return true;
         }
 
         if (delivery.ExpiresAt != 0 && delivery.ExpiresAt <= clock.GetUtcNow().ToUnixTimeMilliseconds())
@@ -160,15 +171,15 @@ internal sealed partial class DeliveryDispatcher
             // Read after its time to live (this connector or the functions fell behind): nobody is given it, and it
             // is not kept for history either.
             metrics.Expired("fanout");
-            return;
+            return true;
         }
 
         if (delivery.Target == DeliveryTarget.Group && delivery.Group is { } room
             && !outbound.History.TryAdd(delivery.Hub, room, partition, offset, delivery, size + 64))
         {
             OutboundLog.DuplicateDelivery(logger, delivery.MessageId, partition, offset);
-            metrics.DuplicateDropped();
-            return;
+            metrics.DuplicateDropped("message_id");
+            return false;
         }
 
         if (delivery.ReceivedAt > 0)
@@ -198,7 +209,7 @@ internal sealed partial class DeliveryDispatcher
 
             if (SharedFrame(recipient, delivery, static (w, d) => w.Message(d), ref json, ref messagePack, partition, offset) is not { } frame)
             {
-                return;
+                return true;
             }
 
             if (recipient.IsReliable && replayable)
@@ -214,6 +225,24 @@ internal sealed partial class DeliveryDispatcher
                 recipient.TryEnqueue(frame, delivery.ExpiresAt);
             }
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a delivery (a message, a change, a command, a query) repeats one carried out already, by its source's
+    /// position (<see cref="OutboundState.IsRepeat"/>); a repeat is logged and counted. Under the outbound gate.
+    /// </summary>
+    private bool IsRepeat(Delivery delivery, int partition, long offset)
+    {
+        if (!outbound.IsRepeat(delivery))
+        {
+            return false;
+        }
+
+        OutboundLog.RepeatedSource(logger, partition, offset, delivery.Source!.Partition, delivery.Source.Offset, delivery.MessageId);
+        metrics.DuplicateDropped("position");
+        return true;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Outbound;
 
-/// <summary>Log messages of the outbound consumer and fan-out. Event ids 204, 205, 206, 220, 263 (the connector's are 200–299).</summary>
+/// <summary>Log messages of the outbound consumer and fan-out. Event ids 204, 205, 206, 219, 220, 263 (the connector's are 200–299).</summary>
 internal static partial class OutboundLog
 {
     [LoggerMessage(204, LogLevel.Warning, "Kafka consumer error: {Reason} ({Code}).", EventName = "ConsumerError")]
@@ -16,6 +16,9 @@ internal static partial class OutboundLog
 
     [LoggerMessage(220, LogLevel.Debug, "Outbound record {Partition}@{Offset} repeats message {MessageId}; not delivered again", EventName = "DuplicateDelivery")]
     public static partial void DuplicateDelivery(ILogger logger, string messageId, int partition, long offset);
+
+    [LoggerMessage(219, LogLevel.Debug, "Outbound record {Partition}@{Offset} (message {MessageId}) repeats inbound record {SourcePartition}@{SourceOffset}, which its target already had; not delivered again", EventName = "RepeatedSource")]
+    public static partial void RepeatedSource(ILogger logger, int partition, long offset, int sourcePartition, long sourceOffset, string messageId);
 
     [LoggerMessage(263, LogLevel.Warning, "Outbound record {Partition}@{Offset} has a filter that cannot be evaluated: {Reason}", EventName = "BadDeliveryFilter")]
     public static partial void BadDeliveryFilter(ILogger logger, int partition, long offset, string reason);

@@ -69,6 +69,7 @@ public sealed class ContractSerializerTests
             Permission = GroupPermission.JoinLeaveGroup,
             Permitted = true,
             ExpiresAt = 1_700_000_030_123,
+            Source = new DeliverySource { Partition = 3, Offset = 42, Index = 1, KeyHash = DeliverySource.HashKey("chat/room"u8) },
         };
 
         var back = ContractSerializer.DeserializeDelivery(ContractSerializer.Serialize(delivery));
@@ -110,6 +111,7 @@ public sealed class ContractSerializerTests
         Assert.Equal(("chat", "room", "0-1"), (back.Hub, back.Group, back.MessageId));
         Assert.Null(back.Payload);
         Assert.Null(back.Ack);
+        Assert.Null(back.Source); // no position: a connector passes it through
         Assert.True(back.HasMessage);
     }
 

@@ -46,6 +46,10 @@ public sealed class MetricsRecorder : IDisposable
     public long Total(string name, string? reason = null) =>
         _totals.TryGetValue(reason is null ? name : $"{name}|reason={reason}", out var total) ? total : 0;
 
+    /// <summary>The total of a counter over all its measurements, whatever their tags.</summary>
+    public long TotalOverTags(string name) =>
+        _totals.Where(t => t.Key == name || t.Key.StartsWith(name + "|", StringComparison.Ordinal)).Sum(t => t.Value);
+
     /// <summary>The total of a counter over the measurements that carry the tag <paramref name="tag"/> = <paramref name="value"/>, whatever their other tags.</summary>
     public long Sum(string name, string tag, string value) =>
         _totals.Where(t => t.Key.StartsWith(name + "|", StringComparison.Ordinal) && t.Key.Split('|').Contains($"{tag}={value}")).Sum(t => t.Value);

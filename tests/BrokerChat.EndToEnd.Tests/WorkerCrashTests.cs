@@ -128,7 +128,7 @@ public sealed class WorkerCrashTests
             var expected = acceptedTotal * (1 + watchers.Length);
             var report = $"sent={sent} accepted={acceptedTotal} expectedDeliveries={expected} delivered={delivered} " +
                 $"duplicates={duplicates} orderViolations={orderViolations} missing={missing} " +
-                $"redeliveriesDroppedByConnector={connectorMetrics.Total("brokerchat.connector.deliveries.duplicate")} workers: 3 started, 1 killed (SIGKILL), 1 started later";
+                $"redeliveriesDroppedByConnector={connectorMetrics.TotalOverTags("brokerchat.connector.deliveries.duplicate")} workers: 3 started, 1 killed (SIGKILL), 1 started later";
             TestContext.Current.TestOutputHelper?.WriteLine(report);
             if (Environment.GetEnvironmentVariable(ReportVariable) is { Length: > 0 } path)
             {

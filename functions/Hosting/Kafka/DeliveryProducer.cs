@@ -40,14 +40,19 @@ internal sealed class DeliveryProducer(
     /// keyed by what it is about (<see cref="PartitionKeys.ForDelivery"/>: a group's key for anything about one group,
     /// else <paramref name="key"/>, the record's), so a group message made from a connection's event lands on the
     /// room's partition and keeps its place in the room's order. Each carries the context of
-    /// <paramref name="activity"/>; the record is finished when all were stored. It must have made at least one.
+    /// <paramref name="activity"/> and its <see cref="DeliverySource"/> (the record's partition, offset and key, and
+    /// its index among the record's deliveries), by which connectors drop a repeat; the record is finished when all
+    /// were stored. It must have made at least one.
     /// </summary>
     public async ValueTask ProduceDeliveriesAsync(
         string topic, byte[] key, IReadOnlyList<Delivery> deliveries, Activity? activity, PartitionProgress progress, long offset, CancellationToken token)
     {
         var remaining = new RecordCompletion(deliveries.Count);
-        foreach (var delivery in deliveries)
+        var keyHash = DeliverySource.HashKey(key);
+        for (var index = 0; index < deliveries.Count; index++)
         {
+            var delivery = deliveries[index];
+            delivery.Source = new DeliverySource { Partition = progress.Partition, Offset = offset, Index = index, KeyHash = keyHash };
             if (activity is not null)
             {
                 delivery.TraceParent = activity.Id;

@@ -66,7 +66,7 @@ public sealed class KafkaHostCutTests
             // Steady traffic: every sender sends its next message every 40 ms, without waiting for acks.
             using var stopSending = new CancellationTokenSource();
             var acks = new List<Task<AckFrame>>[Senders.Length];
-            var sending = Senders.Select((s, i) => SendSteadilyAsync(tally, senders[i], s.Name, s.Room, acks[i] = [], stopSending.Token, ct)).ToList();
+            var sending = Senders.Select((s, i) => tally.SendSteadilyAsync(senders[i], s.Name, s.Room, Pace, acks[i] = [], stopSending.Token, ct)).ToList();
             var start = Stopwatch.GetTimestamp();
             await Wait.UntilAsync(() => tally.AcksBetween(success: true, start, long.MaxValue) >= 60, ct);
 
@@ -122,16 +122,6 @@ public sealed class KafkaHostCutTests
             {
                 await client.DisposeAsync();
             }
-        }
-    }
-
-    private static async Task SendSteadilyAsync(MessageTally tally, WebPubSubTestClient client, string sender, string room, List<Task<AckFrame>> acks, CancellationToken stop, CancellationToken ct)
-    {
-        using var pace = new PeriodicTimer(Pace);
-        while (!stop.IsCancellationRequested)
-        {
-            acks.Add(await tally.SendAsync(client, sender, room, ct));
-            await pace.WaitForNextTickAsync(ct);
         }
     }
 }

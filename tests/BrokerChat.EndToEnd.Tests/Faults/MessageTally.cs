@@ -117,6 +117,22 @@ public sealed class MessageTally
     }
 
     /// <summary>
+    /// Sends <paramref name="sender"/>'s next message to <paramref name="room"/> every <paramref name="pace"/>, without
+    /// waiting for acks (each ack's task goes into <paramref name="acks"/>), until <paramref name="stop"/> is cancelled.
+    /// </summary>
+    public async Task SendSteadilyAsync(
+        WebPubSubTestClient client, string sender, string room, TimeSpan pace, List<Task<AckFrame>> acks, CancellationToken stop, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(acks);
+        using var timer = new PeriodicTimer(pace);
+        while (!stop.IsCancellationRequested)
+        {
+            acks.Add(await SendAsync(client, sender, room, cancellationToken).ConfigureAwait(false));
+            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Reads <paramref name="client"/>'s data messages into the tally as <paramref name="receiver"/>, a member of
     /// <paramref name="rooms"/>, until <paramref name="cancellationToken"/> is cancelled; a reliable receiver
     /// acknowledges what it got every 50 messages.
@@ -193,6 +209,21 @@ public sealed class MessageTally
         lock (_gate)
         {
             var times = _sent.Values.SelectMany(m => m).Where(m => m.Ack?.Success == true && m.AckedAt >= timestamp).Select(m => m.AckedAt).ToList();
+            return times.Count == 0 ? null : times.Min();
+        }
+    }
+
+    /// <summary>
+    /// When the first success ack came for a message sent to one of <paramref name="rooms"/> at or after
+    /// <paramref name="timestamp"/> (<see cref="Stopwatch"/> timestamps), if one came.
+    /// </summary>
+    public long? FirstSuccessOfMessagesSentAfter(long timestamp, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        lock (_gate)
+        {
+            var times = _sent.Values.SelectMany(m => m)
+                .Where(m => m.SentAt >= timestamp && rooms.Contains(m.Room) && m.Ack?.Success == true).Select(m => m.AckedAt).ToList();
             return times.Count == 0 ? null : times.Min();
         }
     }
