@@ -9,6 +9,7 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 /// connector and the functions hear nothing from it (no FIN, no reset), and then it is back. The outage is shorter
 /// than <c>Connector:KafkaLossTimeout</c>, so clients stay (the long outage is <see cref="KafkaLossTests"/>).
 /// </summary>
+[Collection(NetworkLabCollection.Name)]
 public sealed class KafkaHostCutTests
 {
     private static readonly TimeSpan Cut = TimeSpan.FromSeconds(4);
@@ -66,7 +67,7 @@ public sealed class KafkaHostCutTests
             // Steady traffic: every sender sends its next message every 40 ms, without waiting for acks.
             using var stopSending = new CancellationTokenSource();
             var acks = new List<Task<AckFrame>>[Senders.Length];
-            var sending = Senders.Select((s, i) => SendSteadilyAsync(tally, senders[i], s.Name, s.Room, acks[i] = [], stopSending.Token, ct)).ToList();
+            var sending = Senders.Select((s, i) => tally.SendSteadilyAsync(senders[i], s.Name, s.Room, Pace, acks[i] = [], stopSending.Token, ct)).ToList();
             var start = Stopwatch.GetTimestamp();
             await Wait.UntilAsync(() => tally.AcksBetween(success: true, start, long.MaxValue) >= 60, ct);
 
@@ -122,16 +123,6 @@ public sealed class KafkaHostCutTests
             {
                 await client.DisposeAsync();
             }
-        }
-    }
-
-    private static async Task SendSteadilyAsync(MessageTally tally, WebPubSubTestClient client, string sender, string room, List<Task<AckFrame>> acks, CancellationToken stop, CancellationToken ct)
-    {
-        using var pace = new PeriodicTimer(Pace);
-        while (!stop.IsCancellationRequested)
-        {
-            acks.Add(await tally.SendAsync(client, sender, room, ct));
-            await pace.WaitForNextTickAsync(ct);
         }
     }
 }
