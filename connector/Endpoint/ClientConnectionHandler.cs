@@ -147,6 +147,15 @@ internal sealed class ClientConnectionHandler(
                 events.Connected(connection, admitted.Groups); // before the receive loop: ahead of the connection's events
                 break;
             case ResumeKind.Held:
+                if (resume.State is { } heldState && await CatchUpAsync(heldState).ConfigureAwait(false) is { } behind)
+                {
+                    // Held through a loss of Kafka: the session moved elsewhere meanwhile (or this connector is behind).
+                    connection.EndMoved(EndedSessions.EndedStatus, behind);
+                    RefuseRecovery(connection, behind);
+                    break;
+                }
+
+                connection.HeldThroughKafkaLoss = false;
                 metrics.Resumed("local");
                 EndpointLog.SessionResumed(logger, connection.Id, "local");
                 break;
@@ -174,7 +183,8 @@ internal sealed class ClientConnectionHandler(
 
     /// <summary>
     /// Waits until this connector has read what the client may have been sent after its token, and the end of the
-    /// session if the server ended it on any connector; why the session cannot be resumed, or null.
+    /// session if the server ended it on any connector, or its moves (it was resumed elsewhere since the token); why the
+    /// session cannot be resumed, or null.
     /// </summary>
     private async Task<string?> CatchUpAsync(ReconnectionState state)
     {
@@ -186,7 +196,9 @@ internal sealed class ClientConnectionHandler(
             return "This server is behind on the message stream; connect again.";
         }
 
-        return ended.Contains(state.Hub, state.ConnectionId) ? ResumePlanner.EndedByServer : null;
+        return ended.Contains(state.Hub, state.ConnectionId) ? ResumePlanner.EndedByServer
+            : ended.MovesOf(state.Hub, state.ConnectionId) > state.Moves ? ResumePlanner.MovedAway
+            : null;
     }
 
     /// <summary>Accepts, then closes with 1008: the client stops recovering and connects afresh.</summary>

@@ -174,6 +174,8 @@ internal sealed class ConnectionHeartbeat(
                 EndpointLog.KafkaLost(logger, kafka.Silence.TotalSeconds, connections.Count);
                 foreach (var connection in connections.All)
                 {
+                    // Its client may resume it on another connector while this one cannot read the stream.
+                    connection.HeldThroughKafkaLoss = true;
                     if (!connection.IsDetached && !connection.IsClosing)
                     {
                         // Every request still waiting for Kafka is answered before the close: none is left unanswered.

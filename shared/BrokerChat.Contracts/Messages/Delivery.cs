@@ -83,4 +83,7 @@ public sealed class Delivery
     [Key(29)] public long ExpiresAt { get; set; }
     [Key(30)] public string? ChangedMessageId { get; set; }
     [Key(31)] public MessageChange Change { get; set; }
+
+    /// <summary>For <see cref="DeliveryCommand.SessionMoved"/>: how many times the session has been resumed from a token, this move included.</summary>
+    [Key(32)] public int Moves { get; set; }
 }

@@ -14,9 +14,9 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 [Collection(NetworkLabCollection.Name)]
 public sealed class ConnectorKafkaCutTests
 {
-    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(1); // ConnectorPair's
     private static readonly TimeSpan LossTimeout = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan BeaconInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BeaconInterval = TimeSpan.FromSeconds(1); // ConnectorPair's
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(40);
     private static readonly (string Name, string Room)[] Senders = [("s0", "a"), ("s1", "a"), ("s2", "b")];
     private static readonly (string Name, string[] Rooms, bool OnA)[] Receivers =
@@ -31,15 +31,8 @@ public sealed class ConnectorKafkaCutTests
             Assert.Skip(unavailable);
         }
 
-        await using var lab = await NetworkLab.CreateAsync(1);
-        var hostA = lab.Hosts[0];
-        await using var kafka = await LabKafka.StartAcrossAsync(hostA);
-        var settings = kafka.CreateHostSettings().WithoutRateLimits();
-        settings.Connector.AckTimeout = AckTimeout;
-        settings["Connector:KafkaLossTimeout"] = LossTimeout.ToString();
-        settings["Connector:PresenceBeaconInterval"] = BeaconInterval.ToString();
-        await using var b = await BrokerChatHost.StartAsync(settings);
-        await using var a = await LabConnector.StartAsync(hostA, settings.Clone().Apply(b.JoinSettings), ct);
+        await using var pair = await ConnectorPair.StartAsync(settings => settings["Connector:KafkaLossTimeout"] = LossTimeout.ToString(), ct);
+        var (a, b, hostA) = (pair.A, pair.B, pair.HostA);
 
         var tally = new MessageTally();
         var clients = new List<WebPubSubTestClient>();
@@ -51,13 +44,8 @@ public sealed class ConnectorKafkaCutTests
             var receiving = new List<Task>();
             foreach (var (name, rooms, onA) in Receivers)
             {
-                var url = onA ? b.ClientUrlAt(a.LocalBaseUri, "cut", name) : b.ClientUrl("cut", name);
-                var receiver = await WebPubSubTestClient.ConnectUrlAsync(url, new WebPubSubTestClientOptions { Reliable = true }, ct);
+                var receiver = await ConnectorPair.ConnectMemberAsync(onA ? b.ClientUrlAt(a.LocalBaseUri, "cut", name) : b.ClientUrl("cut", name), rooms, ct);
                 clients.Add(receiver);
-                foreach (var room in rooms)
-                {
-                    Assert.True((await receiver.JoinGroupAsync(room, ct))!.Success);
-                }
 
                 receiving.Add(tally.ReceiveAsync(receiver, name, rooms, stopReceiving.Token, async (old, token) =>
                 {
@@ -111,7 +99,7 @@ public sealed class ConnectorKafkaCutTests
             await Wait.UntilAsync(() => tally.AcksBetween(success: true, movedAt, long.MaxValue) >= 60, ct);
             await stopSending.CancelAsync();
             await Task.WhenAll(sending).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
-            await Wait.UntilAsync(() => AllCompleted(acks), ct);
+            await Wait.UntilAsync(() => MessageTally.AllCompleted(acks), ct);
             await Wait.UntilAsync(tally.ReachedLastSuccess, ct);
             await stopReceiving.CancelAsync();
             await Task.WhenAll(receiving).WaitAsync(WebPubSubTestClient.DefaultTimeout, ct);
@@ -146,14 +134,6 @@ public sealed class ConnectorKafkaCutTests
             {
                 await client.DisposeAsync();
             }
-        }
-    }
-
-    private static bool AllCompleted(List<Task<AckFrame>> acks)
-    {
-        lock (acks)
-        {
-            return acks.TrueForAll(t => t.IsCompleted);
         }
     }
 }

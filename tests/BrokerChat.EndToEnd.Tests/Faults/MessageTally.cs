@@ -153,6 +153,16 @@ public sealed class MessageTally
         }
     }
 
+    /// <summary>Whether every ack task of <paramref name="acks"/> (a list <see cref="SendSteadilyAsync"/> fills) has completed.</summary>
+    public static bool AllCompleted(List<Task<AckFrame>> acks)
+    {
+        ArgumentNullException.ThrowIfNull(acks);
+        lock (acks)
+        {
+            return acks.TrueForAll(t => t.IsCompleted);
+        }
+    }
+
     /// <summary>Sends <paramref name="count"/> messages at once and waits for their acks.</summary>
     public async Task<AckFrame[]> SendBatchAsync(WebPubSubTestClient client, string sender, string room, int count, CancellationToken cancellationToken)
     {
