@@ -147,11 +147,13 @@ internal sealed class ClientConnectionHandler(
                 events.Connected(connection, admitted.Groups); // before the receive loop: ahead of the connection's events
                 break;
             case ResumeKind.Held:
-                if (resume.State is { } heldState && await CatchUpAsync(heldState).ConfigureAwait(false) is { } behind)
+                if (resume.State is { } heldState
+                    && await CatchUpAsync(heldState).ConfigureAwait(false) is { } stale and (ResumePlanner.MovedAway or ResumePlanner.EndedByServer))
                 {
-                    // Held through a loss of Kafka: the session moved elsewhere meanwhile (or this connector is behind).
-                    connection.EndMoved(EndedSessions.EndedStatus, behind);
-                    RefuseRecovery(connection, behind);
+                    // Held through a loss of Kafka: the session moved elsewhere (or ended) meanwhile. A connector merely
+                    // still behind resumes its copy, as before the loss.
+                    connection.EndMoved(EndedSessions.EndedStatus, stale);
+                    RefuseRecovery(connection, stale);
                     break;
                 }
 
