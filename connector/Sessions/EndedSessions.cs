@@ -25,6 +25,9 @@ namespace BrokerChat.Connector.Sessions;
 /// read that partition as far as Kafka holds it, so whichever connector a recovery attempt reaches knows the session
 /// ended and refuses it with 1008. Every connector remembers ended sessions for
 /// <see cref="ConnectorOptions.EndedSessionRetention"/>, at most <see cref="ConnectorOptions.EndedSessionsMax"/>.
+/// <para>It also keeps, the same way, how many times each session was resumed from its token
+/// (<see cref="DeliveryCommand.SessionMoved"/>, produced by the connector that resumed it): a token made before the
+/// latest move is stale (another connector took the session on from it), and is refused.</para>
 /// </remarks>
 internal sealed class EndedSessions(
     KafkaProducerHost producerHost,
@@ -39,7 +42,10 @@ internal sealed class EndedSessions(
     public const WebSocketCloseStatus EndedStatus = WebSocketCloseStatus.PolicyViolation;
 
     private readonly Lock _gate = new();
-    private readonly HashSet<(string Hub, string ConnectionId)> _ended = [];
+    /// <summary>What is known of a session: <see cref="EndedMark"/> when it ended, else how many times it moved.</summary>
+    private const int EndedMark = int.MaxValue;
+
+    private readonly Dictionary<(string Hub, string ConnectionId), int> _ended = [];
     private readonly Queue<(string Hub, string ConnectionId, long At)> _order = new();
     private readonly long _retention = (long)(options.Value.EndedSessionRetention.TotalSeconds * clock.TimestampFrequency);
     private readonly int _max = options.Value.EndedSessionsMax;
@@ -52,7 +58,7 @@ internal sealed class EndedSessions(
         {
             lock (_gate)
             {
-                return _ended.Count;
+                return _ended.Values.Count(v => v == EndedMark);
             }
         }
     }
@@ -63,9 +69,26 @@ internal sealed class EndedSessions(
         lock (_gate)
         {
             Trim(clock.GetTimestamp());
-            return _ended.Contains((hub, connectionId));
+            return _ended.GetValueOrDefault((hub, connectionId)) == EndedMark;
         }
     }
+
+    /// <summary>How many times the session was resumed from a token, as far as this connector has read (0: never).</summary>
+    public int MovesOf(string hub, string connectionId)
+    {
+        lock (_gate)
+        {
+            Trim(clock.GetTimestamp());
+            var moves = _ended.GetValueOrDefault((hub, connectionId));
+            return moves == EndedMark ? 0 : moves;
+        }
+    }
+
+    /// <summary>
+    /// Tells every connector that <paramref name="connection"/> was resumed here from its token, for the
+    /// <see cref="ClientConnection.Moves"/>th time (best effort: a move that cannot be stored is logged).
+    /// </summary>
+    public void PublishMove(ClientConnection connection) => Publish(connection, DeliveryCommand.SessionMoved, null);
 
     /// <summary>The outbound partition an end of the session <paramref name="connectionId"/> is recorded on.</summary>
     public int PartitionOf(string hub, string connectionId) => PartitionKeys.PartitionOf(PartitionKeys.Connection(hub, connectionId), outbound.PartitionCount);
@@ -83,27 +106,27 @@ internal sealed class EndedSessions(
             return;
         }
 
-        Remember(connection.Hub, connection.Id);
+        Remember(connection.Hub, connection.Id, EndedMark);
         metrics.SessionEnded();
         SessionsLog.SessionEndedByServer(logger, connection.Id, connection.Hub, reason);
         if (connection.IsDetached)
         {
             connection.EndSession(); // the heartbeat removes it; its client's recovery is refused
-            Publish(connection, null);
+            Publish(connection, DeliveryCommand.SessionEnded, null);
             return;
         }
 
         var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Publish(connection, stored);
+        Publish(connection, DeliveryCommand.SessionEnded, stored);
         _ = CloseOnceStoredAsync(connection, reason, stored.Task);
     }
 
-    /// <summary>Applies an end read from the outbound topic (this connector's own ones included). Under the outbound gate.</summary>
+    /// <summary>Applies an end or a move read from the outbound topic (this connector's own ones included). Under the outbound gate.</summary>
     public void Apply(Delivery delivery)
     {
         if (delivery.ConnectionId is { Length: > 0 } connectionId)
         {
-            Remember(delivery.Hub, connectionId);
+            Remember(delivery.Hub, connectionId, delivery.Command == DeliveryCommand.SessionMoved ? Math.Clamp(delivery.Moves, 1, EndedMark - 1) : EndedMark);
         }
     }
 
@@ -121,14 +144,15 @@ internal sealed class EndedSessions(
         connection.Close(EndedStatus, reason, kind: "rest");
     }
 
-    private void Publish(ClientConnection connection, TaskCompletionSource? stored)
+    private void Publish(ClientConnection connection, DeliveryCommand command, TaskCompletionSource? stored)
     {
         var record = new Delivery
         {
             Target = DeliveryTarget.Connection,
             Hub = connection.Hub,
             ConnectionId = connection.Id,
-            Command = DeliveryCommand.SessionEnded,
+            Command = command,
+            Moves = command == DeliveryCommand.SessionMoved ? connection.Moves : 0,
             HasMessage = false,
             ProducedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
@@ -142,7 +166,7 @@ internal sealed class EndedSessions(
             {
                 if (report.Error.IsError)
                 {
-                    SessionsLog.SessionEndNotStored(logger, connection.Id, report.Error.Reason);
+                    NotStored(connection, command, report.Error.Reason);
                 }
 
                 stored?.TrySetResult();
@@ -150,22 +174,36 @@ internal sealed class EndedSessions(
         }
         catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
         {
-            SessionsLog.SessionEndNotStored(logger, connection.Id, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
+            NotStored(connection, command, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
             stored?.TrySetResult();
         }
     }
 
-    private void Remember(string hub, string connectionId)
+    private void NotStored(ClientConnection connection, DeliveryCommand command, string reason)
+    {
+        if (command == DeliveryCommand.SessionMoved)
+        {
+            SessionsLog.SessionMoveNotStored(logger, connection.Id, reason);
+        }
+        else
+        {
+            SessionsLog.SessionEndNotStored(logger, connection.Id, reason);
+        }
+    }
+
+    private void Remember(string hub, string connectionId, int value)
     {
         lock (_gate)
         {
             var now = clock.GetTimestamp();
             Trim(now);
-            if (!_ended.Add((hub, connectionId)))
+            if (_ended.TryGetValue((hub, connectionId), out var known))
             {
+                _ended[(hub, connectionId)] = Math.Max(known, value); // an end stays; a later move counts higher
                 return;
             }
 
+            _ended[(hub, connectionId)] = value;
             _order.Enqueue((hub, connectionId, now));
             while (_ended.Count > _max && _order.TryDequeue(out var oldest))
             {

@@ -52,6 +52,7 @@ internal sealed partial class ReliableSessions(
     ReconnectionTokens tokens,
     PresenceFeed presence,
     StoredHistory stored,
+    EndedSessions ended,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
@@ -146,7 +147,9 @@ internal sealed partial class ReliableSessions(
                 return "The session is still held by this server.";
             }
 
+            connection.Moves = state.Moves + 1; // before its first token: tokens made from here on are this move's
             connections.Add(connection);
+            ended.PublishMove(connection); // other connectors drop older copies, and refuse tokens made before this
             foreach (var group in groups)
             {
                 presence.AddMember(connection, group); // the session moved here: its memberships now belong to this connector
@@ -294,7 +297,7 @@ internal sealed partial class ReliableSessions(
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
-            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked, connection.ConnectionState);
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked, connection.ConnectionState, connection.Moves);
         return connection.Writer.Connected(connection.Id, connection.UserId, tokens.Create(state));
     }
 
