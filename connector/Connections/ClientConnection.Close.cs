@@ -180,28 +180,6 @@ internal sealed partial class ClientConnection
         }
     }
 
-    /// <summary>
-    /// Drops this copy of a session that was resumed on another connector: its end announces no leave and no
-    /// disconnect (the session lives on there); a detached copy is removed by the next heartbeat, one with a transport
-    /// (a client still on it) is closed with <paramref name="status"/> and <paramref name="reason"/>.
-    /// </summary>
-    public void EndMoved(WebSocketCloseStatus status, string reason)
-    {
-        Announced = false;
-        lock (_gate)
-        {
-            CloseKind = MovedKind;
-            if (_detachedSince != 0)
-            {
-                _sessionEnded = true;
-                _stream?.Clear();
-                return;
-            }
-        }
-
-        Close(status, reason, kind: MovedKind);
-    }
-
     /// <summary>Ends a detached session whose client did not come back within <paramref name="retention"/> ticks; true when it ended.</summary>
     public bool TryExpire(long now, long retention)
     {

@@ -88,7 +88,6 @@ internal sealed partial class ClientConnection : IDisposable
     private SessionOnClose _sessionOnClose;
     private bool _sessionEnded;
     private bool _announced;
-    private bool _heldThroughKafkaLoss;
     private ConnectionPermissions _permissions;
     private string? _connectionState;
 
@@ -193,22 +192,6 @@ internal sealed partial class ClientConnection : IDisposable
         set => Volatile.Write(ref _announced, value);
     }
 
-    /// <summary>
-    /// How many times this reliable session was resumed from a reconnection token (moved to a connector, this one
-    /// included); its tokens carry it, so a token made before a later move is known to be stale.
-    /// </summary>
-    public int Moves { get; set; }
-
-    /// <summary>
-    /// Set when this connector lost Kafka while holding the session: another connector may have resumed it meanwhile,
-    /// so it is resumed here only once this connector has read the connection's partition as far as Kafka holds it.
-    /// </summary>
-    public bool HeldThroughKafkaLoss
-    {
-        get => Volatile.Read(ref _heldThroughKafkaLoss);
-        set => Volatile.Write(ref _heldThroughKafkaLoss, value);
-    }
-
     /// <summary>Whether the session lost its transport and waits for the client to resume it.</summary>
     public bool IsDetached => Volatile.Read(ref _detachedSince) != 0;
 
@@ -261,9 +244,6 @@ internal sealed partial class ClientConnection : IDisposable
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> of when the close started (valid once <see cref="IsClosing"/>).</summary>
     public long ClosingSince => Volatile.Read(ref _closingSince);
-
-    /// <summary>The <see cref="CloseKind"/> of a copy dropped because the session was resumed on another connector.</summary>
-    public const string MovedKind = "moved";
 
     /// <summary>The metric tag of the server-side close (slow_client, timeout, …), or null.</summary>
     public string? CloseKind { get; private set; }

@@ -147,17 +147,6 @@ internal sealed class ClientConnectionHandler(
                 events.Connected(connection, admitted.Groups); // before the receive loop: ahead of the connection's events
                 break;
             case ResumeKind.Held:
-                if (resume.State is { } heldState
-                    && await CatchUpAsync(heldState).ConfigureAwait(false) is { } stale and (ResumePlanner.MovedAway or ResumePlanner.EndedByServer))
-                {
-                    // Held through a loss of Kafka: the session moved elsewhere (or ended) meanwhile. A connector merely
-                    // still behind resumes its copy, as before the loss.
-                    connection.EndMoved(EndedSessions.EndedStatus, stale);
-                    RefuseRecovery(connection, stale);
-                    break;
-                }
-
-                connection.HeldThroughKafkaLoss = false;
                 metrics.Resumed("local");
                 EndpointLog.SessionResumed(logger, connection.Id, "local");
                 break;
@@ -185,8 +174,7 @@ internal sealed class ClientConnectionHandler(
 
     /// <summary>
     /// Waits until this connector has read what the client may have been sent after its token, and the end of the
-    /// session if the server ended it on any connector, or its moves (it was resumed elsewhere since the token); why the
-    /// session cannot be resumed, or null.
+    /// session if the server ended it on any connector; why the session cannot be resumed, or null.
     /// </summary>
     private async Task<string?> CatchUpAsync(ReconnectionState state)
     {
@@ -198,9 +186,7 @@ internal sealed class ClientConnectionHandler(
             return "This server is behind on the message stream; connect again.";
         }
 
-        return ended.Contains(state.Hub, state.ConnectionId) ? ResumePlanner.EndedByServer
-            : ended.MovesOf(state.Hub, state.ConnectionId) > state.Moves ? ResumePlanner.MovedAway
-            : null;
+        return ended.Contains(state.Hub, state.ConnectionId) ? ResumePlanner.EndedByServer : null;
     }
 
     /// <summary>Accepts, then closes with 1008: the client stops recovering and connects afresh.</summary>

@@ -20,7 +20,7 @@ namespace BrokerChat.Connector.Endpoint;
 /// WebSocket request head did not arrive within <see cref="ConnectorOptions.HandshakeTimeout"/>. When the application stops it
 /// tells every client, with a <c>disconnected</c> message and close code 1012, to reconnect elsewhere, and aborts
 /// whatever has not closed after <see cref="ConnectorOptions.ShutdownTimeout"/>; it does the same when Kafka is lost
-/// (<see cref="KafkaLink"/>), answering first every request still waiting for Kafka with a <c>Timeout</c> error.
+/// (<see cref="KafkaLink"/>).
 /// </summary>
 internal sealed class ConnectionHeartbeat(
     ConnectionIndex connections,
@@ -136,28 +136,22 @@ internal sealed class ConnectionHeartbeat(
                 sessions.RefreshIfOld(connection, now);
             }
 
-            AnswerOverdue(connection, now);
-        }
-    }
-
-    /// <summary>Answers, with a <c>Timeout</c> error, each request of <paramref name="connection"/> whose deadline is <paramref name="now"/> or earlier.</summary>
-    private void AnswerOverdue(ClientConnection connection, long now)
-    {
-        if (connection.ExpireAcks(now) is { } expired && !connection.IsSimple)
-        {
-            foreach (var ackId in expired)
+            if (connection.ExpireAcks(now) is { } expired && !connection.IsSimple)
             {
-                metrics.RequestRejected("timeout");
-                connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
+                foreach (var ackId in expired)
+                {
+                    metrics.RequestRejected("timeout");
+                    connection.TryEnqueue(connection.Writer.AckError(ackId, AckErrorNames.Timeout, "No outcome arrived in time; the message may or may not have been delivered."));
+                }
             }
-        }
 
-        if (connection.ExpireInvocations(now) is { } timedOut && !connection.IsSimple)
-        {
-            foreach (var invocationId in timedOut)
+            if (connection.ExpireInvocations(now) is { } timedOut && !connection.IsSimple)
             {
-                metrics.RequestRejected("timeout");
-                connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.Timeout, $"No response arrived within {_options.InvokeTimeout.TotalSeconds:0} s."));
+                foreach (var invocationId in timedOut)
+                {
+                    metrics.RequestRejected("timeout");
+                    connection.TryEnqueue(connection.Writer.InvokeError(invocationId, AckErrorNames.Timeout, $"No response arrived within {_options.InvokeTimeout.TotalSeconds:0} s."));
+                }
             }
         }
     }
@@ -174,12 +168,8 @@ internal sealed class ConnectionHeartbeat(
                 EndpointLog.KafkaLost(logger, kafka.Silence.TotalSeconds, connections.Count);
                 foreach (var connection in connections.All)
                 {
-                    // Its client may resume it on another connector while this one cannot read the stream.
-                    connection.HeldThroughKafkaLoss = true;
                     if (!connection.IsDetached && !connection.IsClosing)
                     {
-                        // Every request still waiting for Kafka is answered before the close: none is left unanswered.
-                        AnswerOverdue(connection, long.MaxValue);
                         sessions.CloseForShutdown(connection, "This server lost its connection to Kafka; reconnect.", "kafka_lost");
                     }
                 }

@@ -136,8 +136,8 @@ internal sealed class GroupMembership(
             }
 
             // A session closed for this connector's shutdown is expected to resume elsewhere: no leave is announced (it
-            // moves when it resumes, or goes when this connector's beacons stop); one resumed elsewhere lives on there.
-            if (!(connection.IsReliable && connection.CloseKind is "shutdown" or ClientConnection.MovedKind))
+            // moves when it resumes, or goes when this connector's beacons stop).
+            if (!(connection.IsReliable && connection.CloseKind == "shutdown"))
             {
                 foreach (var group in groups)
                 {

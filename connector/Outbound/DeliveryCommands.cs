@@ -10,9 +10,8 @@ namespace BrokerChat.Connector.Outbound;
 
 /// <summary>
 /// The commands read from the outbound topic (the REST API's add to or remove from a group and close; an event
-/// handler's new connection state), carried out for the target's connections held here, the ends of reliable
-/// sessions the server closed on any connector (<see cref="EndedSessions"/>), and the moves of reliable sessions
-/// resumed on a connector, which drop older copies held here. Granted by the application's backend, so no join permission is checked and no
+/// handler's new connection state), carried out for the target's connections held here, and the ends of reliable
+/// sessions the server closed on any connector (<see cref="EndedSessions"/>). Granted by the application's backend, so no join permission is checked and no
 /// per-connection group bound applies.
 /// </summary>
 internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembership membership, EndedSessions ended, ILogger<DeliveryCommands> logger)
@@ -23,13 +22,6 @@ internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembers
         if (delivery.Command == DeliveryCommand.SessionEnded)
         {
             ended.Apply(delivery);
-            return;
-        }
-
-        if (delivery.Command == DeliveryCommand.SessionMoved)
-        {
-            ended.Apply(delivery);
-            DropMovedCopy(delivery);
             return;
         }
 
@@ -75,24 +67,6 @@ internal sealed class DeliveryCommands(ConnectionIndex connections, GroupMembers
                     ended.Close(connection, delivery.Reason ?? "Closed by the server.");
                     break;
             }
-        }
-    }
-
-    /// <summary>
-    /// A session held here that was resumed on a connector since this copy was made (fewer moves) lives on there: this
-    /// copy is dropped without a leave or a disconnect (a client still on it, which another client took over, is
-    /// closed with 1008 and does not try to recover). The connector that resumed it has the move's count and keeps its copy.
-    /// </summary>
-    private void DropMovedCopy(Delivery delivery)
-    {
-        if (delivery.ConnectionId is { Length: > 0 } connectionId
-            && connections.TryGet(connectionId, out var held)
-            && held.IsReliable
-            && string.Equals(held.Hub, delivery.Hub, StringComparison.Ordinal)
-            && held.Moves < delivery.Moves)
-        {
-            SessionsLog.SessionMovedAway(logger, connectionId, delivery.Hub, delivery.Moves);
-            held.EndMoved(EndedSessions.EndedStatus, ResumePlanner.MovedAway);
         }
     }
 }

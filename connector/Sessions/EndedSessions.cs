@@ -25,9 +25,6 @@ namespace BrokerChat.Connector.Sessions;
 /// read that partition as far as Kafka holds it, so whichever connector a recovery attempt reaches knows the session
 /// ended and refuses it with 1008. Every connector remembers ended sessions for
 /// <see cref="ConnectorOptions.EndedSessionRetention"/>, at most <see cref="ConnectorOptions.EndedSessionsMax"/>.
-/// <para>It also keeps, the same way, how many times each session was resumed from its token
-/// (<see cref="DeliveryCommand.SessionMoved"/>, produced by the connector that resumed it): a token made before the
-/// latest move is stale (another connector took the session on from it), and is refused.</para>
 /// </remarks>
 internal sealed class EndedSessions(
     KafkaProducerHost producerHost,
@@ -42,10 +39,7 @@ internal sealed class EndedSessions(
     public const WebSocketCloseStatus EndedStatus = WebSocketCloseStatus.PolicyViolation;
 
     private readonly Lock _gate = new();
-    /// <summary>What is known of a session: <see cref="EndedMark"/> when it ended, else how many times it moved.</summary>
-    private const int EndedMark = int.MaxValue;
-
-    private readonly Dictionary<(string Hub, string ConnectionId), int> _ended = [];
+    private readonly HashSet<(string Hub, string ConnectionId)> _ended = [];
     private readonly Queue<(string Hub, string ConnectionId, long At)> _order = new();
     private readonly long _retention = (long)(options.Value.EndedSessionRetention.TotalSeconds * clock.TimestampFrequency);
     private readonly int _max = options.Value.EndedSessionsMax;
@@ -58,7 +52,7 @@ internal sealed class EndedSessions(
         {
             lock (_gate)
             {
-                return _ended.Values.Count(v => v == EndedMark);
+                return _ended.Count;
             }
         }
     }
@@ -69,26 +63,9 @@ internal sealed class EndedSessions(
         lock (_gate)
         {
             Trim(clock.GetTimestamp());
-            return _ended.GetValueOrDefault((hub, connectionId)) == EndedMark;
+            return _ended.Contains((hub, connectionId));
         }
     }
-
-    /// <summary>How many times the session was resumed from a token, as far as this connector has read (0: never).</summary>
-    public int MovesOf(string hub, string connectionId)
-    {
-        lock (_gate)
-        {
-            Trim(clock.GetTimestamp());
-            var moves = _ended.GetValueOrDefault((hub, connectionId));
-            return moves == EndedMark ? 0 : moves;
-        }
-    }
-
-    /// <summary>
-    /// Tells every connector that <paramref name="connection"/> was resumed here from its token, for the
-    /// <see cref="ClientConnection.Moves"/>th time (best effort: a move that cannot be stored is logged).
-    /// </summary>
-    public void PublishMove(ClientConnection connection) => Publish(connection, DeliveryCommand.SessionMoved, null);
 
     /// <summary>The outbound partition an end of the session <paramref name="connectionId"/> is recorded on.</summary>
     public int PartitionOf(string hub, string connectionId) => PartitionKeys.PartitionOf(PartitionKeys.Connection(hub, connectionId), outbound.PartitionCount);
@@ -106,27 +83,27 @@ internal sealed class EndedSessions(
             return;
         }
 
-        Remember(connection.Hub, connection.Id, EndedMark);
+        Remember(connection.Hub, connection.Id);
         metrics.SessionEnded();
         SessionsLog.SessionEndedByServer(logger, connection.Id, connection.Hub, reason);
         if (connection.IsDetached)
         {
             connection.EndSession(); // the heartbeat removes it; its client's recovery is refused
-            Publish(connection, DeliveryCommand.SessionEnded, null);
+            Publish(connection, null);
             return;
         }
 
         var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Publish(connection, DeliveryCommand.SessionEnded, stored);
+        Publish(connection, stored);
         _ = CloseOnceStoredAsync(connection, reason, stored.Task);
     }
 
-    /// <summary>Applies an end or a move read from the outbound topic (this connector's own ones included). Under the outbound gate.</summary>
+    /// <summary>Applies an end read from the outbound topic (this connector's own ones included). Under the outbound gate.</summary>
     public void Apply(Delivery delivery)
     {
         if (delivery.ConnectionId is { Length: > 0 } connectionId)
         {
-            Remember(delivery.Hub, connectionId, delivery.Command == DeliveryCommand.SessionMoved ? Math.Clamp(delivery.Moves, 1, EndedMark - 1) : EndedMark);
+            Remember(delivery.Hub, connectionId);
         }
     }
 
@@ -144,15 +121,14 @@ internal sealed class EndedSessions(
         connection.Close(EndedStatus, reason, kind: "rest");
     }
 
-    private void Publish(ClientConnection connection, DeliveryCommand command, TaskCompletionSource? stored)
+    private void Publish(ClientConnection connection, TaskCompletionSource? stored)
     {
         var record = new Delivery
         {
             Target = DeliveryTarget.Connection,
             Hub = connection.Hub,
             ConnectionId = connection.Id,
-            Command = command,
-            Moves = command == DeliveryCommand.SessionMoved ? connection.Moves : 0,
+            Command = DeliveryCommand.SessionEnded,
             HasMessage = false,
             ProducedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
@@ -166,7 +142,7 @@ internal sealed class EndedSessions(
             {
                 if (report.Error.IsError)
                 {
-                    NotStored(connection, command, report.Error.Reason);
+                    SessionsLog.SessionEndNotStored(logger, connection.Id, report.Error.Reason);
                 }
 
                 stored?.TrySetResult();
@@ -174,36 +150,22 @@ internal sealed class EndedSessions(
         }
         catch (Exception ex) when (ex is ProduceException<byte[], byte[]> or KafkaException or InvalidOperationException or ObjectDisposedException)
         {
-            NotStored(connection, command, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
+            SessionsLog.SessionEndNotStored(logger, connection.Id, ex is KafkaException kafka ? kafka.Error.Reason : ex.Message);
             stored?.TrySetResult();
         }
     }
 
-    private void NotStored(ClientConnection connection, DeliveryCommand command, string reason)
-    {
-        if (command == DeliveryCommand.SessionMoved)
-        {
-            SessionsLog.SessionMoveNotStored(logger, connection.Id, reason);
-        }
-        else
-        {
-            SessionsLog.SessionEndNotStored(logger, connection.Id, reason);
-        }
-    }
-
-    private void Remember(string hub, string connectionId, int value)
+    private void Remember(string hub, string connectionId)
     {
         lock (_gate)
         {
             var now = clock.GetTimestamp();
             Trim(now);
-            if (_ended.TryGetValue((hub, connectionId), out var known))
+            if (!_ended.Add((hub, connectionId)))
             {
-                _ended[(hub, connectionId)] = Math.Max(known, value); // an end stays; a later move counts higher
                 return;
             }
 
-            _ended[(hub, connectionId)] = value;
             _order.Enqueue((hub, connectionId, now));
             while (_ended.Count > _max && _order.TryDequeue(out var oldest))
             {

@@ -17,8 +17,7 @@ namespace BrokerChat.Connector.Sessions;
 /// grants applied), and the connection's state as its hub's event handler had set it when the token was made.
 /// <see cref="NextPartition"/> is the only partition the messages after the token may
 /// come from until the next token (-1: none came yet), which is what makes a resume on another connector exact: the
-/// messages the client got after its token are the first ones of that partition's replay. <see cref="Moves"/> is how
-/// many times the session had been resumed from a token when this one was made (<see cref="ClientConnection.Moves"/>).
+/// messages the client got after its token are the first ones of that partition's replay.
 /// </summary>
 internal sealed record ReconnectionState(
     string ConnectionId,
@@ -33,8 +32,7 @@ internal sealed record ReconnectionState(
     long ExpiresAt,
     string[]? PresenceGroups = null,
     string[]? Revoked = null,
-    string? ConnectionState = null,
-    int Moves = 0)
+    string? ConnectionState = null)
 {
     /// <summary>Whether the token carries what another connector needs to resume the session (not only this one).</summary>
     public bool IsPortable => Groups is not null && Cursor is not null;
@@ -129,7 +127,7 @@ internal sealed class ReconnectionTokens
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(15);
+        writer.WriteArrayHeader(14);
         writer.Write(Version);
         writer.Write(state.ConnectionId);
         writer.Write(state.Hub);
@@ -156,7 +154,6 @@ internal sealed class ReconnectionTokens
         WriteStrings(ref writer, state.PresenceGroups);
         WriteStrings(ref writer, state.Revoked);
         writer.Write(state.ConnectionState);
-        writer.Write(state.Moves);
         writer.Flush();
         var payload = buffer.WrittenSpan;
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(_keys[0], payload));
@@ -199,8 +196,7 @@ internal sealed class ReconnectionTokens
         var presenceGroups = count >= 12 ? ReadStrings(ref reader) : null; // tokens made before presence have 11 items
         var revoked = count >= 13 ? ReadStrings(ref reader) : null; // and those made before permission grants 12
         var connectionState = count >= 14 ? reader.ReadString() : null; // and those made before event handlers 13
-        var moves = count >= 15 ? reader.ReadInt32() : 0; // and those made before moves were counted 14
-        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, revoked, connectionState, moves);
+        return new ReconnectionState(connectionId, hub, userId, roles, groups, protocol, lastSequenceId, nextPartition, cursor, expiresAt, presenceGroups, revoked, connectionState);
     }
 
     private static void WriteStrings(ref MessagePackWriter writer, string[]? values)

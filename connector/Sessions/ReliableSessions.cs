@@ -52,7 +52,6 @@ internal sealed partial class ReliableSessions(
     ReconnectionTokens tokens,
     PresenceFeed presence,
     StoredHistory stored,
-    EndedSessions ended,
     ConnectorMetrics metrics,
     IOptions<ConnectorOptions> options,
     TimeProvider clock,
@@ -147,9 +146,7 @@ internal sealed partial class ReliableSessions(
                 return "The session is still held by this server.";
             }
 
-            connection.Moves = state.Moves + 1; // before its first token: tokens made from here on are this move's
             connections.Add(connection);
-            ended.PublishMove(connection); // other connectors drop older copies, and refuse tokens made before this
             foreach (var group in groups)
             {
                 presence.AddMember(connection, group); // the session moved here: its memberships now belong to this connector
@@ -297,7 +294,7 @@ internal sealed partial class ReliableSessions(
         var groups = connection.HasGroups ? connection.Groups.ToArray() : [];
         var state = new ReconnectionState(connection.Id, connection.Hub, connection.UserId, connection.Roles, groups,
             connection.Protocol.Name!, connection.SequenceState.LastSequenceId, partition, cursor, tokens.ExpiresAt,
-            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked, connection.ConnectionState, connection.Moves);
+            connection.PresenceGroups is { Count: > 0 } subscribed ? [.. subscribed] : null, connection.Permissions.Revoked, connection.ConnectionState);
         return connection.Writer.Connected(connection.Id, connection.UserId, tokens.Create(state));
     }
 

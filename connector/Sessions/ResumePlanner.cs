@@ -19,9 +19,6 @@ internal sealed class ResumePlanner(
     /// <summary>Why a session the server ended is not resumed.</summary>
     public const string EndedByServer = "The session was closed by the server; connect again.";
 
-    /// <summary>Why a session is not resumed from a token made before it was resumed on a connector (or a copy made before that is dropped).</summary>
-    public const string MovedAway = "The session was resumed on another server since; connect again.";
-
     /// <summary>
     /// The plan for a recovery request; when the session is held here and detached it is claimed for this client and
     /// returned in <paramref name="existing"/>.
@@ -50,26 +47,12 @@ internal sealed class ResumePlanner(
             return ResumeRequest.Refused(EndedByServer);
         }
 
-        if (ended.MovesOf(state.Hub, connectionId) > state.Moves)
-        {
-            return ResumeRequest.Refused(MovedAway);
-        }
-
         if (connections.TryGet(connectionId, out var held) && held.IsReliable)
         {
-            if (held.Moves < state.Moves)
-            {
-                // The client's token is newer than this copy: the session moved on from here, and this copy is stale.
-                held.EndMoved(EndedSessions.EndedStatus, MovedAway);
-                return ResumeRequest.Refused(MovedAway);
-            }
-
             if (held.TryResume())
             {
                 existing = held;
-                // Held through a loss of Kafka, the session may have moved meanwhile: resumed once this connector has
-                // read as far as Kafka holds (the connection starts with that check).
-                return held.HeldThroughKafkaLoss ? new ResumeRequest(ResumeKind.Held, state, null) : ResumeRequest.Held;
+                return ResumeRequest.Held;
             }
 
             if (!held.IsDetached && !held.SessionEnded)

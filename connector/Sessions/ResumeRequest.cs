@@ -3,10 +3,7 @@ namespace BrokerChat.Connector.Sessions;
 /// <summary>How a recovery request (<c>awps_connection_id</c> + <c>awps_reconnection_token</c>) is served.</summary>
 internal enum ResumeKind
 {
-    /// <summary>
-    /// The session is held here, detached, and was claimed for this client; with a <see cref="ResumeRequest.State"/>,
-    /// only once this connector has caught up on the stream (it was held through a loss of Kafka).
-    /// </summary>
+    /// <summary>The session is held here, detached, and was claimed for this client.</summary>
     Held,
 
     /// <summary>The session is held here with a transport that still looks alive; it is cut off and taken over.</summary>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerChat.Connector.Sessions;
 
-/// <summary>Log messages of reliable sessions. Event ids 270–274 (the connector's are 200–299).</summary>
+/// <summary>Log messages of reliable sessions. Event ids 270–272 (the connector's are 200–299).</summary>
 internal static partial class SessionsLog
 {
     [LoggerMessage(270, LogLevel.Debug, "Session {ConnectionId} of hub {Hub} ended by the server: {Reason}", EventName = "SessionEndedByServer")]
@@ -13,10 +13,4 @@ internal static partial class SessionsLog
 
     [LoggerMessage(272, LogLevel.Information, "Session {ConnectionId} is not resumed: the history store cannot give what it missed of room {Group} of hub {Hub} ({Reason}).", EventName = "StoredRecoveryRefused")]
     public static partial void StoredRecoveryRefused(ILogger logger, string connectionId, string hub, string group, string reason);
-
-    [LoggerMessage(273, LogLevel.Warning, "The move of session {ConnectionId} to this connector could not be stored in Kafka ({Reason}); a connector still holding an older copy keeps it until it expires.", EventName = "SessionMoveNotStored")]
-    public static partial void SessionMoveNotStored(ILogger logger, string connectionId, string reason);
-
-    [LoggerMessage(274, LogLevel.Debug, "Session {ConnectionId} of hub {Hub} was resumed on another connector (move {Moves}); this connector's copy is dropped.", EventName = "SessionMovedAway")]
-    public static partial void SessionMovedAway(ILogger logger, string connectionId, string hub, int moves);
 }

@@ -47,15 +47,6 @@ public sealed class ReconnectionTokensTests
     }
 
     [Fact]
-    public void TokenCarriesHowManyTimesTheSessionMovedSoATokenMadeBeforeALaterMoveIsKnownStale()
-    {
-        var token = Tokens(KeyA).Create(State() with { Moves = 3 });
-
-        Assert.Equal(3, Tokens(KeyA).Read(token, "conn1", out _)!.Moves);
-        Assert.Equal(0, Tokens(KeyA).Read(Tokens(KeyA).Create(State()), "conn1", out _)!.Moves);
-    }
-
-    [Fact]
     public void TokenCarriesTheConnectionStateUpToItsLargestSizeSoASessionResumedElsewhereKeepsIt()
     {
         var largest = new string('s', Contracts.Events.WebPubSubCloudEvents.MaxConnectionStateLength);

@@ -77,7 +77,15 @@ public sealed class BrokerChatHost : IAsyncDisposable
         given.Functions.GroupId ??= prefix + "functions";
         given.Functions.InProcessWorkers ??= 2; // the embedded default, on any cluster
 
-        var defaults = Defaults();
+        var defaults = new HostSettings
+        {
+            Urls = "http://127.0.0.1:0",
+            DefaultLogLevel = "Warning",
+            Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
+            LocalRun = { Https = false }, // hosts on the embedded Kafka are local runs; tests that want HTTPS ask for it
+            // A local run keeps history by default; a test host only when the test asks (History:Enabled and a database).
+            ["History:Enabled"] = "false",
+        };
         var args = new List<string>();
         foreach (var (key, value) in defaults.ToConfiguration().Concat(given.ToConfiguration()))
         {
@@ -96,33 +104,12 @@ public sealed class BrokerChatHost : IAsyncDisposable
         return new BrokerChatHost(app, new Uri(address.TrimEnd('/') + "/"), prefix, given.Functions.GroupId!, ownsTopics);
     }
 
-    /// <summary>
-    /// The test defaults under every host's settings: loopback on a kernel-chosen port, warnings and worse logged,
-    /// <see cref="AccessKey"/>, negotiate on, no local-run HTTPS listener, no history.
-    /// </summary>
-    internal static HostSettings Defaults() => new()
-    {
-        Urls = "http://127.0.0.1:0",
-        DefaultLogLevel = "Warning",
-        Auth = { AccessKeys = [AccessKey], EnableNegotiate = true },
-        LocalRun = { Https = false }, // hosts on the embedded Kafka are local runs; tests that want HTTPS ask for it
-        // A local run keeps history by default; a test host only when the test asks (History:Enabled and a database).
-        ["History:Enabled"] = "false",
-    };
-
     /// <summary>A client access URL minted directly (no HTTP round trip), by default with the roles to join and send anywhere.</summary>
-    public Uri ClientUrl(string hub, string? userId, IEnumerable<string>? roles = null) => ClientUrlAt(BaseUri, hub, userId, roles);
-
-    /// <summary>
-    /// A client access URL of another connector at <paramref name="baseUri"/> with the same access key (a connector
-    /// process), minted here like <see cref="ClientUrl"/>.
-    /// </summary>
-    public Uri ClientUrlAt(Uri baseUri, string hub, string? userId, IEnumerable<string>? roles = null)
+    public Uri ClientUrl(string hub, string? userId, IEnumerable<string>? roles = null)
     {
-        ArgumentNullException.ThrowIfNull(baseUri);
         var tokens = Services.GetRequiredService<AccessTokenService>();
-        var token = tokens.Mint(new Uri(baseUri, $"client/hubs/{hub}").ToString(), userId, roles ?? [Permissions.JoinLeaveGroup, Permissions.SendToGroup], [], TimeSpan.FromHours(1));
-        return new Uri($"ws://{baseUri.Authority}{WebPubSubClientPaths.HubsPrefix}{hub}?{WebPubSubQueryParameters.AccessToken}={token}");
+        var token = tokens.Mint(new Uri(BaseUri, $"client/hubs/{hub}").ToString(), userId, roles ?? [Permissions.JoinLeaveGroup, Permissions.SendToGroup], [], TimeSpan.FromHours(1));
+        return new Uri($"ws://{BaseUri.Authority}{WebPubSubClientPaths.HubsPrefix}{hub}?{WebPubSubQueryParameters.AccessToken}={token}");
     }
 
     /// <summary>Connects a test client through <c>/negotiate</c>.</summary>

@@ -7,15 +7,13 @@ namespace BrokerChat.Testing;
 /// A TCP load balancer for tests: accepts on 127.0.0.1 (or on a listening socket it is given) and forwards each
 /// connection, both ways, to the current <see cref="Target"/>. Changing the target sends new connections elsewhere,
 /// as a balancer does when a backend goes. The connections to the target are made in the test process's own network
-/// namespace, whatever namespace the listening socket belongs to, unless the sockets for them come from a factory
-/// (<see cref="Network.LabHost.CreateSocket"/> puts them on a lab host).
+/// namespace, whatever namespace the listening socket belongs to.
 /// </summary>
 public sealed class TcpForwarder : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private readonly Func<Socket>? _createBackend;
 
     /// <summary>Forwards connections accepted on a kernel-chosen port of 127.0.0.1.</summary>
     public TcpForwarder(Uri target)
@@ -23,15 +21,11 @@ public sealed class TcpForwarder : IAsyncDisposable
     {
     }
 
-    /// <summary>
-    /// Forwards connections accepted on <paramref name="listener"/>, a bound and listening socket it then owns, over
-    /// sockets from <paramref name="createBackend"/> (by default made in the test's own namespace).
-    /// </summary>
-    public TcpForwarder(Socket listener, Uri target, Func<Socket>? createBackend = null)
+    /// <summary>Forwards connections accepted on <paramref name="listener"/>, a bound and listening socket it then owns.</summary>
+    public TcpForwarder(Socket listener, Uri target)
     {
         ArgumentNullException.ThrowIfNull(listener);
         _listener = listener;
-        _createBackend = createBackend;
         Target = target;
         // On the thread pool, so every connection to the target is made in the test's own namespace.
         _accepting = Task.Run(AcceptAsync);
@@ -96,7 +90,7 @@ public sealed class TcpForwarder : IAsyncDisposable
 
     private async Task ForwardAsync(Socket client, Uri target)
     {
-        using var backend = _createBackend?.Invoke() ?? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var backend = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using (client)
         {
             try

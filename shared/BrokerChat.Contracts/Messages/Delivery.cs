@@ -44,7 +44,6 @@ namespace BrokerChat.Contracts.Messages;
 /// <item><term>30</term><description>for <see cref="DeliveryCommand.MessageChanged"/>: the id of the group message changed</description></item>
 /// <item><term>31</term><description>for <see cref="DeliveryCommand.MessageChanged"/>: what became of it (<see cref="MessageChange"/> as int)</description></item>
 /// <item><term>32</term><description>the inbound record it was made from (<see cref="DeliverySource"/>), or nil (made by an older worker or by another producer): a connector drops a message at or below the newest one of the same source it fanned out to the same target</description></item>
-/// <item><term>33</term><description>for <see cref="DeliveryCommand.SessionMoved"/>: how many times the session has been resumed from a token, this move included</description></item>
 /// </list>
 /// A command has <see cref="HasMessage"/> false, so connectors that predate it skip it. For
 /// <see cref="DeliveryCommand.AddToGroup"/> and <see cref="DeliveryCommand.RemoveFromGroup"/> item 2 is the group joined
@@ -86,7 +85,4 @@ public sealed class Delivery
     [Key(30)] public string? ChangedMessageId { get; set; }
     [Key(31)] public MessageChange Change { get; set; }
     [Key(32)] public DeliverySource? Source { get; set; }
-
-    /// <summary>For <see cref="DeliveryCommand.SessionMoved"/>: how many times the session has been resumed from a token, this move included.</summary>
-    [Key(33)] public int Moves { get; set; }
 }

@@ -72,13 +72,4 @@ public enum DeliveryCommand
     /// the group's members held there; the history function applies it to the store. It may carry the sender's ack.
     /// </summary>
     MessageChanged = 12,
-
-    /// <summary>
-    /// The reliable session <see cref="Delivery.ConnectionId"/> of <see cref="Delivery.Hub"/> was resumed from its
-    /// reconnection token on a connector, for the <see cref="Delivery.Moves"/>th time: any connector holding an older
-    /// copy of it (fewer moves) drops that copy without announcing a leave or a disconnect, and every connector refuses
-    /// to resume it from a token made before this move. The connector that resumed it produces this straight to the
-    /// outbound topic, keyed by the connection, as <see cref="SessionEnded"/> is.
-    /// </summary>
-    SessionMoved = 13,
 }

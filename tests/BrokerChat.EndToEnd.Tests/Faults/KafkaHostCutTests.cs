@@ -9,7 +9,6 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 /// connector and the functions hear nothing from it (no FIN, no reset), and then it is back. The outage is shorter
 /// than <c>Connector:KafkaLossTimeout</c>, so clients stay (the long outage is <see cref="KafkaLossTests"/>).
 /// </summary>
-[Collection(NetworkLabCollection.Name)]
 public sealed class KafkaHostCutTests
 {
     private static readonly TimeSpan Cut = TimeSpan.FromSeconds(4);

@@ -18,7 +18,6 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 /// <param name="DeliveredAfterError">Error-acked messages that some receiver got all the same.</param>
 /// <param name="LongestErrorAck">The longest wait for an error ack.</param>
 /// <param name="LongestAck">The longest wait for any ack.</param>
-/// <param name="RepeatsDropped">Messages reliable receivers were given again with a sequence id they had seen, and dropped as a reliable client does.</param>
 public sealed record TallyCounts(
     int Sent,
     int SuccessAcked,
@@ -30,8 +29,7 @@ public sealed record TallyCounts(
     int Reordered,
     int DeliveredAfterError,
     TimeSpan LongestErrorAck,
-    TimeSpan LongestAck,
-    int RepeatsDropped = 0)
+    TimeSpan LongestAck)
 {
     /// <summary>All error acks.</summary>
     public int ErrorAckedTotal => ErrorAcked.Values.Sum();
@@ -53,7 +51,6 @@ public sealed record TallyCounts(
         rows.Add(("lost after success", Text(LostAfterSuccess)));
         rows.Add(("duplicated", Text(Duplicated)));
         rows.Add(("reordered", Text(Reordered)));
-        rows.Add(("repeats dropped by sequence id", Text(RepeatsDropped)));
         rows.AddRange(extra);
         var width = rows.Max(r => r.Item1.Length);
         var table = new StringBuilder();
@@ -80,7 +77,6 @@ public sealed class MessageTally
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<Message>> _sent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Receiver> _receivers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _legs = new(StringComparer.Ordinal);
 
     /// <summary>Sends <paramref name="sender"/>'s next numbered message to <paramref name="room"/>; the returned task completes once its ack is recorded.</summary>
     public async Task<Task<AckFrame>> SendAsync(WebPubSubTestClient client, string sender, string room, CancellationToken cancellationToken)
@@ -94,7 +90,7 @@ public sealed class MessageTally
                 _sent[sender] = messages = [];
             }
 
-            message = new Message(room, messages.Count, Stopwatch.GetTimestamp(), _legs.GetValueOrDefault(sender));
+            message = new Message(room, messages.Count, Stopwatch.GetTimestamp());
             messages.Add(message);
         }
 
@@ -106,64 +102,6 @@ public sealed class MessageTally
             ["data"] = new JsonObject { [SenderField] = sender, [NumberField] = message.N },
         }, cancellationToken).ConfigureAwait(false);
         return RecordAsync(message, ack);
-    }
-
-    /// <summary>
-    /// Sends <paramref name="sender"/>'s next message to <paramref name="room"/> every <paramref name="pace"/>, without
-    /// waiting for acks, until <paramref name="stop"/>; each ack's task is added to <paramref name="acks"/> (under its
-    /// lock). Once the connection is closed, <paramref name="reconnect"/> (when given) gives the client to send on with,
-    /// on the sender's next leg (<see cref="Moved"/>); without it a closed connection ends the sending.
-    /// </summary>
-    public async Task SendSteadilyAsync(
-        WebPubSubTestClient client,
-        string sender,
-        string room,
-        TimeSpan pace,
-        List<Task<AckFrame>> acks,
-        CancellationToken stop,
-        CancellationToken cancellationToken,
-        Func<CancellationToken, Task<WebPubSubTestClient>>? reconnect = null)
-    {
-        ArgumentNullException.ThrowIfNull(acks);
-        using var timer = new PeriodicTimer(pace);
-        while (!stop.IsCancellationRequested)
-        {
-            if (client.Closed.Task.IsCompleted)
-            {
-                if (reconnect is null)
-                {
-                    return;
-                }
-
-                client = await reconnect(cancellationToken).ConfigureAwait(false);
-                Moved(sender);
-            }
-
-            try
-            {
-                var ack = await SendAsync(client, sender, room, cancellationToken).ConfigureAwait(false);
-                lock (acks)
-                {
-                    acks.Add(ack);
-                }
-            }
-            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or InvalidOperationException or ObjectDisposedException && client.Closed.Task.IsCompleted)
-            {
-                // Closed while sending: that message is unanswered, and the next goes on the next connection.
-            }
-
-            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Whether every ack task of <paramref name="acks"/> (a list <see cref="SendSteadilyAsync"/> fills) has completed.</summary>
-    public static bool AllCompleted(List<Task<AckFrame>> acks)
-    {
-        ArgumentNullException.ThrowIfNull(acks);
-        lock (acks)
-        {
-            return acks.TrueForAll(t => t.IsCompleted);
-        }
     }
 
     /// <summary>Sends <paramref name="count"/> messages at once and waits for their acks.</summary>
@@ -197,17 +135,9 @@ public sealed class MessageTally
     /// <summary>
     /// Reads <paramref name="client"/>'s data messages into the tally as <paramref name="receiver"/>, a member of
     /// <paramref name="rooms"/>, until <paramref name="cancellationToken"/> is cancelled; a reliable receiver
-    /// acknowledges what it got every 50 messages, and keeps, as a reliable client does, only a message whose sequence
-    /// id is above the highest it saw (a resume repeats what it may have seen). When the connection closes,
-    /// <paramref name="reconnect"/> (when given) gives the client to read on with, such as the session resumed
-    /// elsewhere; without it the read ends there.
+    /// acknowledges what it got every 50 messages.
     /// </summary>
-    public async Task ReceiveAsync(
-        WebPubSubTestClient client,
-        string receiver,
-        IReadOnlyCollection<string> rooms,
-        CancellationToken cancellationToken,
-        Func<WebPubSubTestClient, CancellationToken, Task<WebPubSubTestClient>>? reconnect = null)
+    public async Task ReceiveAsync(WebPubSubTestClient client, string receiver, IReadOnlyCollection<string> rooms, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var state = new Receiver([.. rooms]);
@@ -217,7 +147,6 @@ public sealed class MessageTally
         }
 
         var count = 0;
-        ulong highest = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             JsonObject frame;
@@ -233,29 +162,7 @@ public sealed class MessageTally
             {
                 return;
             }
-            catch (InvalidOperationException) when (client.Closed.Task.IsCompleted)
-            {
-                if (reconnect is null)
-                {
-                    return;
-                }
 
-                client = await reconnect(client, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var sequenceId = (ulong?)frame["sequenceId"];
-            if (sequenceId is { } repeat && repeat <= highest)
-            {
-                lock (_gate)
-                {
-                    state.Repeats++;
-                }
-
-                continue; // a repeat the client drops
-            }
-
-            highest = sequenceId ?? highest;
             if (frame["data"] is JsonObject data && (string?)data[SenderField] is { } sender && (int?)data[NumberField] is { } n)
             {
                 lock (_gate)
@@ -264,9 +171,9 @@ public sealed class MessageTally
                 }
             }
 
-            if (++count % 50 == 0 && sequenceId is { } acknowledged)
+            if (++count % 50 == 0 && (ulong?)frame["sequenceId"] is { } sequenceId)
             {
-                await client.SendRawAsync(new JsonObject { ["type"] = "sequenceAck", ["sequenceId"] = acknowledged }.ToJsonString(), cancellationToken).ConfigureAwait(false);
+                await client.SendRawAsync(new JsonObject { ["type"] = "sequenceAck", ["sequenceId"] = sequenceId }.ToJsonString(), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -296,27 +203,12 @@ public sealed class MessageTally
         }
     }
 
-    /// <summary>
-    /// <paramref name="sender"/> moved to another connection (its first is leg 0): its next messages are sent on the
-    /// next leg.
-    /// </summary>
-    public void Moved(string sender)
+    /// <summary>The first success ack recorded at or after <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp), if any.</summary>
+    public long? FirstSuccessAckAfter(long timestamp)
     {
         lock (_gate)
         {
-            _legs[sender] = _legs.GetValueOrDefault(sender) + 1;
-        }
-    }
-
-    /// <summary>
-    /// The first success ack recorded at or after <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp),
-    /// if any, of a message sent on leg <paramref name="minLeg"/> or later (see <see cref="Moved"/>).
-    /// </summary>
-    public long? FirstSuccessAckAfter(long timestamp, int minLeg = 0)
-    {
-        lock (_gate)
-        {
-            var times = _sent.Values.SelectMany(m => m).Where(m => m.Ack?.Success == true && m.AckedAt >= timestamp && m.Leg >= minLeg).Select(m => m.AckedAt).ToList();
+            var times = _sent.Values.SelectMany(m => m).Where(m => m.Ack?.Success == true && m.AckedAt >= timestamp).Select(m => m.AckedAt).ToList();
             return times.Count == 0 ? null : times.Min();
         }
     }
@@ -347,48 +239,13 @@ public sealed class MessageTally
 
     /// <summary>
     /// Messages sent from <paramref name="from"/> on whose success ack was recorded before <paramref name="to"/>
-    /// (<see cref="Stopwatch"/> timestamps), of leg <paramref name="leg"/> only when given (see <see cref="Moved"/>):
-    /// while Kafka cannot be reached, each is a false success.
+    /// (<see cref="Stopwatch"/> timestamps): while Kafka cannot be reached, each is a false success.
     /// </summary>
-    public int SuccessesOfMessagesSentBetween(long from, long to, int? leg = null)
+    public int SuccessesOfMessagesSentBetween(long from, long to)
     {
         lock (_gate)
         {
-            return _sent.Values.SelectMany(m => m).Count(m => m.SentAt >= from && m.Ack?.Success == true && m.AckedAt < to && (leg is null || m.Leg == leg));
-        }
-    }
-
-    /// <summary>
-    /// Messages without an ack that a later message of the same sender on the same connection (leg, see
-    /// <see cref="Moved"/>) has one: a connection answers its requests in order, so these were dropped unanswered,
-    /// whereas only the last ones before a close can be left unanswered by it.
-    /// </summary>
-    public int UnansweredBeforeAnswered()
-    {
-        lock (_gate)
-        {
-            return _sent.Values.Sum(messages => messages.Count(m => m.Ack is null && messages.Any(later => later.N > m.N && later.Leg == m.Leg && later.Ack is not null)));
-        }
-    }
-
-    /// <summary>
-    /// Every message sent from a second before <paramref name="cutAt"/> (a <see cref="Stopwatch"/> timestamp) on, with
-    /// its leg and ack and their times from <paramref name="cutAt"/>, one a line: what a failing fault test shows.
-    /// </summary>
-    public string Timeline(long cutAt)
-    {
-        lock (_gate)
-        {
-            var sb = new StringBuilder();
-            foreach (var (sender, messages) in _sent)
-            {
-                foreach (var m in messages.Where(m => m.SentAt >= cutAt - Stopwatch.Frequency))
-                {
-                    sb.Append(CultureInfo.InvariantCulture, $"{sender} {m.N} leg {m.Leg} sent {Stopwatch.GetElapsedTime(cutAt, m.SentAt).TotalSeconds:0.000} ack {m.Ack?.ErrorName ?? (m.Ack is null ? "none" : "ok")} at {(m.Ack is null ? 0 : Stopwatch.GetElapsedTime(cutAt, m.AckedAt).TotalSeconds):0.000}\n");
-                }
-            }
-
-            return sb.ToString();
+            return _sent.Values.SelectMany(m => m).Count(m => m.SentAt >= from && m.Ack?.Success == true && m.AckedAt < to);
         }
     }
 
@@ -436,8 +293,7 @@ public sealed class MessageTally
                 reordered,
                 errors.Count(m => gotByAnyone.Contains((m.Sender, m.Message.N))),
                 Longest(errors),
-                Longest(all.Where(m => m.Message.Ack is not null)),
-                _receivers.Values.Sum(r => r.Repeats));
+                Longest(all.Where(m => m.Message.Ack is not null)));
         }
     }
 
@@ -459,10 +315,8 @@ public sealed class MessageTally
         return frame;
     }
 
-    private sealed class Message(string room, int n, long sentAt, int leg)
+    private sealed class Message(string room, int n, long sentAt)
     {
-        public int Leg { get; } = leg;
-
         public string Room { get; } = room;
 
         public int N { get; } = n;
@@ -479,7 +333,5 @@ public sealed class MessageTally
         public HashSet<string> Rooms { get; } = rooms;
 
         public List<(string Sender, int N)> Got { get; } = [];
-
-        public int Repeats { get; set; }
     }
 }

@@ -12,7 +12,6 @@ namespace BrokerChat.EndToEnd.Tests.Faults;
 /// Clients on a host of their own (a network namespace) whose link is cut: their packets vanish, no FIN or reset
 /// reaches the connector, which must find them by the client timeout alone and free everything they held.
 /// </summary>
-[Collection(NetworkLabCollection.Name)]
 public sealed class VanishedClientsTests
 {
     private const int Clients = 5_000;

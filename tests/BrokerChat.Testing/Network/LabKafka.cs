@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using BrokerChat.Contracts.Topics;
 using BrokerChat.Kafka.Embedded;
 using Confluent.Kafka;
@@ -32,7 +31,7 @@ public sealed class LabKafka : IAsyncDisposable
         Cluster = cluster;
     }
 
-    /// <summary>The lab host Kafka lives on (or is reached from, across its link, when started with <see cref="StartAcrossAsync"/>).</summary>
+    /// <summary>The lab host Kafka lives on.</summary>
     public LabHost Host { get; }
 
     /// <summary>The cluster itself (for its fault calls); its own bootstrap list is loopback, which hosts must not use.</summary>
@@ -45,25 +44,9 @@ public sealed class LabKafka : IAsyncDisposable
     /// Starts a cluster of <paramref name="brokers"/> brokers on <paramref name="host"/>, and checks that Metadata read
     /// through the host names every broker at the host's address and the broker's own port.
     /// </summary>
-    public static Task<LabKafka> StartAsync(LabHost host, int brokers = 3)
+    public static async Task<LabKafka> StartAsync(LabHost host, int brokers = 3)
     {
         ArgumentNullException.ThrowIfNull(host);
-        return StartAsync(host, brokers, host.Address, host.CreateSocket);
-    }
-
-    /// <summary>
-    /// Starts a cluster of <paramref name="brokers"/> brokers on the test's own host, reached from
-    /// <paramref name="host"/> across its link: the brokers are at <see cref="LabHost.ServerAddress"/>, so a process on
-    /// <paramref name="host"/> loses Kafka when that host is cut, while processes of the test's own namespace keep it.
-    /// </summary>
-    public static Task<LabKafka> StartAcrossAsync(LabHost host, int brokers = 3)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        return StartAsync(host, brokers, host.ServerAddress, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
-    }
-
-    private static async Task<LabKafka> StartAsync(LabHost host, int brokers, IPAddress address, Func<Socket> createListener)
-    {
         var kafka = new LabKafka(host, new EmbeddedKafkaCluster(brokers));
         try
         {
@@ -76,12 +59,12 @@ public sealed class LabKafka : IAsyncDisposable
 
             foreach (var (id, (_, port)) in ports)
             {
-                var listener = TcpForwarder.Listen(createListener(), new IPEndPoint(address, port));
+                var listener = TcpForwarder.Listen(host.CreateSocket(), new IPEndPoint(host.Address, port));
                 kafka._forwarders.Add(new TcpForwarder(listener, new Uri($"tcp://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")));
-                kafka.Cluster.AdvertiseBroker(id, address.ToString(), port);
+                kafka.Cluster.AdvertiseBroker(id, host.Address.ToString(), port);
             }
 
-            var expected = ports.ToDictionary(p => p.Key, p => (Host: address.ToString(), p.Value.Port));
+            var expected = ports.ToDictionary(p => p.Key, p => (Host: host.Address.ToString(), p.Value.Port));
             kafka.BootstrapServers = string.Join(',', expected.Values.Select(b => $"{b.Host}:{b.Port.ToString(CultureInfo.InvariantCulture)}"));
             var advertised = await Task.Run(() => ReadBrokers(kafka.BootstrapServers)).WaitAsync(MetadataTimeout * 2).ConfigureAwait(false);
             if (advertised.Count != expected.Count || advertised.Any(b => !expected.TryGetValue(b.Key, out var e) || e != b.Value))

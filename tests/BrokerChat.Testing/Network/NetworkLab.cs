@@ -81,13 +81,8 @@ public sealed partial class NetworkLab : IAsyncDisposable
         for (var i = 0; i < 8; i++)
         {
             await IpCommand.TryRunAsync("netns", "delete", NamespaceName(Environment.ProcessId, i)).ConfigureAwait(false);
-            // A namespace outlives its name while sockets made in it linger (a closed connection still retransmitting
-            // over a cut link): deleting our end of the link deletes both ends now.
-            await IpCommand.TryRunAsync("link", "delete", OutsideLink(Environment.ProcessId, i)).ConfigureAwait(false);
         }
     }
-
-    private static string OutsideLink(int processId, int host) => $"bco{processId}h{host}";
 
     private static string NamespaceName(int processId, int host) => $"bc{processId}h{host}";
 
@@ -95,14 +90,13 @@ public sealed partial class NetworkLab : IAsyncDisposable
     {
         var pid = Environment.ProcessId;
         var name = NamespaceName(pid, index);
-        var outside = OutsideLink(pid, index);
+        var outside = $"bco{pid}h{index}";
         var inside = $"bci{pid}h{index}";
         var block = (pid % 8192 * 8 + index) * 4;
         var network = $"10.{128 + (block >> 16)}.{(block >> 8) & 255}";
         var server = IPAddress.Parse($"{network}.{(block & 255) + 1}");
         var address = IPAddress.Parse($"{network}.{(block & 255) + 2}");
         await IpCommand.TryRunAsync("netns", "delete", name).ConfigureAwait(false);
-        await IpCommand.TryRunAsync("link", "delete", outside).ConfigureAwait(false);
         await IpCommand.RunAsync("netns", "add", name).ConfigureAwait(false);
         await IpCommand.RunAsync("link", "add", outside, "type", "veth", "peer", "name", inside).ConfigureAwait(false);
         await IpCommand.RunAsync("link", "set", inside, "netns", name).ConfigureAwait(false);
